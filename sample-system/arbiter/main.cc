@@ -1,0 +1,62 @@
+// refpay-arbiter: the failover controller of the reference payment system.
+// Usage: refpay-arbiter --config arbiter.toml [--set section.key=value ...]
+#include <memory>
+
+#include "arbiter/arbiter.h"
+#include "common/config_read.h"
+#include "common/program.h"
+
+using namespace refpay;
+
+namespace {
+
+Status read_arbiter_config(Config& c, ArbiterConfig& a) {
+  Status s;
+  auto step = [&](Status next) {
+    if (s) s = std::move(next);
+  };
+  step(read_string(c, "node.id", a.id));
+  step(read_address(c, "node.listen", a.host, a.port));
+  step(read_string(c, "node.data_dir", a.data_dir));
+  step(read_ledger_list(c, a.ledgers));
+  step(read_string(c, "arbiter.initial_primary", a.initial_primary));
+  step(read_string(c, "arbiter.alert_url", a.alert_url));
+  step(read_int(c, "arbiter.heartbeat_interval_ms", a.heartbeat_interval_ms, 10, 60'000));
+  step(read_int(c, "arbiter.heartbeat_timeout_ms", a.heartbeat_timeout_ms, 10, 60'000));
+  step(read_int(c, "arbiter.failure_timeout_ms", a.failure_timeout_ms, 50, 600'000));
+  step(read_int(c, "arbiter.lag_alert_entries", a.lag_alert_entries, 1, 1'000'000'000));
+  step(read_int(c, "arbiter.lag_alert_ms", a.lag_alert_ms, 0, 600'000));
+  step(read_int(c, "arbiter.clock_skew_alert_ms", a.clock_skew_alert_ms, 1, 86'400'000));
+  step(read_int(c, "arbiter.clock_alert_quiet_ms", a.clock_alert_quiet_ms, 100, 600'000));
+  step(read_int(c, "arbiter.event_alert_hold_ms", a.event_alert_hold_ms, 0, 600'000));
+  if (!s) return s;
+  if (!a.initial_primary.empty()) {
+    bool known = false;
+    for (const auto& l : a.ledgers) known = known || l.id == a.initial_primary;
+    if (!known) {
+      return Status::error(c.where("arbiter.initial_primary") +
+                           ": arbiter.initial_primary: no ledger named " + a.initial_primary);
+    }
+  }
+  if (!a.alert_url.empty()) {
+    if (auto address = parse_host_port(a.alert_url); !address) {
+      return Status::error(c.where("arbiter.alert_url") + ": arbiter.alert_url: " +
+                           address.status().message());
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ArbiterConfig config;
+  std::unique_ptr<Arbiter> arbiter;
+  return run_program(
+      argc, argv, "refpay-arbiter", [&](Config& c) { return read_arbiter_config(c, config); },
+      [&](boost::asio::io_context& io) {
+        arbiter = std::make_unique<Arbiter>(io, config);
+        return arbiter->start();
+      },
+      [&] { arbiter->stop(); });
+}
