@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -84,7 +85,7 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
   Clock::time_point primary_last_good = Clock::now();
   bool promoting = false;
   int64_t failovers = 0;
-  std::shared_ptr<asio::steady_timer> failover_alert_timer;
+  std::vector<std::shared_ptr<asio::steady_timer>> event_timers;
 
   // ---- lifecycle --------------------------------------------------------------------------
 
@@ -111,7 +112,7 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
     tick_timer.cancel();
     server.stop();
     for (auto& l : ledgers) l.client->close();
-    if (failover_alert_timer) failover_alert_timer->cancel();
+    for (auto& timer : event_timers) timer->cancel();
   }
 
   std::string state_path() const { return config.data_dir + "/arbiter-state.json"; }
@@ -132,12 +133,16 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
 
   void save_state() {
     if (config.data_dir.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
     std::string tmp = state_path() + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << json::serialize(json::object{{"epoch", epoch}, {"primary", primary}});
+    std::ofstream out(tmp, std::ios::trunc);
+    out << json::serialize(json::object{{"epoch", epoch}, {"primary", primary}});
+    out.close();
+    if (!out || std::rename(tmp.c_str(), state_path().c_str()) != 0) {
+      spdlog::error("arbiter: cannot save state to {}: the epoch may repeat after a restart",
+                    state_path());
     }
-    std::rename(tmp.c_str(), state_path().c_str());
   }
 
   // ---- heartbeat --------------------------------------------------------------------------
@@ -243,6 +248,8 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
     bool good = p && fresh(*p, now) && p->role == "primary" && p->epoch == epoch && !p->disk_full;
     if (good) {
       primary_last_good = now;
+      // Back without a failover (no standby could take over): the outage is over.
+      alerts.resolve("LedgerPrimaryDown", {{"severity", "critical"}, {"node", primary}});
       return;
     }
     if (now - primary_last_good < milliseconds(config.failure_timeout_ms)) return;
@@ -308,13 +315,15 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
                 "failover done: " + candidate + " is primary at epoch " + std::to_string(epoch) +
                     " (was " + old_primary + ")");
     // A failover is an event; it stays firing for a while so that polling receivers see it.
-    if (failover_alert_timer) failover_alert_timer->cancel();
-    failover_alert_timer = std::make_shared<asio::steady_timer>(io);
-    failover_alert_timer->expires_after(milliseconds(config.event_alert_hold_ms));
-    failover_alert_timer->async_wait(
-        [self = shared_from_this(), labels](const boost::system::error_code& ec) {
-          if (!ec) self->alerts.resolve("LedgerFailoverCompleted", labels);
-        });
+    // Each has its own timer: a second failover must not strand the first one's alert.
+    auto timer = std::make_shared<asio::steady_timer>(io);
+    event_timers.push_back(timer);
+    timer->expires_after(milliseconds(config.event_alert_hold_ms));
+    timer->async_wait([self = shared_from_this(), labels, timer](const boost::system::error_code& ec) {
+      auto& timers = self->event_timers;
+      timers.erase(std::remove(timers.begin(), timers.end(), timer), timers.end());
+      if (!ec) self->alerts.resolve("LedgerFailoverCompleted", labels);
+    });
   }
 
   // Tells every reachable ledger that is not following the current primary to do so.

@@ -63,6 +63,7 @@ Status apply_override(toml::table& root, const std::string& assignment) {
 void collect_leaves(const toml::node& node, const std::string& prefix,
                     std::vector<std::string>& out) {
   if (auto* table = node.as_table()) {
+    if (table->empty() && !prefix.empty()) out.push_back(prefix);  // an empty unknown [table]
     for (auto&& [k, v] : *table) {
       collect_leaves(v, prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str()),
                      out);
@@ -193,7 +194,10 @@ Status Config::check_all_read() const {
   std::vector<std::string> leaves;
   collect_leaves(*root_, "", leaves);
   for (const auto& leaf : leaves) {
-    if (!read_keys_.count(leaf)) {
+    // An empty table is known when the program reads any key inside it.
+    auto inside = read_keys_.lower_bound(leaf + ".");
+    bool known_table = inside != read_keys_.end() && inside->rfind(leaf + ".", 0) == 0;
+    if (!read_keys_.count(leaf) && !known_table) {
       return Status::error(where(leaf) + ": " + leaf + ": unknown key");
     }
   }

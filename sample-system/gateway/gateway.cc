@@ -194,6 +194,10 @@ struct Gateway::Impl : std::enable_shared_from_this<Impl> {
             }
             return respond(error_response(503, "no_primary", "no ledger primary accepted the payment"));
           }
+          if (!r.ok() && !r.request_sent) {
+            return respond(error_response(503, "ledger_unavailable",
+                                          ledger.address.id + ": " + r.error + ": not sent"));
+          }
           if (!r.ok()) {
             return respond(error_response(
                 504, "outcome_unknown",

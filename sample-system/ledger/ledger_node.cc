@@ -169,7 +169,8 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     }
     const PaymentRequest& payment = std::get<PaymentRequest>(parsed);
     int64_t now = wall_clock_ms();
-    if (std::llabs(now - payment.timestamp_ms) > config.freshness_window_ms) {
+    if (payment.timestamp_ms < now - config.freshness_window_ms ||
+        payment.timestamp_ms > now + config.freshness_window_ms) {
       ++clock_rejections;
       return respond(error_response(
           409, "clock_skew",
@@ -357,8 +358,8 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
   void fail_waiter(Waiter w) {
     w.respond(error_response(504, "replication_timeout",
                              config.id + " committed position " + std::to_string(w.position) +
-                                 " but fewer than " + std::to_string(config.sync_replicas) +
-                                 " standbys confirmed it in time: the outcome is unknown"));
+                                 " but not enough standbys confirmed it in time (sync_replicas = " +
+                                 std::to_string(config.sync_replicas) + "): the outcome is unknown"));
   }
 
   // ---- disk -------------------------------------------------------------------------------
@@ -396,7 +397,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     primary_id = config.id;
     primary_url.clear();
     acked.clear();
-    available = store->balances();
+    reset_available();
     log->warn("ledger {}: promoted to primary, epoch {} from position {}", config.id, new_epoch,
               store->last_position());
     return json_response(200, status_json());

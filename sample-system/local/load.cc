@@ -182,9 +182,16 @@ LedgerCheck check_ledgers(const std::vector<std::string>& ledger_urls, int64_t a
       replay[t.from] -= t.amount;
       replay[t.to] += t.amount;
     }
-    json::value body = json::parse(balances.body);
+    json::error_code ec;
+    json::value body = json::parse(balances.body, ec);
+    const json::value* list = ec || !body.is_object() ? nullptr : body.as_object().if_contains("accounts");
+    if (!list || !list->is_array()) {
+      check.problems.push_back(url + ": unreadable balances");
+      check.money_conserved = check.balances_match_replay = false;
+      continue;
+    }
     int64_t total = 0;
-    for (const auto& a : body.at("accounts").as_array()) {
+    for (const auto& a : list->as_array()) {
       std::string id(a.at("id").as_string());
       int64_t balance = a.at("balance").as_int64();
       total += balance;
