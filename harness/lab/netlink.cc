@@ -4,13 +4,15 @@
 
 #include <linux/if.h>
 #include <linux/netlink.h>
-#include <sys/socket.h>
-
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/nexthop.h>
+#include <sys/socket.h>
 
 namespace firedrill::netlink {
 
@@ -45,8 +47,8 @@ Result<Address> parse_ipv4(const std::string& text) {
 
 Result<Link> get_link(nl_sock* socket, const std::string& name) {
   rtnl_link* link = nullptr;
-  if (Status status =
-          check(rtnl_link_get_kernel(socket, 0, name.c_str(), &link), "rtnl_link_get_kernel " + name);
+  if (Status status = check(rtnl_link_get_kernel(socket, 0, name.c_str(), &link),
+                            "rtnl_link_get_kernel " + name);
       !status) {
     return status;
   }
@@ -69,22 +71,24 @@ Status set_link_up(nl_sock* socket, const std::string& name) {
                "rtnl_link_change " + name + " up");
 }
 
-Status add_bridge(nl_sock* socket, const std::string& name) {
+Status add_bridge(nl_sock* socket, const std::string& name, std::uint32_t group) {
   Link bridge(rtnl_link_bridge_alloc());
   if (!bridge) return Status::error("rtnl_link_bridge_alloc: out of memory");
   rtnl_link_set_name(bridge.get(), name.c_str());
+  rtnl_link_set_group(bridge.get(), group);
   rtnl_link_set_flags(bridge.get(), IFF_UP);
   return check(rtnl_link_add(socket, bridge.get(), NLM_F_CREATE | NLM_F_EXCL),
                "rtnl_link_add bridge " + name);
 }
 
-Status add_veth(nl_sock* socket, const std::string& host_name, int master_index,
-                const std::string& peer_name, int peer_netns_fd) {
+Status add_veth(nl_sock* socket, const std::string& host_name, std::uint32_t group,
+                int master_index, const std::string& peer_name, int peer_netns_fd) {
   Link host(rtnl_link_veth_alloc());
   if (!host) return Status::error("rtnl_link_veth_alloc: out of memory");
   // rtnl_link_veth_get_peer() takes a reference of its own, dropped by `peer`.
   Link peer(rtnl_link_veth_get_peer(host.get()));
   rtnl_link_set_name(host.get(), host_name.c_str());
+  rtnl_link_set_group(host.get(), group);
   rtnl_link_set_master(host.get(), master_index);
   rtnl_link_set_flags(host.get(), IFF_UP);
   rtnl_link_set_name(peer.get(), peer_name.c_str());
@@ -102,6 +106,25 @@ Status delete_link(nl_sock* socket, const std::string& name) {
   return check(error, "rtnl_link_delete " + name);
 }
 
+Status delete_link_group(nl_sock* socket, std::uint32_t group) {
+  const std::string what = "RTM_DELLINK group " + std::to_string(group);
+  std::unique_ptr<nl_msg, Release<nl_msg, nlmsg_free>> message(nlmsg_alloc_simple(RTM_DELLINK, 0));
+  if (!message) return Status::error(what + ": out of memory");
+  ifinfomsg header{};  // ifindex 0 and no name: the kernel selects by IFLA_GROUP
+  if (Status status =
+          check(nlmsg_append(message.get(), &header, sizeof(header), NLMSG_ALIGNTO), what);
+      !status) {
+    return status;
+  }
+  if (Status status = check(nla_put_u32(message.get(), IFLA_GROUP, group), what); !status) {
+    return status;
+  }
+  // nl_send_sync() frees the message whatever happens.
+  const int error = nl_send_sync(socket, message.release());
+  if (is_not_found(error)) return Status::ok();
+  return check(error, what);
+}
+
 Status add_address(nl_sock* socket, int link_index, const std::string& cidr) {
   Result<Address> local = parse_ipv4(cidr);
   if (!local) return local.status();
@@ -109,8 +132,8 @@ Status add_address(nl_sock* socket, int link_index, const std::string& cidr) {
   if (!address) return Status::error("rtnl_addr_alloc: out of memory");
   rtnl_addr_set_ifindex(address.get(), link_index);
   // Also sets the prefix length, from the one parsed with the address.
-  if (Status status = check(rtnl_addr_set_local(address.get(), local->get()),
-                            "rtnl_addr_set_local " + cidr);
+  if (Status status =
+          check(rtnl_addr_set_local(address.get(), local->get()), "rtnl_addr_set_local " + cidr);
       !status) {
     return status;
   }
@@ -125,8 +148,8 @@ Status add_default_route(nl_sock* socket, int link_index, const std::string& gat
   Route route(rtnl_route_alloc());
   if (!route) return Status::error("rtnl_route_alloc: out of memory");
   rtnl_route_set_family(route.get(), AF_INET);
-  if (Status status = check(rtnl_route_set_dst(route.get(), destination->get()),
-                            "rtnl_route_set_dst default");
+  if (Status status =
+          check(rtnl_route_set_dst(route.get(), destination->get()), "rtnl_route_set_dst default");
       !status) {
     return status;
   }

@@ -7,15 +7,16 @@
 // and is not thread-safe: each thread makes its own.
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <netlink/addr.h>
 #include <netlink/cache.h>
-#include <netlink/socket.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
+#include <netlink/socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
 
 #include "core/status.h"
 
@@ -63,18 +64,23 @@ Result<int> link_index(nl_sock* socket, const std::string& name);
 // Sets IFF_UP on the link called `name`.
 Status set_link_up(nl_sock* socket, const std::string& name);
 
-// Creates a bridge called `name` (no STP, so ports forward as soon as they are up) and brings it
-// up. Fails when a link of that name exists.
-Status add_bridge(nl_sock* socket, const std::string& name);
+// Creates a bridge called `name` (no STP, so ports forward as soon as they are up) in link group
+// `group` and brings it up. Fails when a link of that name exists.
+Status add_bridge(nl_sock* socket, const std::string& name, std::uint32_t group);
 
-// Creates a veth pair in one request: `host_name` stays in the socket's namespace, enslaved to the
-// bridge with index `master_index` and up; its peer `peer_name` is created directly inside the
-// network namespace open at `peer_netns_fd`, down.
-Status add_veth(nl_sock* socket, const std::string& host_name, int master_index,
-                const std::string& peer_name, int peer_netns_fd);
+// Creates a veth pair in one request: `host_name` stays in the socket's namespace, in link group
+// `group`, enslaved to the bridge with index `master_index` and up; its peer `peer_name` is created
+// directly inside the network namespace open at `peer_netns_fd`, down.
+Status add_veth(nl_sock* socket, const std::string& host_name, std::uint32_t group,
+                int master_index, const std::string& peer_name, int peer_netns_fd);
 
 // Deletes the link called `name`; a link that is already gone counts as deleted.
 Status delete_link(nl_sock* socket, const std::string& name);
+
+// Deletes every link of group `group` in the socket's namespace in one request (RTM_DELLINK with
+// IFLA_GROUP, which libnl has no call for): the kernel unregisters them as one batch, with one
+// round of RCU waits instead of one per link. A group with no links counts as deleted.
+Status delete_link_group(nl_sock* socket, std::uint32_t group);
 
 // Adds the IPv4 address `cidr` ("a.b.c.d/n") to the link with index `link_index`.
 Status add_address(nl_sock* socket, int link_index, const std::string& cidr);

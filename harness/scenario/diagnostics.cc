@@ -1,6 +1,8 @@
 // Diagnostics text; see diagnostics.h.
 #include "scenario/diagnostics.h"
 
+#include <tuple>
+
 namespace firedrill {
 
 std::string Diagnostic::text() const {
@@ -9,6 +11,12 @@ std::string Diagnostic::text() const {
   out += ": ";
   if (!key.empty()) out += key + ": ";
   return out + message;
+}
+
+void Diagnostics::sort() {
+  std::stable_sort(list_.begin(), list_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+  });
 }
 
 std::string Diagnostics::text() const {

@@ -3,6 +3,7 @@
 // A loader collects all of them so that a user fixes a file in one pass.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ class Diagnostics {
  public:
   void add(Diagnostic diagnostic) { list_.push_back(std::move(diagnostic)); }
   bool empty() const { return list_.empty(); }
+  // Orders them as they appear in their files.
+  void sort();
   const std::vector<Diagnostic>& list() const { return list_; }
   // Every diagnostic, one per line.
   std::string text() const;

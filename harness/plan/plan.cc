@@ -1,0 +1,95 @@
+// The planner; see plan.h.
+#include "plan/plan.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace firedrill {
+namespace {
+
+// SplitMix64: a good, tiny, well-known mixer to derive independent seeds from one seed.
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::string describe(const FaultSpec& f) {
+  std::string out;
+  if (f.duration) out += "duration=" + format_duration(*f.duration);
+  for (const auto& [name, value] : f.parameters) {
+    out += (out.empty() ? "" : " ") + name + "=" + parameter_text(value);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+Plan make_plan(const Scenario& scenario, uint64_t seed) {
+  Plan plan;
+  plan.scenario_name = scenario.drill.name;
+  plan.scenario_digest = sha256_hex(scenario.text);
+  plan.seed = seed;
+  plan.workload_seed = splitmix64(seed);
+  plan.baseline = scenario.drill.baseline;
+  plan.fault_phase = scenario.drill.duration;
+  plan.convergence = scenario.drill.convergence;
+  for (const FaultSpec& f : scenario.faults) {
+    PlannedStep apply{f.at, PlannedStep::Action::apply, f.index, f.kind, f.target, describe(f)};
+    plan.steps.push_back(apply);
+    // The revert: the end of a timed fault, a kill's restart, or the heal at the end of the
+    // fault phase (a node killed without restart_after is restarted there).
+    Milliseconds end = scenario.drill.duration;
+    std::string how = "heal";
+    if (f.duration) {
+      end = f.at + *f.duration;
+      how = "end of duration";
+    } else if (auto it = f.parameters.find("restart_after"); it != f.parameters.end()) {
+      end = f.at + std::get<Milliseconds>(it->second);
+      how = "restart";
+    }
+    plan.steps.push_back(PlannedStep{std::min(end, scenario.drill.duration),
+                                     PlannedStep::Action::revert, f.index, f.kind, f.target, how});
+  }
+  std::stable_sort(plan.steps.begin(), plan.steps.end(), [](const PlannedStep& a, const PlannedStep& b) {
+    if (a.at != b.at) return a.at < b.at;
+    if (a.action != b.action) return a.action == PlannedStep::Action::revert;
+    return a.action == PlannedStep::Action::revert ? a.fault_index > b.fault_index
+                                                   : a.fault_index < b.fault_index;
+  });
+  return plan;
+}
+
+std::string Plan::text() const {
+  std::ostringstream out;
+  char seed_hex[32];
+  std::snprintf(seed_hex, sizeof seed_hex, "%016llx", static_cast<unsigned long long>(workload_seed));
+  out << "plan: " << scenario_name << "\n"
+      << "  scenario sha256 " << scenario_digest << "\n"
+      << "  seed " << seed << " (workload seed " << seed_hex << ")\n"
+      << "  baseline     " << format_duration(baseline) << "\n"
+      << "  fault phase  " << format_duration(fault_phase) << "\n";
+  for (const PlannedStep& s : steps) {
+    out << "    +" << format_duration(s.at) << "\t"
+        << (s.action == PlannedStep::Action::apply ? "apply " : "revert") << "  fault[" << s.fault_index
+        << "] " << s.kind << " " << s.target;
+    if (!s.detail.empty()) out << "  " << s.detail;
+    out << "\n";
+  }
+  out << "  convergence  " << format_duration(convergence) << "\n";
+  return out.str();
+}
+
+}  // namespace firedrill

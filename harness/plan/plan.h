@@ -1,0 +1,44 @@
+// Stage ②: the plan, a pure function of a scenario and a seed. It fixes every step's time and
+// draws all randomness (the workload's seed) up front, so the same scenario and seed always give
+// the same plan (printed by `firedrill plan`, stored in the run directory).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.h"
+
+namespace firedrill {
+
+struct PlannedStep {
+  enum class Action { apply, revert };
+  Milliseconds at{0};  // since the start of the fault phase
+  Action action = Action::apply;
+  int fault_index = 0;
+  std::string kind;
+  std::string target;  // "node:N" or "role:R" (a role resolves when the step runs)
+  std::string detail;  // the parameters, as "signal=SIGKILL restart_after=5s"
+};
+
+struct Plan {
+  std::string scenario_name;
+  std::string scenario_digest;  // SHA-256 of the scenario file's bytes, hex
+  uint64_t seed = 0;
+  uint64_t workload_seed = 0;   // drawn from `seed`
+  Milliseconds baseline{0};
+  Milliseconds fault_phase{0};
+  Milliseconds convergence{0};
+  std::vector<PlannedStep> steps;  // ordered by time; at equal times reverts come first
+
+  // The schedule for people (what `firedrill plan` prints).
+  std::string text() const;
+};
+
+// Plans `scenario` with `seed` (the scenario's own seed when the caller passes none).
+Plan make_plan(const Scenario& scenario, uint64_t seed);
+
+// Hex SHA-256 of `bytes` (libsodium).
+std::string sha256_hex(const std::string& bytes);
+
+}  // namespace firedrill

@@ -1,0 +1,180 @@
+// A drill scenario and the system definition it names, as plain validated data (stage ① of
+// the drill). Produced by load_scenario(); read by the planner and the runner. Every key and its
+// limits are documented in scenarios/README.md; defaults live here, next to the fields.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "scenario/diagnostics.h"
+#include "scenario/duration.h"
+
+namespace firedrill {
+
+// A value of a fault parameter or of a system parameter, typed by its declaration.
+using ParameterValue = std::variant<std::string, int64_t, bool, double, Milliseconds>;
+// The text a user would write for it ("5s", "sync", "3").
+std::string parameter_text(const ParameterValue& value);
+
+struct DrillSpec {
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  Milliseconds duration{0};             // the fault phase: faults happen in [0, duration)
+  Milliseconds baseline{3'000};         // steady state must hold this long before any fault
+  Milliseconds convergence{15'000};     // after the last revert: time to heal and converge
+};
+
+struct WorkloadSpec {
+  std::string kind = "payments";
+  double rate_per_s = 200;       // open loop: payments are started at this rate, however slow
+  int64_t accounts = 64;         // payments move money between this many accounts
+  int64_t amount_max = 100;      // minor units per payment, drawn in [1, amount_max]
+  Milliseconds timeout{1'000};   // deadline of one request; past it the outcome is unknown
+  int64_t in_flight_max = 256;   // beyond this many open requests new payments are not started
+  int64_t retries = 2;           // retries of an unknown outcome, with the same idempotency key
+  Milliseconds retry_delay{200};
+};
+
+struct SteadyStateSpec {
+  double success_ratio_min = 0.99;            // of the payments completed in a window
+  std::optional<Milliseconds> latency_p99_max;
+  Milliseconds window{1'000};                 // sliding window over workload outcomes
+  Milliseconds hold{3'000};                   // steady for this long = recovered
+  Milliseconds probe_interval{250};           // health probe period
+};
+
+struct LogPattern {
+  std::string node;     // whose stdout / stderr to watch
+  std::string pattern;  // ECMAScript regular expression
+};
+
+struct DetectionSpec {
+  std::vector<std::string> alerts;      // alert names that count as detection when firing
+  std::vector<LogPattern> log_patterns;  // for systems without an Alertmanager webhook
+  int64_t probe_failures = 3;           // harness-side detection: consecutive failed probes
+};
+
+struct ObjectivesSpec {
+  std::optional<Milliseconds> detect_within;
+  std::optional<Milliseconds> recover_within;  // RTO
+  std::optional<int64_t> lost_payments_max;    // RPO in transactions
+  std::optional<int64_t> duplicated_payments_max;
+  std::optional<double> availability_min;
+};
+
+// Where a value came from, for messages found after loading (e.g. by the planner).
+struct SourcePosition {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+struct FaultSpec {
+  int index = 0;               // position among the scenario's [[fault]] entries
+  std::string kind;            // a name in the fault catalog
+  std::string target;          // "node:NAME" or "role:NAME" (a bare NAME means node:NAME)
+  Milliseconds at{0};          // since the start of the fault phase
+  std::optional<Milliseconds> duration;
+  std::map<std::string, ParameterValue> parameters;  // as declared by the kind, defaults filled
+  SourcePosition where;
+};
+
+// One node as the system definition declares it, with `count` already expanded.
+struct NodeDefinition {
+  std::string name;
+  std::vector<std::string> roles;    // static roles, e.g. "ledger"
+  std::vector<std::string> command;  // argv with {placeholders}
+  std::map<std::string, std::string> environment;
+  int64_t volume_bytes = 64 * 1024 * 1024;
+  std::string health_url;            // with placeholders; empty: no health probe
+  std::string export_url;            // ledger export (NDJSON) for reconciliation; empty: none
+  Milliseconds ready_timeout{15'000};
+  Milliseconds stop_grace{2'000};
+};
+
+// How the harness learns which node holds a dynamic role such as "ledger-primary": GET `url`
+// and read the node name at JSON pointer `pointer`.
+struct DynamicRole {
+  std::string name;
+  std::string url;      // with placeholders, e.g. "http://{node.arbiter.address}:7100/v1/topology"
+  std::string pointer;  // e.g. "/primary"
+};
+
+// A list placeholder: `item` rendered for every node with role `role`, joined by `separator`,
+// wrapped in `prefix` / `suffix`. It lets a definition hand a peer list to a program.
+struct ListPlaceholder {
+  std::string name;
+  std::string role;
+  std::string item;
+  std::string separator = ",";
+  std::string prefix;
+  std::string suffix;
+};
+
+// The payment API contract the workload speaks (defaults: refpay's API).
+struct PaymentContract {
+  std::string base_url;  // with placeholders, e.g. "http://{node.gateway.address}:8080"
+  std::string path = "/v1/payments";
+  std::string key_field = "idempotency_key";
+  std::string from_field = "from";
+  std::string to_field = "to";
+  std::string amount_field = "amount";
+  std::string timestamp_field = "timestamp_ms";  // Unix milliseconds; empty: not sent
+  std::string account_pattern = "acct-{i}";      // account i in [1, accounts]
+  int64_t initial_balance = 1'000'000'000;
+  std::vector<int64_t> success_statuses = {200, 201};
+  // Statuses that certainly mean "not applied"; every other status is an unknown outcome.
+  std::vector<int64_t> failure_statuses = {400, 404, 409, 413, 422, 503, 507};
+};
+
+struct SystemDefinition {
+  std::string path;
+  std::string name;
+  std::string description;
+  std::map<std::string, ParameterValue> parameters;  // declared defaults
+  std::vector<NodeDefinition> nodes;
+  std::vector<DynamicRole> dynamic_roles;
+  std::vector<ListPlaceholder> lists;
+  PaymentContract payments;
+
+  const NodeDefinition* find_node(const std::string& name) const;
+  bool has_static_role(const std::string& role) const;
+  const DynamicRole* find_dynamic_role(const std::string& name) const;
+};
+
+struct Scenario {
+  std::string path;
+  std::string text;  // verbatim, for the report
+  DrillSpec drill;
+  SystemDefinition system;
+  std::map<std::string, ParameterValue> system_parameters;  // defaults overridden by [system]
+  WorkloadSpec workload;
+  SteadyStateSpec steady_state;
+  DetectionSpec detection;
+  std::vector<FaultSpec> faults;
+  ObjectivesSpec objectives;
+};
+
+// Reads and validates a scenario file and the system definition it names. On any error returns
+// every diagnostic found (file:line:column, key, message), none of the data.
+std::variant<Scenario, Diagnostics> load_scenario(const std::string& path);
+// Reads and validates a system definition on its own.
+std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::string& path);
+
+// Limits every scenario obeys (STYLE.md habit 5), named once; the validator enforces them.
+namespace limits {
+constexpr Milliseconds drill_duration_max{3'600'000};
+constexpr std::size_t faults_max = 64;
+constexpr double rate_per_s_max = 20'000;
+constexpr int64_t in_flight_max = 10'000;
+constexpr int64_t nodes_max = 64;
+constexpr int64_t accounts_max = 1'000'000;
+}  // namespace limits
+
+}  // namespace firedrill

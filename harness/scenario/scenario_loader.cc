@@ -1,0 +1,340 @@
+// Loading and validating a scenario file; see scenario.h and scenarios/README.md.
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "faults/catalog.h"
+#include "scenario/scenario.h"
+#include "scenario/table_reader.h"
+
+namespace firedrill {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Relative definition paths are looked up beside the scenario, then in each parent directory
+// (so "sample-system/refpay.toml" works from scenarios/ and scenarios/ci/), then in the
+// current directory.
+std::optional<std::string> find_definition(const std::string& scenario_path, const std::string& path) {
+  if (fs::path(path).is_absolute()) return fs::exists(path) ? std::optional(path) : std::nullopt;
+  for (fs::path dir = fs::absolute(scenario_path).parent_path();; dir = dir.parent_path()) {
+    if (fs::exists(dir / path)) return (dir / path).lexically_normal().string();
+    if (dir == dir.root_path()) break;
+  }
+  if (fs::exists(path)) return path;
+  return std::nullopt;
+}
+
+void read_drill(TableReader& r, DrillSpec& drill) {
+  static const std::regex kName("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  if (auto v = r.string("name", true)) {
+    if (std::regex_match(*v, kName)) {
+      drill.name = *v;
+    } else {
+      r.error("name", "\"" + *v + "\" must be 1-64 letters, digits, '.', '_' or '-'");
+    }
+  }
+  if (auto v = r.string("description")) drill.description = *v;
+  if (auto v = r.integer("seed", 0, std::numeric_limits<int64_t>::max())) drill.seed = static_cast<uint64_t>(*v);
+  if (auto v = r.duration("duration", Milliseconds(1'000), limits::drill_duration_max, true)) drill.duration = *v;
+  if (auto v = r.duration("baseline", Milliseconds(0), Milliseconds(600'000))) drill.baseline = *v;
+  if (auto v = r.duration("convergence", Milliseconds(0), Milliseconds(600'000))) drill.convergence = *v;
+  r.finish();
+}
+
+void read_workload(TableReader& r, WorkloadSpec& w) {
+  if (auto v = r.string("kind")) {
+    if (*v != "payments") r.error("kind", "\"" + *v + "\" is not a workload kind (known: \"payments\")");
+  }
+  if (auto v = r.number("rate_per_s", 0.1, limits::rate_per_s_max)) w.rate_per_s = *v;
+  if (auto v = r.integer("accounts", 2, limits::accounts_max)) w.accounts = *v;
+  if (auto v = r.integer("amount_max", 1, int64_t{1} << 40)) w.amount_max = *v;
+  if (auto v = r.duration("timeout", Milliseconds(10), Milliseconds(60'000))) w.timeout = *v;
+  if (auto v = r.integer("in_flight_max", 1, limits::in_flight_max)) w.in_flight_max = *v;
+  if (auto v = r.integer("retries", 0, 10)) w.retries = *v;
+  if (auto v = r.duration("retry_delay", Milliseconds(0), Milliseconds(60'000))) w.retry_delay = *v;
+  r.finish();
+}
+
+void read_steady_state(TableReader& r, SteadyStateSpec& s) {
+  if (auto v = r.number("success_ratio_min", 0, 1)) s.success_ratio_min = *v;
+  if (auto v = r.duration("latency_p99_max", Milliseconds(1), Milliseconds(600'000))) s.latency_p99_max = *v;
+  if (auto v = r.duration("window", Milliseconds(100), Milliseconds(600'000))) s.window = *v;
+  if (auto v = r.duration("hold", Milliseconds(0), Milliseconds(600'000))) s.hold = *v;
+  if (auto v = r.duration("probe_interval", Milliseconds(10), Milliseconds(60'000))) s.probe_interval = *v;
+  r.finish();
+}
+
+void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* system) {
+  if (auto v = r.strings("alerts")) d.alerts = *v;
+  if (auto v = r.integer("probe_failures", 1, 1000)) d.probe_failures = *v;
+  if (const toml::array* logs = r.array("log")) {
+    int index = 0;
+    for (const auto& element : *logs) {
+      std::string path = r.key_path("log[" + std::to_string(index++) + "]");
+      if (!element.is_table()) {
+        add_diagnostic(r.diagnostics(), r.file(), element, path, "expected [[detection.log]] tables");
+        continue;
+      }
+      TableReader lr(*element.as_table(), path, r.file(), r.diagnostics());
+      LogPattern p{lr.string("node", true).value_or(""), lr.string("pattern", true).value_or("")};
+      try {
+        std::regex check(p.pattern);
+      } catch (const std::regex_error& e) {
+        lr.error("pattern", std::string("not a valid regular expression: ") + e.what());
+      }
+      if (system && !p.node.empty() && !system->find_node(p.node)) {
+        lr.error("node", "no node named \"" + p.node + "\" in " + system->path);
+      }
+      lr.finish();
+      d.log_patterns.push_back(std::move(p));
+    }
+  }
+  r.finish();
+}
+
+void read_objectives(TableReader& r, ObjectivesSpec& o) {
+  o.detect_within = r.duration("detect_within", Milliseconds(1), limits::drill_duration_max);
+  o.recover_within = r.duration("recover_within", Milliseconds(1), limits::drill_duration_max);
+  o.lost_payments_max = r.integer("lost_payments_max", 0, std::numeric_limits<int32_t>::max());
+  o.duplicated_payments_max = r.integer("duplicated_payments_max", 0, std::numeric_limits<int32_t>::max());
+  o.availability_min = r.number("availability_min", 0, 1);
+  r.finish();
+}
+
+// The scenario's [system] table: `definition` plus overrides of declared parameters, each of the
+// declared default's type.
+void read_system(TableReader& r, const toml::table& table, Scenario& s, const std::string& scenario_path) {
+  auto definition = r.string("definition", true);
+  if (definition) {
+    auto found = find_definition(scenario_path, *definition);
+    if (!found) {
+      r.error("definition", "no system definition file \"" + *definition + "\" beside " +
+                                scenario_path + " or in its parent directories");
+    } else {
+      auto loaded = load_system_definition(*found);
+      if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
+        for (const auto& e : errors->list()) r.diagnostics().add(e);
+      } else {
+        s.system = std::get<SystemDefinition>(std::move(loaded));
+        s.system_parameters = s.system.parameters;
+      }
+    }
+  }
+  for (const auto& [k, v] : table) {
+    std::string key(k.str());
+    if (key == "definition") continue;
+    r.node(key);  // declared known here; checked against the definition below
+    if (s.system.path.empty()) continue;
+    auto declared = s.system.parameters.find(key);
+    if (declared == s.system.parameters.end()) {
+      std::string known;
+      for (const auto& [name, value] : s.system.parameters) known += (known.empty() ? "" : ", ") + name;
+      const auto& begin = k.source().begin;
+      r.diagnostics().add(Diagnostic{r.file(), static_cast<int>(begin.line),
+                                     static_cast<int>(begin.column), r.key_path(key),
+                                     "not a parameter of system " + s.system.name + " (known: " + known + ")"});
+      continue;
+    }
+    bool same_type = (std::holds_alternative<std::string>(declared->second) && v.is_string()) ||
+                     (std::holds_alternative<int64_t>(declared->second) && v.is_integer()) ||
+                     (std::holds_alternative<bool>(declared->second) && v.is_boolean()) ||
+                     (std::holds_alternative<double>(declared->second) && v.is_number());
+    if (!same_type) {
+      add_diagnostic(r.diagnostics(), r.file(), v, r.key_path(key),
+                     "expected a value like the default " + parameter_text(declared->second));
+      continue;
+    }
+    if (v.is_string()) s.system_parameters[key] = *v.value<std::string>();
+    if (v.is_integer()) s.system_parameters[key] = *v.value<int64_t>();
+    if (v.is_boolean()) s.system_parameters[key] = *v.value<bool>();
+    if (v.is_floating_point()) s.system_parameters[key] = *v.value<double>();
+  }
+  r.finish();
+}
+
+// Normalizes and checks a fault target against the system: "node:N", "role:R" or bare "N".
+void check_target(TableReader& r, FaultSpec& f, const SystemDefinition& system) {
+  std::string& t = f.target;
+  if (t.rfind("node:", 0) != 0 && t.rfind("role:", 0) != 0) t = "node:" + t;
+  std::string name = t.substr(5);
+  if (system.path.empty()) return;
+  if (t.rfind("node:", 0) == 0) {
+    if (!system.find_node(name)) {
+      std::string known;
+      for (const auto& n : system.nodes) known += (known.empty() ? "" : ", ") + n.name;
+      r.error("target", "no node named \"" + name + "\" in system " + system.name + " (nodes: " + known + ")");
+    }
+  } else if (!system.find_dynamic_role(name) && !system.has_static_role(name)) {
+    r.error("target", "no role named \"" + name + "\" in system " + system.name);
+  }
+}
+
+void read_fault(const toml::table& table, int index, Scenario& s, const std::string& file,
+                Diagnostics& d) {
+  TableReader r(table, "fault[" + std::to_string(index) + "]", file, d);
+  FaultSpec f;
+  f.index = index;
+  const auto& begin = table.source().begin;
+  f.where = SourcePosition{file, static_cast<int>(begin.line), static_cast<int>(begin.column)};
+  auto kind_name = r.string("kind", true);
+  const FaultKind* kind = kind_name ? find_fault_kind(*kind_name) : nullptr;
+  if (kind_name && !kind) {
+    std::string known;
+    for (const auto& k : fault_catalog()) known += (known.empty() ? "" : ", ") + k.name;
+    r.error("kind", "\"" + *kind_name + "\" is not a fault kind (known: " + known + ")");
+  }
+  if (kind) f.kind = kind->name;
+  if (auto target = r.string("target", true)) {
+    f.target = *target;
+    check_target(r, f, s.system);
+  }
+  auto at = r.duration("at", Milliseconds(0), limits::drill_duration_max, true);
+  if (at) {
+    f.at = *at;
+    if (s.drill.duration.count() > 0 && f.at >= s.drill.duration) {
+      r.error("at", "\"" + format_duration(f.at) + "\" is not before the end of the drill (duration \"" +
+                        format_duration(s.drill.duration) + "\")");
+    }
+  }
+  if (kind && kind->needs_duration) {
+    f.duration = r.duration("duration", Milliseconds(1), limits::drill_duration_max, true);
+    if (at && f.duration && s.drill.duration.count() > 0 && f.at + *f.duration > s.drill.duration) {
+      r.error("duration", "the fault would end at \"" + format_duration(f.at + *f.duration) +
+                              "\", after the drill (duration \"" + format_duration(s.drill.duration) + "\")");
+    }
+  }
+  if (kind) {
+    for (const auto& p : kind->parameters) {
+      switch (p.type) {
+        case FaultParameterType::duration:
+          if (auto v = r.duration(p.name, Milliseconds(0), limits::drill_duration_max, p.required)) f.parameters[p.name] = *v;
+          break;
+        case FaultParameterType::signal: {
+          auto v = r.string(p.name, p.required);
+          std::string text = v.value_or(p.default_text);
+          if (signal_number(text) < 0) {
+            r.error(p.name, "\"" + text + "\" is not a signal firedrill sends (" + p.help + ")");
+          }
+          f.parameters[p.name] = text;
+          break;
+        }
+        case FaultParameterType::string:
+          if (auto v = r.string(p.name, p.required)) f.parameters[p.name] = *v;
+          break;
+        case FaultParameterType::integer:
+          if (auto v = r.integer(p.name, 0, std::numeric_limits<int32_t>::max(), p.required)) f.parameters[p.name] = *v;
+          break;
+      }
+    }
+  }
+  r.finish();
+  s.faults.push_back(std::move(f));
+}
+
+// When a fault occupies its target: from `at` to its end (its duration, a restart, or the end
+// of the drill for a kill without restart).
+Milliseconds fault_end(const FaultSpec& f, Milliseconds drill_duration) {
+  if (f.duration) return f.at + *f.duration;
+  if (auto it = f.parameters.find("restart_after"); it != f.parameters.end()) {
+    return f.at + std::get<Milliseconds>(it->second);
+  }
+  return drill_duration;
+}
+
+// Two process faults on the same target whose windows overlap cannot both be made real
+// (a paused process cannot be killed and restarted independently of the pause).
+void check_coexistence(const Scenario& s, Diagnostics& d) {
+  for (std::size_t i = 0; i < s.faults.size(); ++i) {
+    for (std::size_t j = i + 1; j < s.faults.size(); ++j) {
+      const FaultSpec& a = s.faults[i];
+      const FaultSpec& b = s.faults[j];
+      if (a.kind.empty() || b.kind.empty() || a.target != b.target) continue;
+      if (a.kind.rfind("process.", 0) != 0 || b.kind.rfind("process.", 0) != 0) continue;
+      bool overlap = a.at < fault_end(b, s.drill.duration) && b.at < fault_end(a, s.drill.duration);
+      if (!overlap) continue;
+      d.add(Diagnostic{b.where.file, b.where.line, b.where.column,
+                       "fault[" + std::to_string(b.index) + "]",
+                       b.kind + " on " + b.target + " at " + format_duration(b.at) +
+                           " overlaps fault[" + std::to_string(a.index) + "] (" + a.kind + " from " +
+                           format_duration(a.at) + " to " + format_duration(fault_end(a, s.drill.duration)) +
+                           ") on the same target: they cannot coexist"});
+    }
+  }
+}
+
+}  // namespace
+
+std::variant<Scenario, Diagnostics> load_scenario(const std::string& path) {
+  Diagnostics d;
+  Scenario s;
+  s.path = path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    d.add(Diagnostic{path, 0, 0, "", "cannot open the file"});
+    return d;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  s.text = text.str();
+  toml::table root;
+  try {
+    root = toml::parse(s.text, path);
+  } catch (const toml::parse_error& e) {
+    const auto& begin = e.source().begin;
+    d.add(Diagnostic{path, static_cast<int>(begin.line), static_cast<int>(begin.column), "",
+                     std::string(e.description())});
+    return d;
+  }
+  TableReader top(root, "", path, d);
+  if (const toml::table* t = top.table("drill", true)) {
+    TableReader r(*t, "drill", path, d);
+    read_drill(r, s.drill);
+  }
+  if (const toml::table* t = top.table("system", true)) {
+    TableReader r(*t, "system", path, d);
+    read_system(r, *t, s, path);
+  }
+  if (const toml::table* t = top.table("workload")) {
+    TableReader r(*t, "workload", path, d);
+    read_workload(r, s.workload);
+  }
+  if (const toml::table* t = top.table("steady_state")) {
+    TableReader r(*t, "steady_state", path, d);
+    read_steady_state(r, s.steady_state);
+  }
+  if (const toml::table* t = top.table("detection")) {
+    TableReader r(*t, "detection", path, d);
+    read_detection(r, s.detection, s.system.path.empty() ? nullptr : &s.system);
+  }
+  if (const toml::array* faults = top.array("fault")) {
+    if (faults->size() > limits::faults_max) {
+      top.error("fault", "more than " + std::to_string(limits::faults_max) + " faults");
+    }
+    int index = 0;
+    for (const auto& element : *faults) {
+      if (const toml::table* t = element.as_table()) {
+        read_fault(*t, index, s, path, d);
+      } else {
+        add_diagnostic(d, path, element, "fault", "expected [[fault]] tables");
+      }
+      ++index;
+    }
+  }
+  if (const toml::table* t = top.table("objectives")) {
+    TableReader r(*t, "objectives", path, d);
+    read_objectives(r, s.objectives);
+  }
+  top.finish();
+  check_coexistence(s, d);
+  if (!d.empty()) {
+    d.sort();
+    return d;
+  }
+  return s;
+}
+
+}  // namespace firedrill

@@ -1,0 +1,233 @@
+// Loading a system definition file: the nodes to launch, their roles, how a dynamic role is
+// found, and the payment contract; see scenario.h and scenarios/README.md.
+#include <toml++/toml.h>
+
+#include <regex>
+#include <set>
+
+#include "scenario/scenario.h"
+#include "scenario/table_reader.h"
+
+namespace firedrill {
+namespace {
+
+const std::regex kNodeName("[a-z][a-z0-9-]{0,31}");
+
+std::optional<ParameterValue> parameter_from_node(const toml::node& node) {
+  if (auto s = node.as_string()) return ParameterValue(s->get());
+  if (auto i = node.as_integer()) return ParameterValue(i->get());
+  if (auto b = node.as_boolean()) return ParameterValue(b->get());
+  if (auto f = node.as_floating_point()) return ParameterValue(f->get());
+  return std::nullopt;
+}
+
+void read_node(const toml::table& table, int index, SystemDefinition& system, TableReader& top,
+               Diagnostics& d) {
+  TableReader r(table, "node[" + std::to_string(index) + "]", top.file(), d);
+  NodeDefinition node;
+  auto name = r.string("name", true);
+  auto count = r.integer("count", 1, limits::nodes_max);
+  if (auto roles = r.strings("roles")) node.roles = *roles;
+  if (auto command = r.strings("command", true)) {
+    node.command = *command;
+    if (command->empty()) r.error("command", "must name a program");
+  }
+  if (const toml::table* env = r.table("environment")) {
+    for (const auto& [k, v] : *env) {
+      if (!v.is_string()) {
+        add_diagnostic(d, top.file(), v, r.key_path("environment." + std::string(k.str())),
+                       "expected a string");
+        continue;
+      }
+      node.environment[std::string(k.str())] = *v.value<std::string>();
+    }
+  }
+  if (auto size = r.size_bytes("volume_size", 1 << 20, int64_t{16} << 30)) node.volume_bytes = *size;
+  if (auto url = r.string("health_url")) node.health_url = *url;
+  if (auto url = r.string("export_url")) node.export_url = *url;
+  if (auto t = r.duration("ready_timeout", Milliseconds(100), Milliseconds(600'000))) node.ready_timeout = *t;
+  if (auto t = r.duration("stop_grace", Milliseconds(0), Milliseconds(60'000))) node.stop_grace = *t;
+  r.finish();
+  if (!name) return;
+  int64_t n = count.value_or(1);
+  if (n > 1 && name->find("{i}") == std::string::npos) {
+    r.error("name", "with count > 1 the name must contain {i}, e.g. \"ledger-{i}\"");
+    return;
+  }
+  for (int64_t i = 1; i <= n; ++i) {
+    NodeDefinition copy = node;
+    copy.name = *name;
+    if (auto at = copy.name.find("{i}"); at != std::string::npos) copy.name.replace(at, 3, std::to_string(i));
+    if (!std::regex_match(copy.name, kNodeName)) {
+      r.error("name", "\"" + copy.name + "\" is not a valid node name (a-z, 0-9 and -, at most 32)");
+      return;
+    }
+    if (copy.name == "client" || system.find_node(copy.name)) {
+      r.error("name", "\"" + copy.name + "\" is already taken");
+      return;
+    }
+    system.nodes.push_back(std::move(copy));
+  }
+}
+
+void read_payments(const toml::table& table, SystemDefinition& system, const std::string& file,
+                   Diagnostics& d) {
+  TableReader r(table, "payments", file, d);
+  PaymentContract& p = system.payments;
+  if (auto v = r.string("base_url", true)) p.base_url = *v;
+  for (auto [key, field] : {std::pair{"path", &p.path}, std::pair{"key_field", &p.key_field},
+                            std::pair{"from_field", &p.from_field}, std::pair{"to_field", &p.to_field},
+                            std::pair{"amount_field", &p.amount_field},
+                            std::pair{"timestamp_field", &p.timestamp_field},
+                            std::pair{"account_pattern", &p.account_pattern}}) {
+    if (auto v = r.string(key)) *field = *v;
+  }
+  if (p.account_pattern.find("{i}") == std::string::npos) {
+    r.error("account_pattern", "must contain {i}, the account number");
+  }
+  if (auto v = r.integer("initial_balance", 0, int64_t{1} << 60)) p.initial_balance = *v;
+  for (auto [key, list] : {std::pair{"success_statuses", &p.success_statuses},
+                           std::pair{"failure_statuses", &p.failure_statuses}}) {
+    const toml::array* array = r.array(key);
+    if (!array) continue;
+    list->clear();
+    for (const auto& element : *array) {
+      auto status = element.value<int64_t>();
+      if (!element.is_integer() || *status < 100 || *status > 599) {
+        add_diagnostic(d, file, element, r.key_path(key), "expected HTTP status codes (100-599)");
+        continue;
+      }
+      list->push_back(*status);
+    }
+  }
+  r.finish();
+}
+
+}  // namespace
+
+std::string parameter_text(const ParameterValue& value) {
+  struct {
+    std::string operator()(const std::string& s) const { return s; }
+    std::string operator()(int64_t i) const { return std::to_string(i); }
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(double f) const { return std::to_string(f); }
+    std::string operator()(Milliseconds ms) const { return format_duration(ms); }
+  } visitor;
+  return std::visit(visitor, value);
+}
+
+const NodeDefinition* SystemDefinition::find_node(const std::string& node_name) const {
+  for (const auto& n : nodes) {
+    if (n.name == node_name) return &n;
+  }
+  return nullptr;
+}
+
+bool SystemDefinition::has_static_role(const std::string& role) const {
+  for (const auto& n : nodes) {
+    for (const auto& r : n.roles) {
+      if (r == role) return true;
+    }
+  }
+  return false;
+}
+
+const DynamicRole* SystemDefinition::find_dynamic_role(const std::string& role) const {
+  for (const auto& r : dynamic_roles) {
+    if (r.name == role) return &r;
+  }
+  return nullptr;
+}
+
+std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::string& path) {
+  Diagnostics d;
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& begin = e.source().begin;
+    d.add(Diagnostic{path, static_cast<int>(begin.line), static_cast<int>(begin.column), "",
+                     std::string(e.description())});
+    return d;
+  }
+  SystemDefinition system;
+  system.path = path;
+  TableReader top(root, "", path, d);
+  if (const toml::table* t = top.table("system", true)) {
+    TableReader r(*t, "system", path, d);
+    if (auto v = r.string("name", true)) system.name = *v;
+    if (auto v = r.string("description")) system.description = *v;
+    r.finish();
+  }
+  if (const toml::table* t = top.table("parameters")) {
+    for (const auto& [k, v] : *t) {
+      auto value = parameter_from_node(v);
+      if (!value) {
+        add_diagnostic(d, path, v, "parameters." + std::string(k.str()),
+                       "expected a string, integer, boolean or number default");
+        continue;
+      }
+      system.parameters[std::string(k.str())] = *value;
+    }
+  }
+  if (const toml::array* nodes = top.array("node", true)) {
+    int index = 0;
+    for (const auto& element : *nodes) {
+      if (const toml::table* t = element.as_table()) {
+        read_node(*t, index, system, top, d);
+      } else {
+        add_diagnostic(d, path, element, "node", "expected [[node]] tables");
+      }
+      ++index;
+    }
+    if (system.nodes.empty() && d.empty()) top.error("node", "at least one [[node]] is required");
+    if (static_cast<int64_t>(system.nodes.size()) > limits::nodes_max) {
+      top.error("node", "more than " + std::to_string(limits::nodes_max) + " nodes");
+    }
+  }
+  if (const toml::table* roles = top.table("role")) {
+    for (const auto& [k, v] : *roles) {
+      std::string name(k.str());
+      if (!v.is_table()) {
+        add_diagnostic(d, path, v, "role." + name, "expected a table with url and pointer");
+        continue;
+      }
+      TableReader r(*v.as_table(), "role." + name, path, d);
+      DynamicRole role{name, r.string("url", true).value_or(""), r.string("pointer", true).value_or("")};
+      if (!role.pointer.empty() && role.pointer.front() != '/') {
+        r.error("pointer", "a JSON pointer starts with '/', e.g. \"/primary\"");
+      }
+      if (system.has_static_role(name)) r.error("url", "role " + name + " is also a static node role");
+      r.finish();
+      system.dynamic_roles.push_back(std::move(role));
+    }
+  }
+  if (const toml::table* lists = top.table("list")) {
+    for (const auto& [k, v] : *lists) {
+      std::string name(k.str());
+      if (!v.is_table()) {
+        add_diagnostic(d, path, v, "list." + name, "expected a table with role and item");
+        continue;
+      }
+      TableReader r(*v.as_table(), "list." + name, path, d);
+      ListPlaceholder list;
+      list.name = name;
+      list.role = r.string("role", true).value_or("");
+      list.item = r.string("item", true).value_or("");
+      if (auto s = r.string("separator")) list.separator = *s;
+      if (auto s = r.string("prefix")) list.prefix = *s;
+      if (auto s = r.string("suffix")) list.suffix = *s;
+      if (!list.role.empty() && !system.has_static_role(list.role)) {
+        r.error("role", "no node has role \"" + list.role + "\"");
+      }
+      r.finish();
+      system.lists.push_back(std::move(list));
+    }
+  }
+  if (const toml::table* t = top.table("payments", true)) read_payments(*t, system, path, d);
+  top.finish();
+  if (!d.empty()) return d;
+  return system;
+}
+
+}  // namespace firedrill

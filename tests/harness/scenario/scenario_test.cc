@@ -1,0 +1,136 @@
+// The scenario loader and the planner (stages ① and ②, pure): valid files load with their
+// defaults; every malformed fixture gives its exact file:line:column message; the same scenario
+// and seed give the same plan.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "plan/plan.h"
+#include "scenario/scenario.h"
+
+namespace firedrill {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSource = FIREDRILL_SOURCE_DIR;
+
+Scenario load_ok(const fs::path& path) {
+  auto loaded = load_scenario(path.string());
+  if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
+    ADD_FAILURE() << path << ":\n" << errors->text();
+    return {};
+  }
+  return std::get<Scenario>(std::move(loaded));
+}
+
+TEST(Duration, ParsesUnitsAndRefusesBareNumbers) {
+  EXPECT_EQ(*parse_duration("500ms"), Milliseconds(500));
+  EXPECT_EQ(*parse_duration("1.5s"), Milliseconds(1500));
+  EXPECT_EQ(*parse_duration("2m"), Milliseconds(120'000));
+  EXPECT_EQ(*parse_duration("1h"), Milliseconds(3'600'000));
+  for (const char* bad : {"30", "s", "1.2.3s", "-5s", "5 s", "1.0005s", "5d", ""}) {
+    EXPECT_FALSE(parse_duration(bad)) << bad;
+  }
+  EXPECT_EQ(format_duration(Milliseconds(1500)), "1500ms");
+  EXPECT_EQ(format_duration(Milliseconds(30'000)), "30s");
+  EXPECT_EQ(format_duration(Milliseconds(120'000)), "2m");
+  EXPECT_EQ(*parse_size_bytes("64MiB"), 64 << 20);
+  EXPECT_FALSE(parse_size_bytes("64MB"));
+}
+
+TEST(Scenario, TheBundledPrimaryKillScenarioLoadsWithItsSystem) {
+  Scenario s = load_ok(kSource / "scenarios/ledger-primary-kill.toml");
+  EXPECT_EQ(s.drill.name, "ledger-primary-kill");
+  EXPECT_EQ(s.drill.duration, Milliseconds(30'000));
+  EXPECT_EQ(s.system.name, "refpay");
+  ASSERT_EQ(s.system.nodes.size(), 5u);
+  EXPECT_EQ(s.system.nodes[2].name, "ledger-3");
+  EXPECT_EQ(s.system.nodes[0].volume_bytes, 64 << 20);
+  EXPECT_TRUE(s.system.find_dynamic_role("ledger-primary"));
+  EXPECT_EQ(std::get<std::string>(s.system_parameters.at("replication")), "sync");
+  ASSERT_EQ(s.faults.size(), 1u);
+  EXPECT_EQ(s.faults[0].target, "role:ledger-primary");
+  EXPECT_EQ(std::get<Milliseconds>(s.faults[0].parameters.at("restart_after")), Milliseconds(5000));
+  EXPECT_EQ(s.workload.rate_per_s, 300);
+  EXPECT_EQ(s.workload.retries, 2) << "defaults filled";
+  EXPECT_EQ(s.objectives.recover_within, Milliseconds(15'000));
+}
+
+TEST(Scenario, SystemParametersOverrideTheDefinitionsDefaults) {
+  fs::path dir = fs::temp_directory_path() / ("fd-scenario-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "async.toml") << "[drill]\nname = \"a\"\nduration = \"10s\"\n[system]\ndefinition = \""
+                                    << (kSource / "sample-system/refpay.toml").string()
+                                    << "\"\nreplication = \"async\"\nsync_replicas = 2\n";
+  Scenario s = load_ok(dir / "async.toml");
+  EXPECT_EQ(std::get<std::string>(s.system_parameters.at("replication")), "async");
+  EXPECT_EQ(std::get<int64_t>(s.system_parameters.at("sync_replicas")), 2);
+  EXPECT_EQ(std::get<int64_t>(s.system_parameters.at("failure_timeout_ms")), 1000);
+  fs::remove_all(dir);
+}
+
+// Each fixture's first line is "# expect: LINE:COLUMN: KEY: MESSAGE"; the loader must report
+// exactly that position and a message starting with that text.
+TEST(Scenario, EveryMalformedFixtureGivesItsExactPositionAndKey) {
+  int fixtures = 0;
+  for (const auto& entry : fs::directory_iterator(kSource / "tests/data/scenarios_invalid")) {
+    std::ifstream in(entry.path());
+    std::string first;
+    std::getline(in, first);
+    ASSERT_EQ(first.rfind("# expect: ", 0), 0u) << entry.path();
+    std::string expected = entry.path().string() + ":" + first.substr(10);
+    auto loaded = load_scenario(entry.path().string());
+    ASSERT_TRUE(std::holds_alternative<Diagnostics>(loaded)) << entry.path() << " was accepted";
+    std::string text = std::get<Diagnostics>(loaded).text();
+    EXPECT_NE(text.find(expected), std::string::npos)
+        << "fixture " << entry.path().filename() << "\nexpected: " << expected << "\ngot:\n" << text;
+    ++fixtures;
+  }
+  EXPECT_GE(fixtures, 20);
+}
+
+TEST(Scenario, AllErrorsOfAFileAreReportedInFileOrder) {
+  fs::path dir = fs::temp_directory_path() / ("fd-scenario-many-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "many.toml") << "[drill]\nname = \"x\"\nduration = \"1\"\ncolour = 1\n";
+  auto loaded = load_scenario((dir / "many.toml").string());
+  ASSERT_TRUE(std::holds_alternative<Diagnostics>(loaded));
+  const auto& list = std::get<Diagnostics>(loaded).list();
+  ASSERT_EQ(list.size(), 3u) << std::get<Diagnostics>(loaded).text();
+  EXPECT_EQ(list[0].key, "system") << "a missing table is reported at the top of the file";
+  EXPECT_EQ(list[1].key, "drill.duration");
+  EXPECT_EQ(list[2].key, "drill.colour");
+  fs::remove_all(dir);
+}
+
+TEST(Plan, SameScenarioAndSeedGiveTheSamePlanAndAnotherSeedAnotherWorkload) {
+  Scenario s = load_ok(kSource / "scenarios/ledger-primary-kill.toml");
+  Plan a = make_plan(s, 42);
+  Plan b = make_plan(s, 42);
+  Plan c = make_plan(s, 43);
+  EXPECT_EQ(a.text(), b.text());
+  EXPECT_EQ(a.workload_seed, b.workload_seed);
+  EXPECT_NE(a.workload_seed, c.workload_seed);
+  EXPECT_EQ(a.scenario_digest.size(), 64u);
+}
+
+TEST(Plan, EveryApplyHasALaterRevertInsideTheFaultPhase) {
+  Scenario s = load_ok(kSource / "scenarios/ledger-primary-kill.toml");
+  Plan plan = make_plan(s, s.drill.seed);
+  ASSERT_EQ(plan.steps.size(), 2u);
+  EXPECT_EQ(plan.steps[0].action, PlannedStep::Action::apply);
+  EXPECT_EQ(plan.steps[0].at, Milliseconds(10'000));
+  EXPECT_EQ(plan.steps[1].action, PlannedStep::Action::revert);
+  EXPECT_EQ(plan.steps[1].at, Milliseconds(15'000));
+  EXPECT_EQ(plan.steps[1].detail, "restart");
+  EXPECT_NE(plan.text().find("+10s\tapply   fault[0] process.kill role:ledger-primary  "
+                             "restart_after=5s signal=SIGKILL"),
+            std::string::npos)
+      << plan.text();
+}
+
+}  // namespace
+}  // namespace firedrill
