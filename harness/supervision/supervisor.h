@@ -82,8 +82,9 @@ struct ProcessEvent {
 // it reaps before it returns, so that a shutdown path records them even if the io_context never
 // runs again.
 //
-// Reaping: each child is watched through a pidfd (Boost.Process v2 async_wait); nothing else in the
-// process may reap it (no waitpid(-1), no SIGCHLD set to SIG_IGN).
+// Reaping: each child is watched through a pidfd (Boost.Process v2 async_wait; Linux >= 5.3, else
+// start() fails); nothing else in the process may reap it (no waitpid(-1), no SIGCHLD set to
+// SIG_IGN).
 class Supervisor {
  public:
   // `io` must outlive the Supervisor. `on_event` is called once per start attempt (started or

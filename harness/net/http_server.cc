@@ -14,9 +14,9 @@
 #include <exception>
 #include <unordered_map>
 
-#include "common/http.h"
+#include "net/http.h"
 
-namespace refpay {
+namespace firedrill {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -405,4 +405,4 @@ void HttpServer::stop() {
   impl_->stop();
 }
 
-}  // namespace refpay
+}  // namespace firedrill

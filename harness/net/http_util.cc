@@ -3,9 +3,9 @@
 #include <charconv>
 #include <string_view>
 
-#include "common/http.h"
+#include "net/http.h"
 
-namespace refpay {
+namespace firedrill {
 
 std::string HttpRequest::path() const {
   return target.substr(0, target.find('?'));
@@ -132,4 +132,4 @@ const char* http_reason(int status) {
   }
 }
 
-}  // namespace refpay
+}  // namespace firedrill

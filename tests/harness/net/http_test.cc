@@ -2,7 +2,7 @@
 // over real loopback sockets (port 0), a raw socket for bytes no well-behaved client sends, and
 // the pure helpers. Each test runs one io_context with a bounded run_for, so a bug shows up as a
 // failed expectation rather than a hung test binary.
-#include "common/http.h"
+#include "net/http.h"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace refpay {
+namespace firedrill {
 namespace {
 
 namespace asio = boost::asio;
@@ -536,4 +536,4 @@ TEST(Http, ListenErrorNamesAddress) {
 }
 
 }  // namespace
-}  // namespace refpay
+}  // namespace firedrill

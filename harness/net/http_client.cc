@@ -17,9 +17,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "common/http.h"
+#include "net/http.h"
 
-namespace refpay {
+namespace firedrill {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -430,4 +430,4 @@ uint16_t HttpClient::port() const {
   return impl_->port;
 }
 
-}  // namespace refpay
+}  // namespace firedrill
