@@ -31,14 +31,14 @@ int validate(const std::vector<std::string>& files) {
   return exit_code;
 }
 
-int plan(const std::string& file, std::optional<uint64_t> seed) {
+int plan(const std::string& file, std::optional<int64_t> seed) {
   auto loaded = load_scenario(file);
   if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
     std::cerr << errors->text();
     return kExitInvalidScenario;
   }
   const Scenario& s = std::get<Scenario>(loaded);
-  std::cout << make_plan(s, seed.value_or(s.drill.seed)).text();
+  std::cout << make_plan(s, seed ? static_cast<uint64_t>(*seed) : s.drill.seed).text();
   return 0;
 }
 
@@ -76,10 +76,11 @@ int run_cli(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "check scenario files; errors as file:line:column");
   validate_cmd->add_option("scenarios", files, "scenario files")->required()->check(CLI::ExistingFile);
   std::string plan_file;
-  std::optional<uint64_t> seed;
+  std::optional<int64_t> seed;
   auto* plan_cmd = app.add_subcommand("plan", "print the resolved schedule without running anything");
   plan_cmd->add_option("scenario", plan_file, "scenario file")->required()->check(CLI::ExistingFile);
-  plan_cmd->add_option("--seed", seed, "override the scenario's seed");
+  plan_cmd->add_option("--seed", seed, "override the scenario's seed")
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   auto* faults_cmd = app.add_subcommand("faults", "list fault kinds, their parameters and privileges");
   try {
     app.parse(argc, argv);

@@ -19,12 +19,12 @@ namespace fs = std::filesystem;
 // (so "sample-system/refpay.toml" works from scenarios/ and scenarios/ci/), then in the
 // current directory.
 std::optional<std::string> find_definition(const std::string& scenario_path, const std::string& path) {
-  if (fs::path(path).is_absolute()) return fs::exists(path) ? std::optional(path) : std::nullopt;
+  if (fs::path(path).is_absolute()) return fs::is_regular_file(path) ? std::optional(path) : std::nullopt;
   for (fs::path dir = fs::absolute(scenario_path).parent_path();; dir = dir.parent_path()) {
-    if (fs::exists(dir / path)) return (dir / path).lexically_normal().string();
+    if (fs::is_regular_file(dir / path)) return (dir / path).lexically_normal().string();
     if (dir == dir.root_path()) break;
   }
-  if (fs::exists(path)) return path;
+  if (fs::is_regular_file(path)) return path;
   return std::nullopt;
 }
 
@@ -113,7 +113,7 @@ void read_system(TableReader& r, const toml::table& table, Scenario& s, const st
     auto found = find_definition(scenario_path, *definition);
     if (!found) {
       r.error("definition", "no system definition file \"" + *definition + "\" beside " +
-                                scenario_path + " or in its parent directories");
+                                scenario_path + ", in its parent directories or in the current directory");
     } else {
       auto loaded = load_system_definition(*found);
       if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
@@ -186,6 +186,7 @@ void read_fault(const toml::table& table, int index, Scenario& s, const std::str
     std::string known;
     for (const auto& k : fault_catalog()) known += (known.empty() ? "" : ", ") + k.name;
     r.error("kind", "\"" + *kind_name + "\" is not a fault kind (known: " + known + ")");
+    return;  // its other keys cannot be judged without a kind
   }
   if (kind) f.kind = kind->name;
   if (auto target = r.string("target", true)) {
@@ -211,7 +212,13 @@ void read_fault(const toml::table& table, int index, Scenario& s, const std::str
     for (const auto& p : kind->parameters) {
       switch (p.type) {
         case FaultParameterType::duration:
-          if (auto v = r.duration(p.name, Milliseconds(0), limits::drill_duration_max, p.required)) f.parameters[p.name] = *v;
+          if (auto v = r.duration(p.name, Milliseconds(1), limits::drill_duration_max, p.required)) {
+            f.parameters[p.name] = *v;
+            if (at && s.drill.duration.count() > 0 && f.at + *v > s.drill.duration) {
+              r.error(p.name, "would end at \"" + format_duration(f.at + *v) + "\", after the drill (duration \"" +
+                                  format_duration(s.drill.duration) + "\"); without it the node is restarted at the heal");
+            }
+          }
           break;
         case FaultParameterType::signal: {
           auto v = r.string(p.name, p.required);

@@ -31,6 +31,8 @@ TEST(Duration, ParsesUnitsAndRefusesBareNumbers) {
   EXPECT_EQ(*parse_duration("1.5s"), Milliseconds(1500));
   EXPECT_EQ(*parse_duration("2m"), Milliseconds(120'000));
   EXPECT_EQ(*parse_duration("1h"), Milliseconds(3'600'000));
+  EXPECT_EQ(*parse_duration("1.005s"), Milliseconds(1005)) << "decimals are exact, not floating point";
+  EXPECT_EQ(*parse_duration("4.1m"), Milliseconds(246'000));
   for (const char* bad : {"30", "s", "1.2.3s", "-5s", "5 s", "1.0005s", "5d", ""}) {
     EXPECT_FALSE(parse_duration(bad)) << bad;
   }
