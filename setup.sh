@@ -47,7 +47,7 @@ install_packages
 build
 case "$mode" in
   build) ;;
-  run) exec "$build_dir/sample-system/refpay-demo" "${@:2}" ;;
+  run) exec "$build_dir/bin/refpay-demo" "${@:2}" ;;
   test) cd "$build_dir" && exec ctest --output-on-failure -j "$jobs" --timeout 600 "${@:2}" ;;
   *) echo "usage: ./setup.sh [build|run|test]" >&2; exit 64 ;;
 esac

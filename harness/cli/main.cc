@@ -1,15 +1,24 @@
 // firedrill: the command line (DESIGN.md §7). Maps every outcome to the documented exit codes:
 // 0 success, 64 usage error, 65 invalid scenario, 70 internal error.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "faults/catalog.h"
+#include "lab/lab.h"
+#include "runner/drill_runner.h"
 #include "plan/plan.h"
 #include "scenario/scenario.h"
 
 namespace firedrill {
 namespace {
 
+constexpr int kExitInconclusive = 3;
+constexpr int kExitAborted = 4;
 constexpr int kExitUsage = 64;
 constexpr int kExitInvalidScenario = 65;
 constexpr int kExitInternal = 70;
@@ -40,6 +49,73 @@ int plan(const std::string& file, std::optional<int64_t> seed) {
   const Scenario& s = std::get<Scenario>(loaded);
   std::cout << make_plan(s, seed ? static_cast<uint64_t>(*seed) : s.drill.seed).text();
   return 0;
+}
+
+std::string executable_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : exe.parent_path().string();
+}
+
+// runs/<name>-<UTC time>, or `out` when given.
+Result<std::string> make_run_dir(const std::string& out, const std::string& name) {
+  std::string dir = out;
+  if (dir.empty()) {
+    std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", std::gmtime(&now));
+    dir = "runs/" + name + "-" + stamp;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::error("run directory " + dir + ": " + ec.message());
+  return std::filesystem::absolute(dir).string();
+}
+
+struct RunArguments {
+  std::string scenario;
+  std::optional<int64_t> seed;
+  std::string out;
+  std::string subnet = "198.18.0.0/24";
+  bool quiet = false;
+};
+
+// `firedrill run`: validates and plans in the user's process, then enters the lab (a new PID,
+// mount and network namespace, plus a user namespace when not root) and runs the drill there.
+int run(const RunArguments& args) {
+  auto loaded = load_scenario(args.scenario);
+  if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
+    std::cerr << errors->text();
+    return kExitInvalidScenario;
+  }
+  const Scenario& scenario = std::get<Scenario>(loaded);
+  Plan plan = make_plan(scenario, args.seed ? static_cast<uint64_t>(*args.seed) : scenario.drill.seed);
+  auto run_dir = make_run_dir(args.out, scenario.drill.name);
+  if (!run_dir) {
+    std::cerr << "firedrill: " << run_dir.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::ofstream(*run_dir + "/scenario.toml", std::ios::binary) << scenario.text;
+  std::ofstream(*run_dir + "/plan.txt") << plan.text();
+  std::cout << "firedrill: drill " << scenario.drill.name << ", seed " << plan.seed << ", run directory "
+            << *run_dir << std::endl;
+  auto lab = enter_lab();  // from here on we are the lab's init; the caller's process waits
+  if (!lab) {
+    std::cerr << "firedrill: cannot build the lab: " << lab.status().message() << "\n";
+    return kExitInconclusive;
+  }
+  RunOptions options;
+  options.run_dir = *run_dir;
+  options.bin_dir = executable_dir();
+  options.subnet = args.subnet;
+  options.progress = !args.quiet;
+  switch (run_drill(scenario, plan, options)) {
+    case RunEnd::completed: return 0;
+    case RunEnd::aborted: return kExitAborted;
+    case RunEnd::inconclusive:
+    case RunEnd::error: return kExitInconclusive;
+  }
+  return kExitInternal;
 }
 
 const char* type_name(FaultParameterType type) {
@@ -82,6 +158,14 @@ int run_cli(int argc, char** argv) {
   plan_cmd->add_option("--seed", seed, "override the scenario's seed")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   auto* faults_cmd = app.add_subcommand("faults", "list fault kinds, their parameters and privileges");
+  RunArguments run_args;
+  auto* run_cmd = app.add_subcommand("run", "run a drill: lab up, system up, faults, final reads");
+  run_cmd->add_option("scenario", run_args.scenario, "scenario file")->required()->check(CLI::ExistingFile);
+  run_cmd->add_option("--seed", run_args.seed, "override the scenario's seed")
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
+  run_cmd->add_option("--out", run_args.out, "run directory (default: runs/<name>-<UTC time>)");
+  run_cmd->add_option("--subnet", run_args.subnet, "the lab's IPv4 subnet");
+  run_cmd->add_flag("--quiet", run_args.quiet, "no progress lines");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -95,6 +179,7 @@ int run_cli(int argc, char** argv) {
   if (validate_cmd->parsed()) return validate(files);
   if (plan_cmd->parsed()) return plan(plan_file, seed);
   if (faults_cmd->parsed()) return list_faults();
+  if (run_cmd->parsed()) return run(run_args);
   return kExitUsage;
 }
 

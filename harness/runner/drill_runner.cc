@@ -1,0 +1,673 @@
+// The drill runner; see drill_runner.h.
+#include "runner/drill_runner.h"
+
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <sstream>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "fault.h"
+#include "lab/lab.h"
+#include "lab/network.h"
+#include "lab/volumes.h"
+#include "net/http.h"
+#include "runner/alert_receiver.h"
+#include "runner/log_watcher.h"
+#include "runner/render.h"
+#include "supervision/supervisor.h"
+#include "timeline/timeline.h"
+#include "workload/payment_workload.h"
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+namespace firedrill {
+namespace {
+
+constexpr uint16_t kAlertPort = 9093;
+constexpr milliseconds kTick{100};
+constexpr milliseconds kBaselineGrace{10'000};  // extra time for the steady state to appear
+constexpr milliseconds kExportTimeout{60'000};
+constexpr int64_t kNsPerMs = 1'000'000;
+
+const char* const kFaketimeDefault = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+// The JSON value at `pointer` ("/primary") in `body`, as a string.
+std::optional<std::string> json_pointer_string(const std::string& body, const std::string& pointer) {
+  json::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return std::nullopt;
+  const json::value* found = v.find_pointer(pointer, ec);
+  if (ec || !found || !found->is_string()) return std::nullopt;
+  return std::string(found->as_string());
+}
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+  std::string target;
+};
+
+Result<Endpoint> split_url(const std::string& url) {
+  auto host_port = parse_host_port(url);
+  if (!host_port) return host_port.status();
+  auto scheme = url.find("://");
+  auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  return Endpoint{host_port->first, host_port->second, path == std::string::npos ? "/" : url.substr(path)};
+}
+
+}  // namespace
+
+std::string find_libfaketime() {
+  if (const char* path = std::getenv("FIREDRILL_LIBFAKETIME")) return path;
+  return kFaketimeDefault;
+}
+
+class Drill : public std::enable_shared_from_this<Drill> {
+ public:
+  Drill(const Scenario& scenario, const Plan& plan, const RunOptions& options)
+      : scenario_(scenario), plan_(plan), options_(options), signals_(io_, SIGINT, SIGTERM),
+        phase_timer_(io_), tick_timer_(io_),
+        supervisor_(std::make_unique<Supervisor>(io_, [this](const ProcessEvent& e) { on_process_event(e); })) {}
+
+  RunEnd run() {
+    auto timeline = Timeline::create(options_.run_dir + "/timeline.jsonl",
+                                     {{"scenario", scenario_.drill.name},
+                                      {"scenario_digest", plan_.scenario_digest},
+                                      {"seed", plan_.seed},
+                                      {"pid", static_cast<int64_t>(getpid())}});
+    if (!timeline) {
+      std::cerr << "firedrill: " << timeline.status().message() << "\n";
+      return RunEnd::error;
+    }
+    timeline_ = std::move(*timeline);
+    signals_.async_wait([self = shared_from_this()](const boost::system::error_code& ec, int sig) {
+      if (!ec) self->abort("signal " + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM"));
+    });
+    if (Status s = lab_up(); !s) {
+      fail("lab up", s);
+      teardown();
+      return end_;
+    }
+    if (Status s = start_nodes(); !s) {
+      fail("system up", s);
+      end_ = RunEnd::inconclusive;
+      finish();
+    } else {
+      tick();
+      wait_healthy(Clock::now());
+    }
+    io_.run();
+    teardown();
+    return end_;
+  }
+
+ private:
+  // ---- phases -----------------------------------------------------------------------------
+
+  void set_phase(const std::string& phase) {
+    phase_ = phase;
+    timeline_->record("harness", "phase", {{"phase", phase}});
+    say("phase: " + phase);
+  }
+
+  void say(const std::string& line) {
+    if (!options_.progress) return;
+    std::printf("[%8s] %s\n", format_offset(timeline_->now_ns()).c_str(), line.c_str());
+    std::fflush(stdout);
+  }
+
+  void fail(const std::string& where, const Status& status) {
+    ++harness_errors_;
+    if (end_ == RunEnd::completed) end_ = RunEnd::error;
+    timeline_->record("harness", "error", {{"where", where}, {"error", status.message()}});
+    say("error: " + where + ": " + status.message());
+  }
+
+  Status lab_up() {
+    set_phase("lab_up");
+    LabNetworkSpec spec;
+    spec.subnet = options_.subnet;
+    for (const auto& n : scenario_.system.nodes) spec.nodes.push_back(n.name);
+    auto network = LabNetwork::create(spec);
+    if (!network) return network.status();
+    network_ = std::move(*network);
+    std::vector<std::pair<std::string, int64_t>> sizes;
+    for (const auto& n : scenario_.system.nodes) sizes.emplace_back(n.name, n.volume_bytes);
+    auto volumes = Volumes::create(options_.run_dir + "/volumes", sizes);
+    if (!volumes) return volumes.status();
+    volumes_ = std::move(*volumes);
+    std::error_code ec;
+    fs::create_directories(options_.run_dir + "/clock", ec);
+    fs::create_directories(options_.run_dir + "/logs", ec);
+    fs::create_directories(options_.run_dir + "/exports", ec);
+    for (const auto& n : scenario_.system.nodes) {
+      std::ofstream(clock_file(n.name), std::ios::trunc) << "+0\n";
+    }
+    receiver_ = std::make_unique<AlertReceiver>(io_, *timeline_, [this](const std::string& status, const std::string& name) {
+      if (status != "firing") return;
+      ++alerts_firing_;
+      say("alert firing: " + name);
+    });
+    if (Status s = receiver_->listen(network_->controller_address(), kAlertPort); !s) return s;
+    json::object nodes;
+    for (const auto& n : network_->nodes()) nodes[n.node] = n.address;
+    timeline_->record("harness", "lab", {{"controller_address", network_->controller_address()},
+                                         {"nodes", std::move(nodes)},
+                                         {"alert_url", alert_url()}});
+    return Status::ok();
+  }
+
+  std::string clock_file(const std::string& node) const { return options_.run_dir + "/clock/" + node + ".faketime"; }
+  std::string alert_url() const {
+    return "http://" + network_->controller_address() + ":" + std::to_string(kAlertPort) + "/alerts";
+  }
+
+  Status start_nodes() {
+    set_phase("system_up");
+    RenderInputs inputs;
+    inputs.bin_dir = options_.bin_dir;
+    inputs.controller_address = network_->controller_address();
+    inputs.alert_url = alert_url();
+    inputs.parameters = scenario_.system_parameters;
+    inputs.accounts = scenario_.workload.accounts;
+    for (const auto& n : network_->nodes()) inputs.addresses[n.node] = n.address;
+    for (const auto& n : scenario_.system.nodes) inputs.data_dirs[n.name] = volumes_->path(n.name);
+    auto shared = shared_values(scenario_.system, inputs);
+    if (!shared) return shared.status();
+    values_ = *shared;
+    std::string faketime = find_libfaketime();
+    if (!fs::exists(faketime)) {
+      return Status::error("libfaketime not found at " + faketime +
+                           " (install Debian's libfaketime, or set FIREDRILL_LIBFAKETIME)");
+    }
+    for (const NodeDefinition& n : scenario_.system.nodes) {
+      Values values = node_values(values_, n.name, inputs);
+      ProcessSpec spec;
+      spec.name = n.name;
+      for (const auto& arg : n.command) {
+        auto rendered = render(arg, values);
+        if (!rendered) return rendered.status().with_context("node " + n.name + " command");
+        spec.argv.push_back(*rendered);
+      }
+      spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+                  {"HOME", volumes_->path(n.name)},
+                  {"LD_PRELOAD", faketime},
+                  {"FAKETIME_TIMESTAMP_FILE", clock_file(n.name)},
+                  {"FAKETIME_NO_CACHE", "1"},
+                  {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+      for (const auto& [key, value] : n.environment) {
+        auto rendered = render(value, values);
+        if (!rendered) return rendered.status().with_context("node " + n.name + " environment " + key);
+        spec.env[key] = *rendered;
+      }
+      spec.netns_fd = network_->netns_fd(n.name);
+      spec.stdout_path = options_.run_dir + "/logs/" + n.name + ".out";
+      spec.stderr_path = options_.run_dir + "/logs/" + n.name + ".err";
+      spec.working_dir = volumes_->path(n.name);
+      specs_[n.name] = spec;
+      for (const std::string* url : {&n.health_url, &n.export_url}) {
+        if (url->empty()) continue;
+        auto rendered = render(*url, values);
+        if (!rendered) return rendered.status().with_context("node " + n.name);
+        (url == &n.health_url ? health_urls_ : export_urls_)[n.name] = *rendered;
+      }
+      if (Status s = supervisor_->start(spec); !s) return s;
+    }
+    if (!scenario_.detection.log_patterns.empty()) {
+      log_watcher_ = std::make_unique<LogWatcher>(scenario_.detection.log_patterns, [this](const std::string& node) {
+        return std::vector<std::string>{options_.run_dir + "/logs/" + node + ".out",
+                                        options_.run_dir + "/logs/" + node + ".err"};
+      });
+    }
+    for (const auto& [node, url] : health_urls_) {
+      auto endpoint = split_url(url);
+      if (!endpoint) return endpoint.status().with_context("node " + node + " health_url");
+      probes_[node] = Probe{*endpoint, std::make_unique<HttpClient>(io_, endpoint->host, endpoint->port, 1)};
+    }
+    return Status::ok();
+  }
+
+  // Waits until every node with a health URL answers 2xx, within the largest ready_timeout.
+  void wait_healthy(Clock::time_point started) {
+    if (stopping_) return;
+    milliseconds limit{0};
+    for (const auto& n : scenario_.system.nodes) limit = std::max(limit, n.ready_timeout);
+    bool all = !probes_.empty();
+    for (const auto& [node, probe] : probes_) all = all && probe.healthy;
+    if (all) return start_traffic();
+    if (Clock::now() - started > limit) {
+      end_ = RunEnd::inconclusive;
+      timeline_->record("harness", "precondition_failed", {{"what", "system did not become healthy"},
+                                                           {"within_ms", limit.count()}});
+      say("inconclusive: the system did not become healthy within " + format_duration(limit));
+      return finish();
+    }
+    phase_timer_.expires_after(milliseconds(100));
+    phase_timer_.async_wait([self = shared_from_this(), started](const boost::system::error_code& ec) {
+      if (!ec) self->wait_healthy(started);
+    });
+  }
+
+  void start_traffic() {
+    auto contract = scenario_.system.payments;
+    auto base = render(contract.base_url, values_);
+    if (!base) {
+      fail("workload", base.status());
+      return finish();
+    }
+    contract.base_url = *base;
+    workload_ = std::make_unique<PaymentWorkload>(io_, scenario_.workload, contract, plan_.workload_seed, *timeline_);
+    if (Status s = workload_->start(); !s) {
+      fail("workload", s);
+      return finish();
+    }
+    set_phase("baseline");
+    auto deadline = Clock::now() + scenario_.drill.baseline + kBaselineGrace;
+    phase_timer_.expires_after(scenario_.drill.baseline);
+    phase_timer_.async_wait([self = shared_from_this(), deadline](const boost::system::error_code& ec) {
+      if (!ec) self->check_baseline(deadline);
+    });
+  }
+
+  bool steady() const {
+    auto w = workload_->window(scenario_.steady_state.window.count() * kNsPerMs);
+    int64_t total = w.ok + w.fail + w.unknown;
+    if (total == 0) return false;
+    double ratio = static_cast<double>(w.ok) / static_cast<double>(total);
+    bool latency_ok = !scenario_.steady_state.latency_p99_max ||
+                      w.latency_p99_ms <= static_cast<double>(scenario_.steady_state.latency_p99_max->count());
+    return ratio >= scenario_.steady_state.success_ratio_min && latency_ok;
+  }
+
+  void check_baseline(Clock::time_point deadline) {
+    if (stopping_) return;
+    if (scenario_.drill.baseline.count() == 0 || steady()) return start_faults();
+    if (Clock::now() > deadline) {
+      end_ = RunEnd::inconclusive;
+      timeline_->record("harness", "precondition_failed", {{"what", "steady state did not hold in the baseline"}});
+      say("inconclusive: the steady state did not hold during the baseline");
+      return stop_traffic();
+    }
+    phase_timer_.expires_after(milliseconds(250));
+    phase_timer_.async_wait([self = shared_from_this(), deadline](const boost::system::error_code& ec) {
+      if (!ec) self->check_baseline(deadline);
+    });
+  }
+
+  void start_faults() {
+    set_phase("faults");
+    fault_phase_start_ = Clock::now();
+    for (const PlannedStep& step : plan_.steps) {
+      auto timer = std::make_shared<asio::steady_timer>(io_);
+      timer->expires_at(fault_phase_start_ + step.at);
+      timer->async_wait([self = shared_from_this(), step, timer](const boost::system::error_code& ec) {
+        if (ec || self->stopping_) return;
+        if (step.action == PlannedStep::Action::apply) {
+          self->apply_step(step);
+        } else {
+          self->revert_step(step);
+        }
+      });
+      step_timers_.push_back(timer);
+    }
+    phase_timer_.expires_at(fault_phase_start_ + plan_.fault_phase);
+    phase_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->heal_then(&Drill::converge);
+    });
+  }
+
+  // ---- faults -----------------------------------------------------------------------------
+
+  struct ActiveFault {
+    int index = 0;
+    std::unique_ptr<Fault> fault;
+    bool reverting = false;
+    bool reverted = false;
+  };
+
+  const FaultSpec& spec_of(int index) const { return scenario_.faults.at(static_cast<std::size_t>(index)); }
+
+  // Resolves "node:N" at once and "role:R" by asking the system (dynamic) or from the plan's
+  // static choice, then calls `next` with the node or an error.
+  void resolve(const std::string& target, std::function<void(Result<std::string>)> next) {
+    std::string name = target.substr(5);
+    if (target.rfind("node:", 0) == 0) return next(name);
+    if (const DynamicRole* role = scenario_.system.find_dynamic_role(name)) {
+      auto url = render(role->url, values_);
+      if (!url) return next(url.status());
+      auto endpoint = split_url(*url);
+      if (!endpoint) return next(endpoint.status());
+      auto client = std::make_shared<HttpClient>(io_, endpoint->host, endpoint->port, 1);
+      client->request("GET", endpoint->target, "", milliseconds(2000),
+                      [this, client, role, name, next = std::move(next)](HttpResult r) {
+                        client->close();
+                        auto node = r.ok() && r.status == 200 ? json_pointer_string(r.body, role->pointer)
+                                                               : std::nullopt;
+                        if (!node || !scenario_.system.find_node(*node)) {
+                          return next(Status::error("role " + name + ": could not resolve (" +
+                                                    (r.ok() ? std::to_string(r.status) : r.error) + ")"));
+                        }
+                        next(*node);
+                      });
+      return;
+    }
+    for (const auto& n : scenario_.system.nodes) {
+      if (std::find(n.roles.begin(), n.roles.end(), name) != n.roles.end()) return next(n.name);
+    }
+    next(Status::error("role " + name + ": no node has it"));
+  }
+
+  void apply_step(const PlannedStep& step) {
+    int64_t scheduled = timeline_->now_ns();
+    resolve(step.target, [this, step, scheduled](Result<std::string> node) {
+      if (stopping_) return;
+      if (!node) return fail("fault[" + std::to_string(step.fault_index) + "] " + step.kind, node.status());
+      auto fault = make_fault(spec_of(step.fault_index), *node, fault_context_);
+      if (!fault) return fail("fault[" + std::to_string(step.fault_index) + "]", fault.status());
+      // The revert is registered before the apply runs (STYLE.md habit 2).
+      active_.push_back(ActiveFault{step.fault_index, std::move(*fault)});
+      Fault* f = active_.back().fault.get();
+      timeline_->record("fault", "revert_registered", {{"fault", step.fault_index}, {"fault_kind", step.kind}, {"node", *node}});
+      timeline_->record("fault", "apply", {{"fault", step.fault_index}, {"fault_kind", step.kind}, {"target", step.target},
+                                           {"node", *node}, {"scheduled_ns", scheduled}});
+      say("apply fault[" + std::to_string(step.fault_index) + "] " + step.kind + " on " + *node);
+      f->apply([this, step, scheduled](Status s, json::object evidence) {
+        int64_t t0 = timeline_->now_ns();
+        timeline_->record("fault", s ? "applied" : "apply_failed",
+                          {{"fault", step.fault_index}, {"fault_kind", step.kind}, {"verified", s.is_ok()},
+                           {"scheduled_ns", scheduled}, {"gap_ns", t0 - scheduled},
+                           {"evidence", std::move(evidence)}, {"error", s.message()}});
+        if (!s) fail("fault[" + std::to_string(step.fault_index) + "] apply", s);
+      });
+    });
+  }
+
+  void revert_step(const PlannedStep& step) {
+    for (auto& a : active_) {
+      if (a.index == step.fault_index && !a.reverting) return revert_one(a, [] {});
+    }
+  }
+
+  void revert_one(ActiveFault& a, std::function<void()> then) {
+    if (a.reverting) return then();
+    a.reverting = true;
+    int64_t started = timeline_->now_ns();
+    timeline_->record("fault", "revert", {{"fault", a.index}, {"fault_kind", a.fault->kind()}, {"node", a.fault->node()}});
+    say("revert fault[" + std::to_string(a.index) + "] " + a.fault->kind() + " on " + a.fault->node());
+    a.fault->revert([this, &a, started, then = std::move(then)](Status s, json::object evidence) {
+      a.reverted = s.is_ok();
+      timeline_->record("fault", s ? "reverted" : "revert_failed",
+                        {{"fault", a.index}, {"fault_kind", a.fault->kind()}, {"verified", s.is_ok()},
+                         {"started_ns", started}, {"evidence", std::move(evidence)}, {"error", s.message()}});
+      if (!s) fail("fault[" + std::to_string(a.index) + "] revert", s);
+      then();
+    });
+  }
+
+  // Reverts every fault not yet reverted, newest first, one after another; then `next`.
+  void heal_then(void (Drill::*next)()) {
+    for (auto& t : step_timers_) t->cancel();
+    set_phase("heal");
+    revert_remaining(active_.size(), next);
+  }
+
+  void revert_remaining(std::size_t i, void (Drill::*next)()) {
+    while (i > 0 && active_[i - 1].reverting) --i;
+    if (i == 0) return (this->*next)();
+    revert_one(active_[i - 1], [self = shared_from_this(), i, next] { self->revert_remaining(i - 1, next); });
+  }
+
+  // ---- after the faults -------------------------------------------------------------------
+
+  void converge() {
+    if (stopping_) return;
+    set_phase("convergence");
+    phase_timer_.expires_after(scenario_.drill.convergence);
+    phase_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->stop_traffic();
+    });
+  }
+
+  void stop_traffic() {
+    if (traffic_stopped_) return;
+    traffic_stopped_ = true;
+    if (!workload_) return final_reads();
+    workload_->stop([self = shared_from_this()] { self->final_reads(); });
+  }
+
+  void final_reads() {
+    if (stopping_) return;
+    set_phase("final_reads");
+    pending_reads_ = export_urls_.size();
+    if (pending_reads_ == 0) return finish();
+    for (const auto& [node, url] : export_urls_) {
+      auto endpoint = split_url(url);
+      if (!endpoint) {
+        fail("final read " + node, endpoint.status());
+        if (--pending_reads_ == 0) finish();
+        continue;
+      }
+      auto client = std::make_shared<HttpClient>(io_, endpoint->host, endpoint->port, 1);
+      client->request("GET", endpoint->target, "", kExportTimeout,
+                      [self = shared_from_this(), client, node = node](HttpResult r) {
+                        client->close();
+                        self->on_export(node, std::move(r));
+                      });
+    }
+  }
+
+  void on_export(const std::string& node, HttpResult r) {
+    std::string path = options_.run_dir + "/exports/" + node + ".ndjson";
+    if (r.ok() && r.status == 200) {
+      std::ofstream(path, std::ios::binary | std::ios::trunc) << r.body;
+      int64_t lines = std::count(r.body.begin(), r.body.end(), '\n');
+      timeline_->record("harness", "final_read", {{"node", node}, {"ok", true}, {"path", "exports/" + node + ".ndjson"},
+                                                  {"bytes", r.body.size()}, {"records", lines},
+                                                  {"sha256", sha256_hex(r.body)}});
+      say("final read " + node + ": " + std::to_string(lines) + " transfers");
+    } else {
+      timeline_->record("harness", "final_read", {{"node", node}, {"ok", false},
+                                                  {"error", r.ok() ? "status " + std::to_string(r.status) : r.error}});
+      say("final read " + node + " failed: " + (r.ok() ? "status " + std::to_string(r.status) : r.error));
+    }
+    if (--pending_reads_ == 0) finish();
+  }
+
+  // ---- endings ----------------------------------------------------------------------------
+
+  void abort(const std::string& why) {
+    if (stopping_ || aborting_) return;
+    aborting_ = true;
+    end_ = RunEnd::aborted;
+    timeline_->record("harness", "abort", {{"reason", why}});
+    say("aborting (" + why + "): reverting faults");
+    phase_timer_.cancel();
+    heal_then(&Drill::stop_traffic);
+  }
+
+  void finish() {
+    if (stopping_) return;
+    stopping_ = true;
+    set_phase("lab_down");
+    for (auto& t : step_timers_) t->cancel();
+    phase_timer_.cancel();
+    tick_timer_.cancel();
+    signals_.cancel();
+    for (auto& [node, probe] : probes_) probe.client->close();
+    if (receiver_) receiver_->stop();
+    supervisor_->kill_all();
+    summarize();
+    io_.stop();
+  }
+
+  void teardown() {
+    if (supervisor_) supervisor_->kill_all();
+    volumes_.reset();
+    network_.reset();
+  }
+
+  void summarize() {
+    PaymentWorkload::Stats totals = workload_ ? workload_->totals() : PaymentWorkload::Stats{};
+    int64_t applied = 0, reverted = 0;
+    for (const auto& a : active_) reverted += a.reverted ? 1 : 0;
+    applied = static_cast<int64_t>(active_.size());
+    const char* ends[] = {"completed", "inconclusive", "aborted", "error"};
+    std::string end = ends[static_cast<int>(end_)];
+    timeline_->record("harness", "end", {{"end", end},
+                                         {"payments_ok", totals.ok},
+                                         {"payments_fail", totals.fail},
+                                         {"payments_unknown", totals.unknown},
+                                         {"payments_skipped", totals.skipped},
+                                         {"faults_applied", applied},
+                                         {"faults_reverted", reverted},
+                                         {"unexpected_exits", unexpected_exits_},
+                                         {"alerts_firing", alerts_firing_},
+                                         {"harness_errors", harness_errors_}});
+    std::ostringstream out;
+    out << "drill " << scenario_.drill.name << " (seed " << plan_.seed << "): " << end << "\n"
+        << "  payments: " << totals.ok << " ok, " << totals.fail << " failed, " << totals.unknown
+        << " unknown, " << totals.skipped << " not started (in-flight limit)\n"
+        << "  faults: " << applied << " applied, " << reverted << " reverted; unexpected process exits: "
+        << unexpected_exits_ << "; harness errors: " << harness_errors_ << "\n"
+        << "  run directory: " << options_.run_dir << " (timeline.jsonl: " << timeline_->records()
+        << " records, chain head " << timeline_->head().substr(0, 16) << ")\n";
+    std::ofstream(options_.run_dir + "/summary.txt") << out.str();
+    std::cout << out.str() << std::flush;
+  }
+
+  // ---- continuous work --------------------------------------------------------------------
+
+  struct Probe {
+    Endpoint endpoint;
+    std::unique_ptr<HttpClient> client;
+    bool healthy = false;
+    bool in_flight = false;
+    Clock::time_point next{};
+  };
+
+  void tick() {
+    auto now = Clock::now();
+    for (auto& [node, probe] : probes_) {
+      if (probe.in_flight || now < probe.next || stopping_) continue;
+      probe.next = now + scenario_.steady_state.probe_interval;
+      probe.in_flight = true;
+      int64_t sent = timeline_->now_ns();
+      auto timeout = std::max(milliseconds(100), scenario_.steady_state.probe_interval);
+      probe.client->request("GET", probe.endpoint.target, "", timeout,
+                            [self = shared_from_this(), node = node, sent](HttpResult r) {
+                              auto it = self->probes_.find(node);
+                              if (it == self->probes_.end() || self->stopping_) return;
+                              it->second.in_flight = false;
+                              bool ok = r.ok() && r.status >= 200 && r.status < 300;
+                              it->second.healthy = ok;
+                              self->timeline_->record("probe", "health",
+                                                      {{"node", node}, {"ok", ok}, {"status", r.status},
+                                                       {"latency_ns", self->timeline_->now_ns() - sent},
+                                                       {"error", r.ok() ? "" : r.error}});
+                            });
+    }
+    if (log_watcher_) log_watcher_->poll(*timeline_);
+    reap_orphans([this](pid_t pid) { return supervised_pid(pid); });
+    if (now >= next_progress_) {
+      next_progress_ = now + milliseconds(1000);
+      progress();
+    }
+    tick_timer_.expires_after(kTick);
+    tick_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->tick();
+    });
+  }
+
+  bool supervised_pid(pid_t pid) const {
+    for (const auto& [node, spec] : specs_) {
+      if (supervisor_->pid(node) == pid) return true;
+    }
+    return false;
+  }
+
+  void progress() {
+    if (!workload_) return;
+    auto w = workload_->window(1'000 * kNsPerMs);
+    bool is_steady = steady();
+    timeline_->record("harness", "steady_state", {{"steady", is_steady}, {"ok", w.ok}, {"fail", w.fail},
+                                                  {"unknown", w.unknown}, {"p99_ms", w.latency_p99_ms}});
+    std::string active;
+    for (const auto& a : active_) {
+      if (!a.reverted) active += (active.empty() ? "" : ", ") + a.fault->kind() + "@" + a.fault->node();
+    }
+    char line[256];
+    std::snprintf(line, sizeof line, "%-11s payments/s %5lld  errors %3lld  unknown %3lld  p99 %6.1f ms  %s  active: %s",
+                  phase_.c_str(), static_cast<long long>(w.ok), static_cast<long long>(w.fail),
+                  static_cast<long long>(w.unknown), w.latency_p99_ms, is_steady ? "steady  " : "UNSTEADY",
+                  active.empty() ? "-" : active.c_str());
+    say(line);
+  }
+
+  void on_process_event(const ProcessEvent& e) {
+    const char* kinds[] = {"started", "exited", "start_failed"};
+    json::object fields{{"node", e.name}, {"pid", e.pid}, {"expected", e.expected}};
+    if (e.kind == ProcessEvent::Kind::exited) {
+      fields["exit_code"] = e.exit_code;
+      fields["signal"] = e.signal;
+      if (!e.expected && !stopping_) {
+        ++unexpected_exits_;
+        say("unexpected exit of " + e.name + (e.signal ? " (signal " + std::to_string(e.signal) + ")"
+                                                         : " (code " + std::to_string(e.exit_code) + ")"));
+      }
+    }
+    if (!e.error.empty()) fields["error"] = e.error;
+    timeline_->record("supervisor", kinds[static_cast<int>(e.kind)], std::move(fields));
+  }
+
+  const Scenario& scenario_;
+  const Plan& plan_;
+  RunOptions options_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::steady_timer phase_timer_;
+  asio::steady_timer tick_timer_;
+  std::unique_ptr<Supervisor> supervisor_;
+  std::unique_ptr<Timeline> timeline_;
+  std::unique_ptr<LabNetwork> network_;
+  std::unique_ptr<Volumes> volumes_;
+  std::unique_ptr<AlertReceiver> receiver_;
+  std::unique_ptr<PaymentWorkload> workload_;
+  std::unique_ptr<LogWatcher> log_watcher_;
+  FaultContext fault_context_{io_, *supervisor_};
+  Values values_;
+  std::map<std::string, ProcessSpec> specs_;
+  std::map<std::string, std::string> health_urls_;
+  std::map<std::string, std::string> export_urls_;
+  std::map<std::string, Probe> probes_;
+  std::deque<ActiveFault> active_;  // deque: references stay valid as faults are added
+  std::vector<std::shared_ptr<asio::steady_timer>> step_timers_;
+  Clock::time_point fault_phase_start_{};
+  Clock::time_point next_progress_{};
+  std::string phase_;
+  std::size_t pending_reads_ = 0;
+  RunEnd end_ = RunEnd::completed;
+  bool stopping_ = false;
+  bool aborting_ = false;
+  bool traffic_stopped_ = false;
+  int64_t harness_errors_ = 0;
+  int64_t unexpected_exits_ = 0;
+  int64_t alerts_firing_ = 0;
+};
+
+RunEnd run_drill(const Scenario& scenario, const Plan& plan, const RunOptions& options) {
+  return std::make_shared<Drill>(scenario, plan, options)->run();
+}
+
+}  // namespace firedrill

@@ -1,0 +1,121 @@
+// The drill timeline; see timeline.h.
+#include "timeline/timeline.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <boost/json/serialize.hpp>
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace firedrill {
+namespace {
+
+std::string sha256_hex_of(const std::string& bytes) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+std::string utc_now() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  std::tm tm{};
+  gmtime_r(&now.tv_sec, &tm);
+  char out[64];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000);
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Timeline>> Timeline::create(const std::string& path,
+                                                   boost::json::object anchor_fields) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::error("timeline " + path + ": " + std::strerror(errno));
+  std::unique_ptr<Timeline> timeline(new Timeline(path, fd));
+  anchor_fields["utc"] = utc_now();
+  timeline->record("harness", "start", std::move(anchor_fields));
+  if (Status s = timeline->status(); !s) return s;
+  return timeline;
+}
+
+Timeline::Timeline(std::string path, int fd)
+    : path_(std::move(path)), fd_(fd), start_(std::chrono::steady_clock::now()),
+      prev_(64, '0') {}
+
+Timeline::~Timeline() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int64_t Timeline::now_ns() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_)
+      .count();
+}
+
+int64_t Timeline::record(std::string_view source, std::string_view kind, boost::json::object fields) {
+  std::lock_guard lock(mutex_);
+  // The time is taken under the lock so that records are in time order in the file.
+  int64_t t = now_ns();
+  boost::json::object record;
+  record.reserve(fields.size() + 5);
+  record["seq"] = seq_++;
+  record["t_ns"] = t;
+  record["source"] = source;
+  record["kind"] = kind;
+  for (auto& [key, value] : fields) {
+    // The envelope's keys are the timeline's own; a field must never overwrite them.
+    assert(key != "seq" && key != "t_ns" && key != "source" && key != "kind" && key != "prev");
+    record[key] = std::move(value);
+  }
+  record["prev"] = prev_;
+  write_line(record);
+  return t;
+}
+
+void Timeline::write_line(boost::json::object& record) {
+  std::string line = boost::json::serialize(record);
+  prev_ = sha256_hex_of(line);
+  line.push_back('\n');
+  const char* data = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, data, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (error_.empty()) error_ = "timeline " + path_ + ": " + std::strerror(errno);
+      return;
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+Status Timeline::status() const {
+  std::lock_guard lock(mutex_);
+  return error_.empty() ? Status::ok() : Status::error(error_);
+}
+
+std::string Timeline::head() const {
+  std::lock_guard lock(mutex_);
+  return prev_;
+}
+
+int64_t Timeline::records() const {
+  std::lock_guard lock(mutex_);
+  return seq_;
+}
+
+std::string format_offset(int64_t t_ns) {
+  char out[32];
+  std::snprintf(out, sizeof out, "%.3fs", static_cast<double>(t_ns) / 1e9);
+  return out;
+}
+
+}  // namespace firedrill

@@ -1,0 +1,264 @@
+// `firedrill run` end to end against refpay in a real lab (issue [2/8], "what it must show"):
+// a primary-kill drill completes with a full timeline; SIGINT reverts faults and still writes
+// the timeline and summary (exit 4); SIGKILL of the controller leaves no process, mount,
+// network namespace or link behind; an ordinary user runs through a user namespace.
+// Needs root (skips elsewhere, fails in CI).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "testing/prerequisite.h"
+
+namespace firedrill {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+const fs::path kSource = FIREDRILL_SOURCE_DIR;
+
+std::string firedrill_path() {
+  return fs::read_symlink("/proc/self/exe").parent_path() / "firedrill";
+}
+
+std::string make_temp_dir() {
+  std::string pattern = (fs::temp_directory_path() / "firedrill-run-XXXXXX").string();
+  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
+  return pattern;
+}
+
+// Starts `firedrill run SCENARIO --out DIR` with stdout and stderr to DIR.log; `uid` >= 0 runs it
+// as that user.
+pid_t start_run(const std::string& scenario, const std::string& out, int uid = -1) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open((out + ".log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (uid >= 0 && (setgid(static_cast<gid_t>(uid)) != 0 || setuid(static_cast<uid_t>(uid)) != 0)) _exit(126);
+    std::string exe = firedrill_path();
+    execl(exe.c_str(), exe.c_str(), "run", scenario.c_str(), "--out", out.c_str(), nullptr);
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits for the process; returns its exit code, or -1 on timeout (then it is killed).
+int wait_exit(pid_t pid, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  int status = 0;
+  while (Clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+std::vector<json::object> read_timeline(const std::string& run_dir) {
+  std::vector<json::object> records;
+  std::ifstream in(run_dir + "/timeline.jsonl");
+  std::string line;
+  while (std::getline(in, line)) records.push_back(json::parse(line).as_object());
+  return records;
+}
+
+std::string text_of(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool has(const std::vector<json::object>& records, const std::string& kind,
+         const std::function<bool(const json::object&)>& match = {}) {
+  for (const auto& r : records) {
+    if (r.at("kind") == json::value(kind) && (!match || match(r))) return true;
+  }
+  return false;
+}
+
+// Polls the timeline until a record of `kind` appears.
+bool wait_for_record(const std::string& run_dir, const std::string& kind, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    std::string text = text_of(run_dir + "/timeline.jsonl");
+    if (text.find("\"kind\":\"" + kind + "\"") != std::string::npos) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return false;
+}
+
+// What of a drill could remain on the host: processes whose environment names the run
+// directory, network namespaces, mounts, links.
+struct HostState {
+  std::set<std::string> net_namespaces;
+  std::set<pid_t> drill_processes;
+  std::vector<std::string> drill_mounts;
+  std::set<std::string> links;
+};
+
+HostState host_state(const std::string& run_dir) {
+  HostState state;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code ec;
+    auto ns = fs::read_symlink(entry.path() / "ns/net", ec);
+    if (!ec) state.net_namespaces.insert(ns.string());
+    std::string environ = text_of(entry.path() / "environ");
+    std::string cmdline = text_of(entry.path() / "cmdline");
+    if (environ.find(run_dir) != std::string::npos || cmdline.find(run_dir + "/") != std::string::npos) {
+      state.drill_processes.insert(std::stoi(name));
+    }
+  }
+  std::ifstream mounts("/proc/self/mounts");
+  for (std::string line; std::getline(mounts, line);) {
+    if (line.find(run_dir) != std::string::npos) state.drill_mounts.push_back(line);
+  }
+  for (const auto& entry : fs::directory_iterator("/sys/class/net")) state.links.insert(entry.path().filename());
+  return state;
+}
+
+// Within `timeout`, nothing of the drill remains relative to `before`.
+void expect_nothing_left(const HostState& before, const std::string& run_dir, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  HostState now;
+  auto clean = [&] {
+    now = host_state(run_dir);
+    bool ns_ok = std::includes(before.net_namespaces.begin(), before.net_namespaces.end(),
+                               now.net_namespaces.begin(), now.net_namespaces.end());
+    return now.drill_processes.empty() && now.drill_mounts.empty() && ns_ok && now.links == before.links;
+  };
+  while (!clean() && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_TRUE(now.drill_processes.empty()) << now.drill_processes.size() << " drill processes remain";
+  EXPECT_TRUE(now.drill_mounts.empty()) << now.drill_mounts.front();
+  for (const auto& ns : now.net_namespaces) EXPECT_TRUE(before.net_namespaces.count(ns)) << "network namespace " << ns << " remains";
+  EXPECT_EQ(now.links, before.links);
+}
+
+TEST(FiredrillRun, APrimaryKillDrillCompletesWithAFullTimeline) {
+  FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
+  std::string out = make_temp_dir() + "/run";
+  pid_t pid = start_run((kSource / "tests/data/scenarios/primary_kill_short.toml").string(), out);
+  int code = wait_exit(pid, milliseconds(90'000));
+  ASSERT_EQ(code, 0) << text_of(out + ".log");
+  auto records = read_timeline(out);
+  ASSERT_FALSE(records.empty());
+
+  // Every invoke has exactly one completion (ok / fail / unknown) with the same op id.
+  std::map<int64_t, int> completions;
+  int64_t invokes = 0;
+  for (const auto& r : records) {
+    if (r.at("source") != "workload") continue;
+    const std::string kind(r.at("kind").as_string());
+    if (kind == "invoke") {
+      ++invokes;
+      completions.emplace(r.at("op").as_int64(), 0);
+    } else if (kind == "ok" || kind == "fail" || kind == "unknown") {
+      ++completions[r.at("op").as_int64()];
+    }
+  }
+  EXPECT_GT(invokes, 500);
+  for (const auto& [op, n] : completions) EXPECT_EQ(n, 1) << "op " << op;
+
+  EXPECT_TRUE(has(records, "applied", [](const json::object& r) {
+    return r.at("kind") == "applied" && r.at("verified").as_bool();
+  })) << "the kill verified";
+  EXPECT_TRUE(has(records, "alert", [](const json::object& r) {
+    return r.at("alertname") == "LedgerPrimaryDown" && r.at("status") == "firing";
+  })) << "the arbiter's alert reached the receiver";
+  EXPECT_TRUE(has(records, "log_match")) << "the log pattern detector saw the promotion";
+  EXPECT_TRUE(has(records, "reverted", [](const json::object& r) { return r.at("verified").as_bool(); }))
+      << "the restart";
+  int restarts = 0;
+  for (const auto& r : records) {
+    if (r.at("kind") == "started" && r.at("source") == "supervisor") ++restarts;
+  }
+  EXPECT_EQ(restarts, 6) << "5 nodes started, 1 restarted";
+  int reads = 0;
+  for (const auto& r : records) {
+    if (r.at("kind") == "final_read" && r.at("ok").as_bool()) ++reads;
+  }
+  EXPECT_EQ(reads, 3) << "every ledger's export read";
+  EXPECT_TRUE(fs::exists(out + "/exports/ledger-1.ndjson"));
+  EXPECT_TRUE(fs::exists(out + "/summary.txt"));
+  // Times are monotonic and the chain links each record to the previous.
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    EXPECT_GE(records[i].at("t_ns").as_int64(), records[i - 1].at("t_ns").as_int64());
+    EXPECT_EQ(records[i].at("seq").as_int64(), records[i - 1].at("seq").as_int64() + 1);
+  }
+  fs::remove_all(fs::path(out).parent_path());
+}
+
+TEST(FiredrillRun, SigintRevertsTheFaultsAndStillWritesTheTimelineAndSummary) {
+  FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
+  std::string out = make_temp_dir() + "/run";
+  HostState before = host_state(out);
+  pid_t pid = start_run((kSource / "tests/data/scenarios/standby_pause_long.toml").string(), out);
+  ASSERT_TRUE(wait_for_record(out, "applied", milliseconds(30'000))) << text_of(out + ".log");
+  kill(pid, SIGINT);
+  EXPECT_EQ(wait_exit(pid, milliseconds(30'000)), 4) << text_of(out + ".log");
+  auto records = read_timeline(out);
+  EXPECT_TRUE(has(records, "abort"));
+  EXPECT_TRUE(has(records, "reverted", [](const json::object& r) {
+    return r.at("kind") == "reverted" && r.at("verified").as_bool();
+  })) << "the pause was reverted (SIGCONT)";
+  EXPECT_TRUE(has(records, "end"));
+  EXPECT_TRUE(fs::exists(out + "/summary.txt"));
+  expect_nothing_left(before, out, milliseconds(2'000));
+  fs::remove_all(fs::path(out).parent_path());
+}
+
+TEST(FiredrillRun, SigkillOfTheControllerLeavesNothingBehind) {
+  FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
+  std::string out = make_temp_dir() + "/run";
+  HostState before = host_state(out);
+  pid_t pid = start_run((kSource / "tests/data/scenarios/standby_pause_long.toml").string(), out);
+  ASSERT_TRUE(wait_for_record(out, "applied", milliseconds(30'000))) << text_of(out + ".log");
+  HostState during = host_state(out);
+  EXPECT_GE(during.drill_processes.size(), 5u) << "the nodes run while the drill does";
+  EXPECT_TRUE(during.drill_mounts.empty()) << "the volumes live in the lab's own mount namespace";
+  kill(pid, SIGKILL);
+  wait_exit(pid, milliseconds(5'000));
+  expect_nothing_left(before, out, milliseconds(2'000));
+  fs::remove_all(fs::path(out).parent_path());
+}
+
+TEST(FiredrillRun, AnOrdinaryUserRunsThroughAUserNamespaceOrIsToldWhatIsMissing) {
+  FIREDRILL_REQUIRE(geteuid() == 0, "root, to switch to an unprivileged user for this test");
+  std::string dir = make_temp_dir();
+  fs::permissions(dir, fs::perms::all);
+  std::string out = dir + "/run";
+  HostState before = host_state(out);
+  pid_t pid = start_run((kSource / "tests/data/scenarios/standby_pause_long.toml").string(), out, 65534);
+  bool started = wait_for_record(out, "applied", milliseconds(30'000));
+  if (started) {
+    kill(pid, SIGINT);
+    EXPECT_EQ(wait_exit(pid, milliseconds(30'000)), 4) << text_of(out + ".log");
+  } else {
+    int code = wait_exit(pid, milliseconds(5'000));
+    std::string log = text_of(out + ".log");
+    EXPECT_EQ(code, 3) << log;
+    EXPECT_NE(log.find("cannot build the lab"), std::string::npos) << log;
+    EXPECT_NE(log.find("user namespace"), std::string::npos) << log;
+  }
+  expect_nothing_left(before, out, milliseconds(2'000));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace firedrill
