@@ -14,6 +14,12 @@ enum class FaultParameterType {
   signal,    // "SIGKILL", "SIGTERM", ...
   string,
   integer,
+  percent,      // 1 .. 100
+  bandwidth,    // "1mbit", "512kbit", "10mbit": bits per second
+  offset,       // a signed duration: "+10m", "-90s"
+  number,       // a positive decimal, e.g. a clock rate of 1.5
+  node_groups,  // [["ledger-1"], ["ledger-2", "client"]]: nodes, "client" or "role:NAME"
+  node_list,    // ["ledger-1", "client"]
 };
 
 struct FaultParameter {
@@ -34,6 +40,8 @@ struct FaultKind {
   // True when the fault lasts for a `duration` that the scenario must give.
   bool needs_duration = false;
   std::vector<FaultParameter> parameters;
+  // False for kinds that act on several nodes named in their parameters (network.partition).
+  bool needs_target = true;
 };
 
 // Every fault kind, in the order `firedrill faults` lists them.

@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -22,16 +23,29 @@ class io_context;
 
 namespace firedrill {
 
+class LabNetwork;
 class Supervisor;
+class Volumes;
 
 // The outcome of one step: Status plus what was observed (node, pid, state, ...).
 using FaultDone = std::function<void(Status status, boost::json::object evidence)>;
 
-// What a fault may touch. Owned by the runner; outlives every fault.
+// What a fault may touch. Owned by the runner; outlives every fault. The lab's parts are set
+// once the lab is up, before any fault is made.
 struct FaultContext {
   boost::asio::io_context& io;
   Supervisor& supervisor;
   std::chrono::milliseconds step_deadline{5'000};
+  // network.*: the lab's network (node namespaces, addresses; "client" is the controller).
+  const LabNetwork* network = nullptr;
+  // disk.full: the nodes' tmpfs volumes.
+  Volumes* volumes = nullptr;
+  // clock.skew: the libfaketime control file of a node, and the environment the node runs with
+  // (for the witness process that verifies the skew).
+  std::function<std::string(const std::string& node)> clock_file;
+  std::function<std::map<std::string, std::string>(const std::string& node)> node_environment;
+  // Resolves "role:NAME" (or a node name) to a node now, asynchronously; for group members.
+  std::function<void(const std::string& target, std::function<void(Result<std::string>)>)> resolve;
 };
 
 class Fault {

@@ -124,6 +124,12 @@ const char* type_name(FaultParameterType type) {
     case FaultParameterType::signal: return "signal";
     case FaultParameterType::string: return "string";
     case FaultParameterType::integer: return "integer";
+    case FaultParameterType::percent: return "percent";
+    case FaultParameterType::bandwidth: return "rate";
+    case FaultParameterType::offset: return "signed duration";
+    case FaultParameterType::number: return "number";
+    case FaultParameterType::node_groups: return "groups of nodes";
+    case FaultParameterType::node_list: return "list of nodes";
   }
   return "?";
 }

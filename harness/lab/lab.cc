@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -104,8 +105,7 @@ std::string namespace_blocker() {
 Status user_namespace_error(const std::string& step, const std::string& why) {
   std::string message = "enter_lab: " + step + ": " + why;
   if (const std::string blocker = namespace_blocker(); !blocker.empty()) message += ": " + blocker;
-  return Status::error(message +
-                       " (run firedrill as root, or allow unprivileged user namespaces)");
+  return Status::error(message + " (run firedrill as root, or allow unprivileged user namespaces)");
 }
 
 // Enters a new user namespace in which the caller's uid and gid are 0.
@@ -264,7 +264,7 @@ int reap_orphans(const std::function<bool(pid_t)>& is_supervised) {
     siginfo_t info{};
     // WNOWAIT: look without reaping, so that a supervised child stays for its pidfd watcher.
     if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0) break;  // ECHILD: none
-    if (info.si_pid == 0) break;                                            // none has exited
+    if (info.si_pid == 0) break;                                           // none has exited
     if (is_supervised(info.si_pid)) return reaped + reap_unsupervised_children(is_supervised);
     if (waitpid(info.si_pid, nullptr, WNOHANG) == info.si_pid) ++reaped;
   }

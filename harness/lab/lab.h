@@ -45,8 +45,9 @@ struct LabInfo {
 // Moves the caller into the lab and returns in the controller (PID 1 of a new PID namespace, with
 // a private mount namespace, a fresh /proc and an empty network namespace; see the file comment).
 // The process must still be single-threaded. In the original process this function never returns
-// once the controller has been forked: it waits for it, forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT
-// to it, and _exit()s with its exit code (128 + signal number when it was killed by a signal).
+// once the controller has been forked: it waits for it, forwards SIGINT, SIGTERM, SIGHUP and
+// SIGQUIT to it, and _exit()s with its exit code (128 + signal number when it was killed by a
+// signal).
 //
 // Errors before the fork (threads present, user namespace refused, unshare failing) are returned
 // in the original process, which may by then be in some of the new namespaces. Errors after the

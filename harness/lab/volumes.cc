@@ -160,7 +160,8 @@ Status Volumes::empty(const std::string& node) const {
   const Volume& volume = find(node);
   const std::string context = "volumes.empty: node " + node + ": ";
   // Never delete what lies under the mount point on the real disk if the tmpfs has gone.
-  struct stat mount_point {}, parent {};
+  struct stat mount_point = {};
+  struct stat parent = {};
   if (stat(volume.path.c_str(), &mount_point) != 0 ||
       stat(fs::path(volume.path).parent_path().c_str(), &parent) != 0) {
     return Status::error(context + "stat " + volume.path + ": " + errno_text(errno));

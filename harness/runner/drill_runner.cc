@@ -155,6 +155,14 @@ class Drill : public std::enable_shared_from_this<Drill> {
     for (const auto& n : scenario_.system.nodes) {
       std::ofstream(clock_file(n.name), std::ios::trunc) << "+0\n";
     }
+    fault_context_.network = network_.get();
+    fault_context_.volumes = volumes_.get();
+    fault_context_.clock_file = [this](const std::string& node) { return clock_file(node); };
+    fault_context_.node_environment = [this](const std::string& node) { return specs_.at(node).env; };
+    fault_context_.resolve = [this](const std::string& target, std::function<void(Result<std::string>)> next) {
+      resolve(target.rfind("role:", 0) == 0 || target.rfind("node:", 0) == 0 ? target : "node:" + target,
+              std::move(next));
+    };
     receiver_ = std::make_unique<AlertReceiver>(io_, *timeline_, [this](const std::string& status, const std::string& name) {
       if (status != "firing") return;
       ++alerts_firing_;
@@ -342,6 +350,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
   // Resolves "node:N" at once and "role:R" by asking the system (dynamic) or from the plan's
   // static choice, then calls `next` with the node or an error.
   void resolve(const std::string& target, std::function<void(Result<std::string>)> next) {
+    // A fault without a single target (network.partition names its nodes itself).
+    if (target.rfind("node:", 0) != 0 && target.rfind("role:", 0) != 0) return next(target);
     std::string name = target.substr(5);
     if (target.rfind("node:", 0) == 0) return next(name);
     if (const DynamicRole* role = scenario_.system.find_dynamic_role(name)) {
@@ -645,7 +655,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
   std::unique_ptr<AlertReceiver> receiver_;
   std::unique_ptr<PaymentWorkload> workload_;
   std::unique_ptr<LogWatcher> log_watcher_;
-  FaultContext fault_context_{io_, *supervisor_};
+  FaultContext fault_context_{io_, *supervisor_, std::chrono::milliseconds(5000), nullptr, nullptr, {}, {}, {}};
   Values values_;
   std::map<std::string, ProcessSpec> specs_;
   std::map<std::string, std::string> health_urls_;

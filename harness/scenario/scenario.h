@@ -16,8 +16,11 @@
 
 namespace firedrill {
 
+// Groups of node names ("client" and "role:NAME" allowed), as network.partition takes them;
+// a plain list is one group.
+using NodeGroups = std::vector<std::vector<std::string>>;
 // A value of a fault parameter or of a system parameter, typed by its declaration.
-using ParameterValue = std::variant<std::string, int64_t, bool, double, Milliseconds>;
+using ParameterValue = std::variant<std::string, int64_t, bool, double, Milliseconds, NodeGroups>;
 // The text a user would write for it ("5s", "sync", "3").
 std::string parameter_text(const ParameterValue& value);
 

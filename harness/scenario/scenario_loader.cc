@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "faults/catalog.h"
@@ -173,6 +174,163 @@ void check_target(TableReader& r, FaultSpec& f, const SystemDefinition& system) 
   }
 }
 
+// A node name, "client" or "role:NAME" that the system knows; else a message.
+std::optional<std::string> check_member(const std::string& member, const SystemDefinition& system) {
+  if (member == "client" || system.path.empty()) return std::nullopt;
+  if (member.rfind("role:", 0) == 0) {
+    std::string role = member.substr(5);
+    if (system.find_dynamic_role(role) || system.has_static_role(role)) return std::nullopt;
+    return "no role named \"" + role + "\" in system " + system.name;
+  }
+  if (system.find_node(member)) return std::nullopt;
+  return "no node named \"" + member + "\" in system " + system.name + " (nor \"client\")";
+}
+
+// Reads a list of node names (or, with `nested`, a list of such lists).
+std::optional<NodeGroups> read_node_groups(TableReader& r, const std::string& key, bool nested,
+                                           bool required, const SystemDefinition& system) {
+  const toml::array* outer = r.array(key, required);
+  if (!outer) return std::nullopt;
+  NodeGroups groups;
+  auto read_group = [&](const toml::array& list) -> bool {
+    std::vector<std::string> group;
+    for (const auto& element : list) {
+      if (!element.is_string()) {
+        add_diagnostic(r.diagnostics(), r.file(), element, r.key_path(key), "expected node names (strings)");
+        return false;
+      }
+      std::string member = *element.value<std::string>();
+      if (auto problem = check_member(member, system)) {
+        add_diagnostic(r.diagnostics(), r.file(), element, r.key_path(key), *problem);
+        return false;
+      }
+      group.push_back(member);
+    }
+    if (group.empty()) {
+      r.error(key, "a group must name at least one node");
+      return false;
+    }
+    groups.push_back(std::move(group));
+    return true;
+  };
+  if (!nested) return read_group(*outer) ? std::optional(groups) : std::nullopt;
+  for (const auto& element : *outer) {
+    if (!element.is_array()) {
+      add_diagnostic(r.diagnostics(), r.file(), element, r.key_path(key),
+                     "expected groups of nodes, e.g. [[\"ledger-1\"], [\"ledger-2\", \"client\"]]");
+      return std::nullopt;
+    }
+    if (!read_group(*element.as_array())) return std::nullopt;
+  }
+  return groups;
+}
+
+// Reads the kind's declared parameters into f.parameters, with their types and limits.
+void read_fault_parameters(TableReader& r, const FaultKind& kind, const Scenario& s, FaultSpec& f,
+                           bool have_at) {
+  static const std::regex kBandwidth(R"((\d+)(bit|kbit|mbit|gbit))");
+  for (const auto& p : kind.parameters) {
+    switch (p.type) {
+      case FaultParameterType::duration:
+        if (auto v = r.duration(p.name, Milliseconds(1), limits::drill_duration_max, p.required)) {
+          f.parameters[p.name] = *v;
+          if (p.name == "restart_after" && have_at && s.drill.duration.count() > 0 &&
+              f.at + *v > s.drill.duration) {
+            r.error(p.name, "would end at \"" + format_duration(f.at + *v) + "\", after the drill (duration \"" +
+                                format_duration(s.drill.duration) + "\"); without it the node is restarted at the heal");
+          }
+        }
+        break;
+      case FaultParameterType::signal: {
+        auto v = r.string(p.name, p.required);
+        std::string text = v.value_or(p.default_text);
+        if (signal_number(text) < 0) {
+          r.error(p.name, "\"" + text + "\" is not a signal firedrill sends (" + p.help + ")");
+        }
+        f.parameters[p.name] = text;
+        break;
+      }
+      case FaultParameterType::string:
+        if (auto v = r.string(p.name, p.required)) f.parameters[p.name] = *v;
+        break;
+      case FaultParameterType::integer:
+        if (auto v = r.integer(p.name, 0, std::numeric_limits<int32_t>::max(), p.required)) f.parameters[p.name] = *v;
+        break;
+      case FaultParameterType::percent: {
+        auto v = r.integer(p.name, 1, 100, p.required);
+        if (v) f.parameters[p.name] = *v;
+        else if (!p.default_text.empty()) f.parameters[p.name] = int64_t{std::stoll(p.default_text)};
+        break;
+      }
+      case FaultParameterType::number:
+        if (auto v = r.number(p.name, 0.001, 1000, p.required)) f.parameters[p.name] = *v;
+        break;
+      case FaultParameterType::bandwidth:
+        if (auto v = r.string(p.name, p.required)) {
+          std::smatch m;
+          if (!std::regex_match(*v, m, kBandwidth)) {
+            r.error(p.name, "expected a rate like \"1mbit\", \"512kbit\" or \"8000bit\", got \"" + *v + "\"");
+            break;
+          }
+          int64_t scale = m[2] == "bit" ? 1 : m[2] == "kbit" ? 1'000 : m[2] == "mbit" ? 1'000'000 : 1'000'000'000;
+          int64_t bits = std::stoll(m[1]) * scale;
+          if (bits < 8'000 || bits > 100'000'000'000) {
+            r.error(p.name, "\"" + *v + "\" is out of range [8kbit, 100gbit]");
+            break;
+          }
+          f.parameters[p.name] = bits;
+        }
+        break;
+      case FaultParameterType::offset:
+        if (auto v = r.string(p.name, p.required)) {
+          auto parsed = v->size() > 1 && (v->front() == '+' || v->front() == '-')
+                            ? parse_duration(std::string_view(*v).substr(1))
+                            : Result<Milliseconds>(Status::error("expected a signed duration like \"+10m\" or \"-90s\""));
+          if (!parsed) {
+            r.error(p.name, parsed.status().message());
+            break;
+          }
+          if (*parsed > Milliseconds(365LL * 86'400'000)) {
+            r.error(p.name, "\"" + *v + "\" is more than a year");
+            break;
+          }
+          f.parameters[p.name] = v->front() == '-' ? -*parsed : *parsed;
+        }
+        break;
+      case FaultParameterType::node_groups:
+      case FaultParameterType::node_list:
+        if (auto v = read_node_groups(r, p.name, p.type == FaultParameterType::node_groups, p.required, s.system)) {
+          f.parameters[p.name] = *v;
+        }
+        break;
+    }
+  }
+}
+
+// network.partition: `groups` (two or more, disjoint) or `from` + `to` (one way).
+void check_partition(TableReader& r, const FaultSpec& f) {
+  bool groups = f.parameters.count("groups") > 0;
+  bool from = f.parameters.count("from") > 0;
+  bool to = f.parameters.count("to") > 0;
+  if (groups == (from || to) || from != to) {
+    r.error(groups ? "from" : "groups", "give either `groups` (both ways) or both `from` and `to` (one way)");
+    return;
+  }
+  std::set<std::string> seen;
+  const NodeGroups all = groups ? std::get<NodeGroups>(f.parameters.at("groups"))
+                                : NodeGroups{std::get<NodeGroups>(f.parameters.at("from")).front(),
+                                             std::get<NodeGroups>(f.parameters.at("to")).front()};
+  if (all.size() < 2) r.error("groups", "a partition needs at least two groups");
+  for (const auto& group : all) {
+    for (const auto& member : group) {
+      if (!seen.insert(member).second) {
+        r.error(groups ? "groups" : "to", "\"" + member + "\" is on both sides of the partition");
+        return;
+      }
+    }
+  }
+}
+
 void read_fault(const toml::table& table, int index, Scenario& s, const std::string& file,
                 Diagnostics& d) {
   TableReader r(table, "fault[" + std::to_string(index) + "]", file, d);
@@ -189,7 +347,7 @@ void read_fault(const toml::table& table, int index, Scenario& s, const std::str
     return;  // its other keys cannot be judged without a kind
   }
   if (kind) f.kind = kind->name;
-  if (auto target = r.string("target", true)) {
+  if (auto target = r.string("target", kind && kind->needs_target)) {
     f.target = *target;
     check_target(r, f, s.system);
   }
@@ -208,36 +366,9 @@ void read_fault(const toml::table& table, int index, Scenario& s, const std::str
                               "\", after the drill (duration \"" + format_duration(s.drill.duration) + "\")");
     }
   }
-  if (kind) {
-    for (const auto& p : kind->parameters) {
-      switch (p.type) {
-        case FaultParameterType::duration:
-          if (auto v = r.duration(p.name, Milliseconds(1), limits::drill_duration_max, p.required)) {
-            f.parameters[p.name] = *v;
-            if (at && s.drill.duration.count() > 0 && f.at + *v > s.drill.duration) {
-              r.error(p.name, "would end at \"" + format_duration(f.at + *v) + "\", after the drill (duration \"" +
-                                  format_duration(s.drill.duration) + "\"); without it the node is restarted at the heal");
-            }
-          }
-          break;
-        case FaultParameterType::signal: {
-          auto v = r.string(p.name, p.required);
-          std::string text = v.value_or(p.default_text);
-          if (signal_number(text) < 0) {
-            r.error(p.name, "\"" + text + "\" is not a signal firedrill sends (" + p.help + ")");
-          }
-          f.parameters[p.name] = text;
-          break;
-        }
-        case FaultParameterType::string:
-          if (auto v = r.string(p.name, p.required)) f.parameters[p.name] = *v;
-          break;
-        case FaultParameterType::integer:
-          if (auto v = r.integer(p.name, 0, std::numeric_limits<int32_t>::max(), p.required)) f.parameters[p.name] = *v;
-          break;
-      }
-    }
-  }
+  if (kind) read_fault_parameters(r, *kind, s, f, at.has_value());
+  if (kind && !kind->needs_target && f.target.empty()) f.target = kind->name;
+  if (kind && kind->name == "network.partition") check_partition(r, f);
   r.finish();
   s.faults.push_back(std::move(f));
 }
@@ -252,15 +383,26 @@ Milliseconds fault_end(const FaultSpec& f, Milliseconds drill_duration) {
   return drill_duration;
 }
 
-// Two process faults on the same target whose windows overlap cannot both be made real
-// (a paused process cannot be killed and restarted independently of the pause).
+// What a fault kind takes over on its target; two faults over the same thing of the same
+// target at overlapping times cannot both be made real (a paused process cannot be killed and
+// restarted independently of the pause; a link has one root qdisc; a volume one ballast).
+std::string resource_of(const std::string& kind) {
+  if (kind.rfind("process.", 0) == 0) return "process";
+  if (kind == "network.bandwidth" || kind == "network.delay" || kind == "network.loss") return "qdisc";
+  if (kind == "network.isolate") return "link";
+  if (kind == "disk.full") return "volume";
+  if (kind == "clock.skew") return "clock";
+  return "";  // network.partition: routes of its own, any number may overlap
+}
+
 void check_coexistence(const Scenario& s, Diagnostics& d) {
   for (std::size_t i = 0; i < s.faults.size(); ++i) {
     for (std::size_t j = i + 1; j < s.faults.size(); ++j) {
       const FaultSpec& a = s.faults[i];
       const FaultSpec& b = s.faults[j];
       if (a.kind.empty() || b.kind.empty() || a.target != b.target) continue;
-      if (a.kind.rfind("process.", 0) != 0 || b.kind.rfind("process.", 0) != 0) continue;
+      std::string resource = resource_of(a.kind);
+      if (resource.empty() || resource != resource_of(b.kind)) continue;
       bool overlap = a.at < fault_end(b, s.drill.duration) && b.at < fault_end(a, s.drill.duration);
       if (!overlap) continue;
       d.add(Diagnostic{b.where.file, b.where.line, b.where.column,

@@ -111,7 +111,18 @@ std::string parameter_text(const ParameterValue& value) {
     std::string operator()(int64_t i) const { return std::to_string(i); }
     std::string operator()(bool b) const { return b ? "true" : "false"; }
     std::string operator()(double f) const { return std::to_string(f); }
-    std::string operator()(Milliseconds ms) const { return format_duration(ms); }
+    std::string operator()(Milliseconds ms) const {
+      return ms.count() < 0 ? "-" + format_duration(-ms) : format_duration(ms);
+    }
+    std::string operator()(const NodeGroups& groups) const {
+      std::string out = "[";
+      for (const auto& group : groups) {
+        out += out.size() > 1 ? ", [" : "[";
+        for (std::size_t i = 0; i < group.size(); ++i) out += (i ? ", " : "") + group[i];
+        out += "]";
+      }
+      return out + "]";
+    }
   } visitor;
   return std::visit(visitor, value);
 }

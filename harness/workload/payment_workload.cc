@@ -463,6 +463,7 @@ void PaymentWorkload::Impl::flush_skipped(bool force) {
 }
 
 void PaymentWorkload::Impl::note_completion(int64_t t_ns, Outcome outcome, int64_t latency_ns) {
+  assert(outcome != Outcome::skipped);  // skips go through note_skipped()
   std::lock_guard lock(stats_mutex);
   switch (outcome) {
     case Outcome::ok:

@@ -6,6 +6,11 @@
 // idempotency key, as a careful payment client would. The runner starts it for the fault phase;
 // the steady-state checker and the progress display read its Stats.
 //
+// Classification: a status in the contract's success_statuses is `ok`, in failure_statuses
+// `fail`; any other status, a timeout or a broken connection once the request may have been
+// sent is `unknown`; a request that certainly never left (HttpResult::request_sent false:
+// connect refused or timed out, client queue full) is `fail`.
+//
 // The request body uses the field names of the system's PaymentContract, so any team's payment
 // API of the shape {key, from, to, amount[, timestamp]} can be driven.
 //
@@ -82,7 +87,9 @@ class PaymentWorkload {
   // the steady-state check and progress; exact latency percentiles. Remembers the last
   // ~60 s only (limits in the .cc file).
   Stats window(int64_t window_ns) const;
-  // Requests sent and not yet completed.
+  // Requests sent and not yet completed. New payments are started only below
+  // spec.in_flight_max; retries are exempt (they continue admitted payments), so it may exceed
+  // the cap briefly when many unknown outcomes are retried at once.
   int64_t in_flight() const;
 
  private:

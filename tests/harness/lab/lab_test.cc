@@ -3,6 +3,8 @@
 //
 // This binary has its own main(): as root it first moves the process into a private mount
 // namespace, so that no volume mounted here can appear on the host, whatever happens to the test.
+#include "lab/lab.h"
+
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -10,15 +12,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "harness/lab/residue_util.h"
-#include "lab/lab.h"
 #include "lab/volumes.h"
 #include "testing/prerequisite.h"
 
@@ -82,7 +86,8 @@ int64_t write_bytes(const std::string& path, int64_t bytes) {
 }
 
 TEST_F(VolumesTest, MountsOneSizedTmpfsPerNode) {
-  auto volumes = Volumes::create(dir_ + "/data", {{"ledger-1", volume_bytes}, {"ledger-2", volume_bytes}});
+  auto volumes =
+      Volumes::create(dir_ + "/data", {{"ledger-1", volume_bytes}, {"ledger-2", volume_bytes}});
   ASSERT_TRUE(volumes.is_ok()) << volumes.status().message();
   EXPECT_EQ((*volumes)->path("ledger-1"), dir_ + "/data/ledger-1");
   EXPECT_EQ(residue::mounts_under(dir_).size(), 2u);
@@ -199,8 +204,7 @@ std::string user_namespace_blocker() {
 
 // An unprivileged user enters the lab through a user namespace, or is told at once what blocks it.
 TEST(EnterLabTest, UnprivilegedUserEntersThroughAUserNamespaceOrIsToldWhy) {
-  const std::optional<uid_t> uid =
-      geteuid() == 0 ? std::optional<uid_t>(nobody_uid) : std::nullopt;
+  const std::optional<uid_t> uid = geteuid() == 0 ? std::optional<uid_t>(nobody_uid) : std::nullopt;
   const std::string run_dir = residue::make_run_dir();
   ASSERT_FALSE(run_dir.empty());
   const std::string token = residue::make_token();
@@ -222,7 +226,8 @@ TEST(EnterLabTest, UnprivilegedUserEntersThroughAUserNamespaceOrIsToldWhy) {
     EXPECT_EQ(residue::mounts_under(run_dir, controller).size(), 3u) << "the lab's volumes";
     ASSERT_EQ(kill(probe->pid, SIGKILL), 0);
     const auto deadline = std::chrono::steady_clock::now() + residue_ms_max;
-    while (!residue::marked_processes(token).empty() && std::chrono::steady_clock::now() < deadline) {
+    while (!residue::marked_processes(token).empty() &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(10ms);
     }
     EXPECT_TRUE(residue::marked_processes(token).empty()) << "processes left behind";

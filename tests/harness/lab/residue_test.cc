@@ -75,7 +75,8 @@ class ResidueTest : public ::testing::Test {
     EXPECT_EQ(footprint.processes.size(), 5u);
     // The controller's namespace and one per node, none of them the host's.
     EXPECT_EQ(footprint.network_namespaces.size(), 4u);
-    for (ino_t ns : footprint.network_namespaces) EXPECT_EQ(baseline_network_namespaces_.count(ns), 0u);
+    for (ino_t ns : footprint.network_namespaces)
+      EXPECT_EQ(baseline_network_namespaces_.count(ns), 0u);
     EXPECT_EQ(footprint.mount_namespaces.size(), 1u);
     const pid_t controller = child_of(probe_.pid);
     EXPECT_GT(controller, 0);

@@ -8,12 +8,14 @@
 #include <grp.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -260,11 +262,12 @@ inline Status read_until_ready(Probe& probe, std::chrono::milliseconds timeout) 
 inline Result<Probe> spawn_probe(const std::string& run_dir, const std::string& token,
                                  std::optional<uid_t> uid, std::chrono::milliseconds timeout) {
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::error(std::string("pipe2: ") + strerror(errno));
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0)
+    return Status::error(std::string("pipe2: ") + std::strerror(errno));
   const std::string path = probe_path();
   const std::string marker = std::string(marker_variable) + "=" + token;
   const pid_t pid = fork();
-  if (pid < 0) return Status::error(std::string("fork: ") + strerror(errno));
+  if (pid < 0) return Status::error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
