@@ -92,8 +92,9 @@ class Drill : public std::enable_shared_from_this<Drill> {
       return RunEnd::error;
     }
     timeline_ = std::move(*timeline);
+    handle_signals();
     signals_.async_wait([self = shared_from_this()](const boost::system::error_code& ec, int sig) {
-      if (!ec) self->abort("signal " + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM"));
+      if (!ec) self->abort(std::string("signal ") + sigabbrev_np(sig));
     });
     if (Status s = lab_up(); !s) {
       fail("lab up", s);
@@ -126,6 +127,13 @@ class Drill : public std::enable_shared_from_this<Drill> {
     if (!options_.progress) return;
     std::printf("[%8s] %s\n", format_offset(timeline_->now_ns()).c_str(), line.c_str());
     std::fflush(stdout);
+  }
+
+  // As the lab's PID 1 the controller ignores any signal it has no handler for: every signal
+  // that should end a drill is handled here (the outer process forwards them).
+  void handle_signals() {
+    signals_.add(SIGHUP);
+    signals_.add(SIGQUIT);
   }
 
   void fail(const std::string& where, const Status& status) {

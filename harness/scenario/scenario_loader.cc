@@ -308,10 +308,13 @@ void read_fault_parameters(TableReader& r, const FaultKind& kind, const Scenario
 }
 
 // network.partition: `groups` (two or more, disjoint) or `from` + `to` (one way).
-void check_partition(TableReader& r, const FaultSpec& f) {
+void check_partition(TableReader& r, const toml::table& table, const FaultSpec& f) {
   bool groups = f.parameters.count("groups") > 0;
   bool from = f.parameters.count("from") > 0;
   bool to = f.parameters.count("to") > 0;
+  for (const char* key : {"groups", "from", "to"}) {
+    if (table.contains(key) && !f.parameters.count(key)) return;  // already reported
+  }
   if (groups == (from || to) || from != to) {
     r.error(groups ? "from" : "groups", "give either `groups` (both ways) or both `from` and `to` (one way)");
     return;
@@ -368,7 +371,7 @@ void read_fault(const toml::table& table, int index, Scenario& s, const std::str
   }
   if (kind) read_fault_parameters(r, *kind, s, f, at.has_value());
   if (kind && !kind->needs_target && f.target.empty()) f.target = kind->name;
-  if (kind && kind->name == "network.partition") check_partition(r, f);
+  if (kind && kind->name == "network.partition") check_partition(r, table, f);
   r.finish();
   s.faults.push_back(std::move(f));
 }

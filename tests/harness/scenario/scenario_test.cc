@@ -61,6 +61,17 @@ TEST(Scenario, TheBundledPrimaryKillScenarioLoadsWithItsSystem) {
   EXPECT_EQ(s.objectives.recover_within, Milliseconds(15'000));
 }
 
+TEST(Scenario, EveryBundledScenarioValidates) {
+  int count = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(kSource / "scenarios")) {
+    if (entry.path().extension() != ".toml") continue;
+    Scenario s = load_ok(entry.path());
+    EXPECT_FALSE(s.drill.description.empty()) << entry.path() << ": say what it demonstrates";
+    ++count;
+  }
+  EXPECT_GE(count, 10);
+}
+
 TEST(Scenario, SystemParametersOverrideTheDefinitionsDefaults) {
   fs::path dir = fs::temp_directory_path() / ("fd-scenario-" + std::to_string(::getpid()));
   fs::create_directories(dir);
