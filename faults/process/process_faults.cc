@@ -70,9 +70,9 @@ class ProcessKill : public Fault {
     if (!sent) return done(sent.with_context("process.kill"), evidence);
     poll_until(
         context_, [this] { return !context_.supervisor.running(node_); },
-        "process.kill: node " + node_ + ": exit", [evidence] {
+        "process.kill: node " + node_ + ": exit", [this, evidence] {
           boost::json::object e = evidence;
-          e["reaped"] = true;
+          e["reaped"] = !context_.supervisor.running(node_);
           return e;
         },
         std::move(done));

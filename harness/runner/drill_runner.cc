@@ -98,6 +98,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
     });
     if (Status s = lab_up(); !s) {
       fail("lab up", s);
+      end_ = RunEnd::inconclusive;
+      summarize();
       teardown();
       return end_;
     }
@@ -124,7 +126,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
   }
 
   void say(const std::string& line) {
-    if (!options_.progress) return;
+    bool important = line.rfind("error", 0) == 0 || line.rfind("inconclusive", 0) == 0;
+    if (!options_.progress && !important) return;
     std::printf("[%8s] %s\n", format_offset(timeline_->now_ns()).c_str(), line.c_str());
     std::fflush(stdout);
   }
@@ -260,8 +263,10 @@ class Drill : public std::enable_shared_from_this<Drill> {
     if (stopping_) return;
     milliseconds limit{0};
     for (const auto& n : scenario_.system.nodes) limit = std::max(limit, n.ready_timeout);
-    bool all = !probes_.empty();
+    // Nodes without a health URL count as up once they run.
+    bool all = true;
     for (const auto& [node, probe] : probes_) all = all && probe.healthy;
+    for (const auto& n : scenario_.system.nodes) all = all && supervisor_->running(n.name);
     if (all) return start_traffic();
     if (Clock::now() - started > limit) {
       end_ = RunEnd::inconclusive;
@@ -407,6 +412,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
                           {{"fault", step.fault_index}, {"fault_kind", step.kind}, {"verified", s.is_ok()},
                            {"scheduled_ns", scheduled}, {"gap_ns", t0 - scheduled},
                            {"evidence", std::move(evidence)}, {"error", s.message()}});
+        if (s) ++faults_verified_;
         if (!s) fail("fault[" + std::to_string(step.fault_index) + "] apply", s);
       });
     });
@@ -498,7 +504,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
     } else {
       timeline_->record("harness", "final_read", {{"node", node}, {"ok", false},
                                                   {"error", r.ok() ? "status " + std::to_string(r.status) : r.error}});
-      say("final read " + node + " failed: " + (r.ok() ? "status " + std::to_string(r.status) : r.error));
+      fail("final read " + node, Status::error(r.ok() ? "status " + std::to_string(r.status) : r.error));
     }
     if (--pending_reads_ == 0) finish();
   }
@@ -508,7 +514,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
   void abort(const std::string& why) {
     if (stopping_ || aborting_) return;
     aborting_ = true;
-    end_ = RunEnd::aborted;
+    if (end_ == RunEnd::completed) end_ = RunEnd::aborted;  // an earlier inconclusive result wins
     timeline_->record("harness", "abort", {{"reason", why}});
     say("aborting (" + why + "): reverting faults");
     phase_timer_.cancel();
@@ -538,9 +544,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
 
   void summarize() {
     PaymentWorkload::Stats totals = workload_ ? workload_->totals() : PaymentWorkload::Stats{};
-    int64_t applied = 0, reverted = 0;
+    int64_t applied = faults_verified_, reverted = 0;
     for (const auto& a : active_) reverted += a.reverted ? 1 : 0;
-    applied = static_cast<int64_t>(active_.size());
     const char* ends[] = {"completed", "inconclusive", "aborted", "error"};
     std::string end = ends[static_cast<int>(end_)];
     timeline_->record("harness", "end", {{"end", end},
@@ -680,6 +685,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
   bool aborting_ = false;
   bool traffic_stopped_ = false;
   int64_t harness_errors_ = 0;
+  int64_t faults_verified_ = 0;
   int64_t unexpected_exits_ = 0;
   int64_t alerts_firing_ = 0;
 };
