@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "faults/catalog.h"
 #include "lab/lab.h"
 #include "runner/drill_runner.h"
+#include "scoring/scorer.h"
 #include "plan/plan.h"
 #include "scenario/scenario.h"
 
@@ -72,6 +74,8 @@ Result<std::string> make_run_dir(const std::string& out, const std::string& name
   return std::filesystem::absolute(dir).string();
 }
 
+int score_run(const std::string& run_dir);
+
 struct RunArguments {
   std::string scenario;
   std::optional<int64_t> seed;
@@ -109,13 +113,23 @@ int run(const RunArguments& args) {
   options.bin_dir = executable_dir();
   options.subnet = args.subnet;
   options.progress = !args.quiet;
-  switch (run_drill(scenario, plan, options)) {
-    case RunEnd::completed: return 0;
-    case RunEnd::aborted: return kExitAborted;
-    case RunEnd::inconclusive:
-    case RunEnd::error: return kExitInconclusive;
+  run_drill(scenario, plan, options);
+  // The verdict comes from the run directory alone, exactly as `firedrill score` would give it.
+  return score_run(*run_dir);
+}
+
+// Scores a run directory, writes report.json beside it and prints the summary; the exit code is
+// the verdict's.
+int score_run(const std::string& run_dir) {
+  auto data = read_run_dir(run_dir);
+  if (!data) {
+    std::cerr << "firedrill: " << data.status().message() << "\n";
+    return kExitUsage;
   }
-  return kExitInternal;
+  boost::json::object report = score(*data);
+  std::ofstream(run_dir + "/report.json") << boost::json::serialize(report) << "\n";
+  std::cout << report_summary(report) << "  report: " << run_dir << "/report.json" << std::endl;
+  return exit_code_of(std::string(report.at("verdict").as_string()));
 }
 
 const char* type_name(FaultParameterType type) {
@@ -165,7 +179,10 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   auto* faults_cmd = app.add_subcommand("faults", "list fault kinds, their parameters and privileges");
   RunArguments run_args;
-  auto* run_cmd = app.add_subcommand("run", "run a drill: lab up, system up, faults, final reads");
+  std::string score_dir;
+  auto* score_cmd = app.add_subcommand("score", "re-score a finished or interrupted run directory");
+  score_cmd->add_option("run_dir", score_dir, "run directory")->required()->check(CLI::ExistingDirectory);
+  auto* run_cmd = app.add_subcommand("run", "run a drill: lab up, system up, faults, final reads, score");
   run_cmd->add_option("scenario", run_args.scenario, "scenario file")->required()->check(CLI::ExistingFile);
   run_cmd->add_option("--seed", run_args.seed, "override the scenario's seed")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
@@ -186,6 +203,7 @@ int run_cli(int argc, char** argv) {
   if (plan_cmd->parsed()) return plan(plan_file, seed);
   if (faults_cmd->parsed()) return list_faults();
   if (run_cmd->parsed()) return run(run_args);
+  if (score_cmd->parsed()) return score_run(score_dir);
   return kExitUsage;
 }
 

@@ -22,6 +22,7 @@
 #include "runner/alert_receiver.h"
 #include "runner/log_watcher.h"
 #include "runner/render.h"
+#include "scoring/run_record.h"
 #include "supervision/supervisor.h"
 #include "timeline/timeline.h"
 #include "workload/payment_workload.h"
@@ -92,6 +93,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
       return RunEnd::error;
     }
     timeline_ = std::move(*timeline);
+    // What the drill was asked to do, frozen before it starts: scoring reads this, not the scenario.
+    std::ofstream(options_.run_dir + "/run.json") << json::serialize(make_run_record(scenario_, plan_));
     handle_signals();
     signals_.async_wait([self = shared_from_this()](const boost::system::error_code& ec, int sig) {
       if (!ec) self->abort(std::string("signal ") + sigabbrev_np(sig));
@@ -236,11 +239,12 @@ class Drill : public std::enable_shared_from_this<Drill> {
       spec.stderr_path = options_.run_dir + "/logs/" + n.name + ".err";
       spec.working_dir = volumes_->path(n.name);
       specs_[n.name] = spec;
-      for (const std::string* url : {&n.health_url, &n.export_url}) {
+      for (auto [url, into] : {std::pair{&n.health_url, &health_urls_}, std::pair{&n.export_url, &export_urls_},
+                               std::pair{&n.balances_url, &balances_urls_}}) {
         if (url->empty()) continue;
         auto rendered = render(*url, values);
         if (!rendered) return rendered.status().with_context("node " + n.name);
-        (url == &n.health_url ? health_urls_ : export_urls_)[n.name] = *rendered;
+        (*into)[n.name] = *rendered;
       }
       if (Status s = supervisor_->start(spec); !s) return s;
     }
@@ -471,12 +475,16 @@ class Drill : public std::enable_shared_from_this<Drill> {
     workload_->stop([self = shared_from_this()] { self->final_reads(); });
   }
 
+  // Reads every node's export (and balances, where the definition gives a URL) into exports/.
   void final_reads() {
     if (stopping_) return;
     set_phase("final_reads");
-    pending_reads_ = export_urls_.size();
+    std::vector<std::tuple<std::string, std::string, std::string>> reads;  // node, file, url
+    for (const auto& [node, url] : export_urls_) reads.emplace_back(node, node + ".ndjson", url);
+    for (const auto& [node, url] : balances_urls_) reads.emplace_back(node, node + ".balances.json", url);
+    pending_reads_ = reads.size();
     if (pending_reads_ == 0) return finish();
-    for (const auto& [node, url] : export_urls_) {
+    for (const auto& [node, file, url] : reads) {
       auto endpoint = split_url(url);
       if (!endpoint) {
         fail("final read " + node, endpoint.status());
@@ -485,26 +493,27 @@ class Drill : public std::enable_shared_from_this<Drill> {
       }
       auto client = std::make_shared<HttpClient>(io_, endpoint->host, endpoint->port, 1);
       client->request("GET", endpoint->target, "", kExportTimeout,
-                      [self = shared_from_this(), client, node = node](HttpResult r) {
+                      [self = shared_from_this(), client, node = node, file = file](HttpResult r) {
                         client->close();
-                        self->on_export(node, std::move(r));
+                        self->on_final_read(node, file, std::move(r));
                       });
     }
   }
 
-  void on_export(const std::string& node, HttpResult r) {
-    std::string path = options_.run_dir + "/exports/" + node + ".ndjson";
+  void on_final_read(const std::string& node, const std::string& file, HttpResult r) {
     if (r.ok() && r.status == 200) {
-      std::ofstream(path, std::ios::binary | std::ios::trunc) << r.body;
+      std::ofstream(options_.run_dir + "/exports/" + file, std::ios::binary | std::ios::trunc) << r.body;
       int64_t lines = std::count(r.body.begin(), r.body.end(), '\n');
-      timeline_->record("harness", "final_read", {{"node", node}, {"ok", true}, {"path", "exports/" + node + ".ndjson"},
+      timeline_->record("harness", "final_read", {{"node", node}, {"ok", true}, {"path", "exports/" + file},
                                                   {"bytes", r.body.size()}, {"records", lines},
                                                   {"sha256", sha256_hex(r.body)}});
-      say("final read " + node + ": " + std::to_string(lines) + " transfers");
+      if (file.size() > 7 && file.substr(file.size() - 7) == ".ndjson") {
+        say("final read " + node + ": " + std::to_string(lines) + " transfers");
+      }
     } else {
-      timeline_->record("harness", "final_read", {{"node", node}, {"ok", false},
+      timeline_->record("harness", "final_read", {{"node", node}, {"ok", false}, {"path", "exports/" + file},
                                                   {"error", r.ok() ? "status " + std::to_string(r.status) : r.error}});
-      fail("final read " + node, Status::error(r.ok() ? "status " + std::to_string(r.status) : r.error));
+      fail("final read " + node + " " + file, Status::error(r.ok() ? "status " + std::to_string(r.status) : r.error));
     }
     if (--pending_reads_ == 0) finish();
   }
@@ -673,6 +682,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
   std::map<std::string, ProcessSpec> specs_;
   std::map<std::string, std::string> health_urls_;
   std::map<std::string, std::string> export_urls_;
+  std::map<std::string, std::string> balances_urls_;
   std::map<std::string, Probe> probes_;
   std::deque<ActiveFault> active_;  // deque: references stay valid as faults are added
   std::vector<std::shared_ptr<asio::steady_timer>> step_timers_;

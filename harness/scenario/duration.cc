@@ -52,13 +52,18 @@ Result<Milliseconds> parse_duration(std::string_view text) {
                            std::string(text) + "\"";
   if (!split_number_unit(text, number)) return Status::error(hint);
   const std::string& unit = number.unit;
-  int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : 0;
+  int64_t scale = unit == "ms"  ? 1
+                  : unit == "s" ? 1000
+                  : unit == "m" ? 60'000
+                  : unit == "h" ? 3'600'000
+                  : unit == "d" ? 86'400'000
+                                : 0;
   if (scale == 0) return Status::error(hint);
   int64_t ms = 0;
   if (!exact_scaled(number, scale, ms)) {
     return Status::error("duration \"" + std::string(text) + "\" is not a whole number of milliseconds");
   }
-  if (ms > 1'000'000'000'000) return Status::error("duration \"" + std::string(text) + "\" is too long");
+  if (ms > 100'000'000'000'000) return Status::error("duration \"" + std::string(text) + "\" is too long");
   return Milliseconds(ms);
 }
 

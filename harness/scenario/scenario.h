@@ -69,6 +69,9 @@ struct ObjectivesSpec {
   std::optional<int64_t> lost_payments_max;    // RPO in transactions
   std::optional<int64_t> duplicated_payments_max;
   std::optional<double> availability_min;
+  // The mean time between failures of this kind in production, when known: with the measured
+  // recovery it gives the availability projection A = MTBF / (MTBF + MTTR).
+  std::optional<Milliseconds> mtbf;
 };
 
 // Where a value came from, for messages found after loading (e.g. by the planner).
@@ -97,6 +100,9 @@ struct NodeDefinition {
   int64_t volume_bytes = 64 * 1024 * 1024;
   std::string health_url;            // with placeholders; empty: no health probe
   std::string export_url;            // ledger export (NDJSON) for reconciliation; empty: none
+  // Final balances as JSON {"accounts": [{"id": ..., "balance": ...}]}; empty: none (then the
+  // invariants are checked on the replay of the export only).
+  std::string balances_url;
   Milliseconds ready_timeout{15'000};
   Milliseconds stop_grace{2'000};
 };

@@ -103,6 +103,7 @@ void read_objectives(TableReader& r, ObjectivesSpec& o) {
   o.lost_payments_max = r.integer("lost_payments_max", 0, std::numeric_limits<int32_t>::max());
   o.duplicated_payments_max = r.integer("duplicated_payments_max", 0, std::numeric_limits<int32_t>::max());
   o.availability_min = r.number("availability_min", 0, 1);
+  o.mtbf = r.duration("mtbf", Milliseconds(3'600'000), Milliseconds(100LL * 365 * 86'400'000));
   r.finish();
 }
 

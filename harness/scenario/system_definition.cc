@@ -45,6 +45,7 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
   if (auto size = r.size_bytes("volume_size", 1 << 20, int64_t{16} << 30)) node.volume_bytes = *size;
   if (auto url = r.string("health_url")) node.health_url = *url;
   if (auto url = r.string("export_url")) node.export_url = *url;
+  if (auto url = r.string("balances_url")) node.balances_url = *url;
   if (auto t = r.duration("ready_timeout", Milliseconds(100), Milliseconds(600'000))) node.ready_timeout = *t;
   if (auto t = r.duration("stop_grace", Milliseconds(0), Milliseconds(60'000))) node.stop_grace = *t;
   r.finish();

@@ -1,0 +1,836 @@
+// Scoring; see scorer.h. The definitions follow DESIGN.md §5 word for word where it gives them;
+// where it is silent the choice is written next to the code.
+#include "scoring/scorer.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace firedrill {
+namespace {
+
+constexpr int64_t kNsPerMs = 1'000'000;
+constexpr int64_t kGridNs = 100 * kNsPerMs;  // steady-state evaluation step
+constexpr std::size_t kIdsMax = 100'000;     // ids listed per category
+
+// ---- small JSON helpers --------------------------------------------------------------------
+
+const json::value* field(const json::object& o, const char* key) { return o.if_contains(key); }
+
+std::string str(const json::object& o, const char* key) {
+  const json::value* v = field(o, key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+int64_t num(const json::object& o, const char* key, int64_t fallback = 0) {
+  const json::value* v = field(o, key);
+  if (!v) return fallback;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  return fallback;
+}
+
+double dbl(const json::object& o, const char* key, double fallback = 0) {
+  const json::value* v = field(o, key);
+  if (!v) return fallback;
+  if (v->is_double()) return v->as_double();
+  if (v->is_int64()) return static_cast<double>(v->as_int64());
+  return fallback;
+}
+
+std::optional<int64_t> opt_num(const json::object& o, const char* key) {
+  const json::value* v = field(o, key);
+  if (!v || v->is_null()) return std::nullopt;
+  return num(o, key);
+}
+
+bool boolean(const json::object& o, const char* key) {
+  const json::value* v = field(o, key);
+  return v && v->is_bool() && v->as_bool();
+}
+
+const json::object& obj(const json::object& o, const char* key) {
+  static const json::object empty;
+  const json::value* v = field(o, key);
+  return v && v->is_object() ? v->as_object() : empty;
+}
+
+json::value ms_or_null(std::optional<int64_t> ns) {
+  return ns ? json::value(static_cast<double>(*ns) / kNsPerMs) : json::value(nullptr);
+}
+
+double ms(int64_t ns) { return std::round(static_cast<double>(ns) / 1e3) / 1e3; }
+
+// later − earlier in milliseconds (at least 0), or null when either instant is missing.
+json::value difference_ms(const std::optional<int64_t>& later, const std::optional<int64_t>& earlier) {
+  if (!later.has_value() || !earlier.has_value()) return nullptr;
+  return ms(std::max<int64_t>(0, later.value() - earlier.value()));
+}
+
+// ---- what the timeline says ----------------------------------------------------------------
+
+enum class Outcome { none, ok, fail, unknown };
+
+struct Completion {
+  int64_t t_ns;
+  Outcome outcome;
+  int64_t latency_ns;
+};
+
+// One idempotency key: the payment the workload meant, and what it was told.
+struct KeyState {
+  std::string from, to;
+  int64_t amount = 0;
+  bool ok = false, unknown = false, fail = false;
+  std::optional<int64_t> first_ack_ns;  // the first ok completion
+};
+
+struct FaultTimes {
+  int index = 0;
+  std::string kind, target, node;
+  std::optional<int64_t> start_ns, scheduled_ns, t0_ns, reverted_ns;
+  bool apply_failed = false;
+};
+
+struct AlertEvent {
+  int64_t t_ns;
+  bool firing;
+  std::string name;
+  std::string identity;  // alertname + labels
+};
+
+struct Timeline {
+  std::unordered_map<std::string, KeyState> keys;
+  std::vector<std::string> key_order;  // first invoke order, for stable id lists
+  std::vector<Completion> completions;
+  std::map<int, FaultTimes> faults;
+  std::vector<AlertEvent> alerts;
+  std::vector<std::pair<int64_t, std::string>> log_matches;  // t, pattern
+  std::map<std::string, std::vector<std::pair<int64_t, bool>>> probes;
+  std::map<std::string, int64_t> phases;
+  std::vector<std::string> preconditions_failed, harness_errors, unexpected_exits;
+  std::set<std::string> final_reads_ok;
+  std::optional<std::string> abort_reason;
+  bool ended = false;
+  int64_t workload_end_ns = 0;
+};
+
+Outcome outcome_of(const std::string& kind) {
+  return kind == "ok" ? Outcome::ok : kind == "fail" ? Outcome::fail : kind == "unknown" ? Outcome::unknown : Outcome::none;
+}
+
+Timeline read_timeline(const std::vector<json::object>& records) {
+  Timeline t;
+  for (const json::object& r : records) {
+    const std::string source = str(r, "source");
+    const std::string kind = str(r, "kind");
+    const int64_t at = num(r, "t_ns");
+    if (source == "workload") {
+      if (kind == "invoke") {
+        std::string key = str(r, "key");
+        auto [it, inserted] = t.keys.try_emplace(key);
+        if (inserted) {
+          it->second.from = str(r, "from");
+          it->second.to = str(r, "to");
+          it->second.amount = num(r, "amount");
+          t.key_order.push_back(key);
+        }
+      } else if (Outcome o = outcome_of(kind); o != Outcome::none) {
+        t.completions.push_back(Completion{at, o, num(r, "latency_ns")});
+        t.workload_end_ns = std::max(t.workload_end_ns, at);
+        KeyState& k = t.keys[str(r, "key")];
+        if (o == Outcome::ok) {
+          if (!k.ok) k.first_ack_ns = at;
+          k.ok = true;
+        }
+        k.unknown = k.unknown || o == Outcome::unknown;
+        k.fail = k.fail || o == Outcome::fail;
+      }
+    } else if (source == "fault") {
+      FaultTimes& f = t.faults[static_cast<int>(num(r, "fault"))];
+      f.index = static_cast<int>(num(r, "fault"));
+      if (kind == "apply") {
+        f.start_ns = at;
+        f.scheduled_ns = num(r, "scheduled_ns", at);
+        f.kind = str(r, "fault_kind");
+        f.target = str(r, "target");
+        f.node = str(r, "node");
+      } else if (kind == "applied") {
+        if (boolean(r, "verified")) f.t0_ns = at;
+      } else if (kind == "apply_failed") {
+        f.apply_failed = true;
+      } else if (kind == "reverted") {
+        f.reverted_ns = at;
+      }
+    } else if (source == "alertmanager" && kind == "alert") {
+      t.alerts.push_back(AlertEvent{at, str(r, "status") == "firing", str(r, "alertname"),
+                                    json::serialize(obj(r, "labels"))});
+    } else if (source == "logs" && kind == "log_match") {
+      t.log_matches.emplace_back(at, str(r, "pattern"));
+    } else if (source == "probe" && kind == "health") {
+      t.probes[str(r, "node")].emplace_back(at, boolean(r, "ok"));
+    } else if (source == "supervisor" && kind == "exited" && !boolean(r, "expected")) {
+      t.unexpected_exits.push_back(str(r, "node"));
+    } else if (source == "harness") {
+      if (kind == "phase") t.phases.emplace(str(r, "phase"), at);
+      if (kind == "precondition_failed") t.preconditions_failed.push_back(str(r, "what"));
+      if (kind == "error") t.harness_errors.push_back(str(r, "where") + ": " + str(r, "error"));
+      if (kind == "abort") t.abort_reason = str(r, "reason");
+      if (kind == "end") t.ended = true;
+      if (kind == "final_read" && boolean(r, "ok")) t.final_reads_ok.insert(str(r, "path"));
+    }
+  }
+  std::sort(t.completions.begin(), t.completions.end(),
+            [](const Completion& a, const Completion& b) { return a.t_ns < b.t_ns; });
+  return t;
+}
+
+// ---- the steady state over time ------------------------------------------------------------
+
+struct SteadyState {
+  double success_ratio_min = 0.99;
+  std::optional<int64_t> latency_p99_max_ns;
+  int64_t window_ns = 1'000 * kNsPerMs;
+  int64_t hold_ns = 3'000 * kNsPerMs;
+};
+
+// Whether the steady state holds over the window ending at `t` (completions in [t-window, t)).
+class SteadyEvaluator {
+ public:
+  SteadyEvaluator(const std::vector<Completion>& completions, SteadyState spec)
+      : completions_(completions), spec_(spec) {}
+
+  bool at(int64_t t) const {
+    auto begin = std::lower_bound(completions_.begin(), completions_.end(), t - spec_.window_ns,
+                                  [](const Completion& c, int64_t v) { return c.t_ns < v; });
+    auto end = std::lower_bound(begin, completions_.end(), t,
+                                [](const Completion& c, int64_t v) { return c.t_ns < v; });
+    int64_t total = end - begin;
+    if (total == 0) return false;
+    int64_t ok = std::count_if(begin, end, [](const Completion& c) { return c.outcome == Outcome::ok; });
+    if (static_cast<double>(ok) / static_cast<double>(total) < spec_.success_ratio_min) return false;
+    if (spec_.latency_p99_max_ns) {
+      std::vector<int64_t> latencies;
+      for (auto it = begin; it != end; ++it) {
+        if (it->outcome == Outcome::ok) latencies.push_back(it->latency_ns);
+      }
+      if (!latencies.empty()) {
+        std::size_t k = static_cast<std::size_t>(0.99 * static_cast<double>(latencies.size() - 1));
+        std::nth_element(latencies.begin(), latencies.begin() + static_cast<std::ptrdiff_t>(k), latencies.end());
+        if (latencies[k] > *spec_.latency_p99_max_ns) return false;
+      }
+    }
+    return true;
+  }
+
+  // The start of the last steady stretch in [from, until] if it lasts at least `hold`:
+  // steady at every grid point from there to `until` (flapping moves it later).
+  std::optional<int64_t> recovery(int64_t from, int64_t until) const {
+    std::optional<int64_t> stretch;
+    for (int64_t t = from; t <= until; t += kGridNs) {
+      if (at(t)) {
+        if (!stretch) stretch = t;
+      } else {
+        stretch.reset();
+      }
+    }
+    if (stretch && until - *stretch >= spec_.hold_ns) return stretch;
+    return std::nullopt;
+  }
+
+ private:
+  const std::vector<Completion>& completions_;
+  SteadyState spec_;
+};
+
+// ---- exports -------------------------------------------------------------------------------
+
+struct ExportedTransfer {
+  std::string key, from, to;
+  int64_t amount = 0;
+};
+
+struct ContractFields {
+  std::string key = "idempotency_key", from = "from", to = "to", amount = "amount";
+  std::string account_pattern = "acct-{i}";
+  int64_t initial_balance = 0;
+  int64_t accounts = 0;
+};
+
+std::vector<ExportedTransfer> parse_export(const std::string& text, const ContractFields& c, int64_t& bad) {
+  std::vector<ExportedTransfer> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    json::error_code ec;
+    json::value v = json::parse(line, ec);
+    if (ec || !v.is_object()) {
+      ++bad;
+      continue;
+    }
+    const json::object& o = v.as_object();
+    out.push_back(ExportedTransfer{str(o, c.key.c_str()), str(o, c.from.c_str()), str(o, c.to.c_str()),
+                                   num(o, c.amount.c_str())});
+  }
+  return out;
+}
+
+std::string account_name(const ContractFields& c, int64_t i) {
+  std::string name = c.account_pattern;
+  for (std::size_t at; (at = name.find("{i}")) != std::string::npos;) name.replace(at, 3, std::to_string(i));
+  return name;
+}
+
+std::map<std::string, int64_t> replay(const std::vector<ExportedTransfer>& transfers, const ContractFields& c) {
+  std::map<std::string, int64_t> balances;
+  for (int64_t i = 1; i <= c.accounts; ++i) balances[account_name(c, i)] = c.initial_balance;
+  for (const auto& t : transfers) {
+    balances[t.from] -= t.amount;
+    balances[t.to] += t.amount;
+  }
+  return balances;
+}
+
+// ---- the report ----------------------------------------------------------------------------
+
+struct Failures {
+  std::vector<std::string> inconclusive, aborted, safety, objectives;
+};
+
+json::array to_array(const std::vector<std::string>& list) {
+  json::array out;
+  for (const auto& s : list) out.push_back(json::value(s));
+  return out;
+}
+
+json::object reconcile(const RunData& data, const Timeline& t, const ContractFields& c,
+                       std::optional<int64_t> first_t0, Failures& failures) {
+  int64_t bad_lines = 0;
+  std::map<std::string, std::vector<ExportedTransfer>> exports;
+  for (const auto& [node, text] : data.exports) exports[node] = parse_export(text, c, bad_lines);
+  // The reference is the fullest export; the others must equal it (replicas agree).
+  std::string reference;
+  for (const auto& [node, list] : exports) {
+    if (reference.empty() || list.size() > exports[reference].size()) reference = node;
+  }
+  bool replicas_agree = true;
+  for (const auto& [node, text] : data.exports) {
+    if (text != data.exports.at(reference)) replicas_agree = false;
+  }
+  const std::vector<ExportedTransfer> empty;
+  const auto& ref = reference.empty() ? empty : exports[reference];
+  std::unordered_map<std::string, std::vector<const ExportedTransfer*>> present;
+  for (const auto& transfer : ref) present[transfer.key].push_back(&transfer);
+
+  struct Category {
+    int64_t count = 0, amount = 0;
+    json::array ids;
+    void add(const std::string& key, int64_t value) {
+      ++count;
+      amount += value;
+      if (ids.size() < kIdsMax) ids.push_back(json::value(key));
+    }
+  };
+  Category lost, duplicated, failed_but_applied, unexpected, corrupted, recovered, unknown_absent;
+  int64_t acknowledged = 0, lost_after_t0 = 0;
+  std::optional<int64_t> earliest_lost_ack, latest_lost_ack;
+  for (const std::string& key : t.key_order) {
+    const KeyState& k = t.keys.at(key);
+    auto found = present.find(key);
+    std::size_t copies = found == present.end() ? 0 : found->second.size();
+    if (k.ok) ++acknowledged;
+    if (copies > 1) duplicated.add(key, k.amount * static_cast<int64_t>(copies - 1));
+    if (copies >= 1) {
+      const ExportedTransfer& e = *found->second.front();
+      if (e.from != k.from || e.to != k.to || e.amount != k.amount) corrupted.add(key, e.amount);
+    }
+    if (k.ok && copies == 0) {
+      lost.add(key, k.amount);
+      earliest_lost_ack = std::min(earliest_lost_ack.value_or(*k.first_ack_ns), *k.first_ack_ns);
+      latest_lost_ack = std::max(latest_lost_ack.value_or(*k.first_ack_ns), *k.first_ack_ns);
+      if (first_t0 && *k.first_ack_ns >= *first_t0) ++lost_after_t0;
+    } else if (!k.ok && k.unknown) {
+      (copies ? recovered : unknown_absent).add(key, k.amount);
+    } else if (!k.ok && k.fail && copies > 0) {
+      failed_but_applied.add(key, k.amount);
+    }
+  }
+  for (const auto& transfer : ref) {
+    if (!t.keys.count(transfer.key)) unexpected.add(transfer.key, transfer.amount);
+  }
+
+  // Invariants on every node: balances = replay of its own export, money conserved, none negative.
+  int64_t expected_total = c.accounts * c.initial_balance;
+  bool money_conserved = true, balances_match = true;
+  int64_t negative = 0;
+  json::array invariant_problems;
+  for (const auto& [node, list] : exports) {
+    std::map<std::string, int64_t> replayed = replay(list, c);
+    auto text = data.balances.find(node);
+    std::map<std::string, int64_t> reported = replayed;
+    if (text != data.balances.end()) {
+      reported.clear();
+      json::error_code ec;
+      json::value v = json::parse(text->second, ec);
+      const json::value* accounts = ec || !v.is_object() ? nullptr : v.as_object().if_contains("accounts");
+      if (!accounts || !accounts->is_array()) {
+        invariant_problems.push_back(json::value(node + ": unreadable balances"));
+        balances_match = false;
+        continue;
+      }
+      for (const auto& a : accounts->as_array()) {
+        if (a.is_object()) reported[str(a.as_object(), "id")] = num(a.as_object(), "balance");
+      }
+      if (reported != replayed) {
+        balances_match = false;
+        invariant_problems.push_back(json::value(node + ": balances differ from the replay of its transfers"));
+      }
+    }
+    int64_t total = 0;
+    for (const auto& [id, balance] : reported) {
+      total += balance;
+      if (balance < 0) {
+        ++negative;
+        invariant_problems.push_back(json::value(node + ": " + id + " is negative"));
+      }
+    }
+    if (total != expected_total) {
+      money_conserved = false;
+      invariant_problems.push_back(json::value(node + ": total " + std::to_string(total) + " != " +
+                                               std::to_string(expected_total)));
+    }
+  }
+
+  int64_t lost_max = opt_num(obj(data.run, "objectives"), "lost_payments_max").value_or(0);
+  int64_t dup_max = opt_num(obj(data.run, "objectives"), "duplicated_payments_max").value_or(0);
+  auto safety = [&](bool bad, const std::string& what) {
+    if (bad) failures.safety.push_back(what);
+  };
+  safety(lost.count > lost_max, std::to_string(lost.count) + " acknowledged payments lost (allowed " + std::to_string(lost_max) + ")");
+  safety(duplicated.count > dup_max, std::to_string(duplicated.count) + " payments applied more than once (allowed " + std::to_string(dup_max) + ")");
+  safety(failed_but_applied.count > 0, std::to_string(failed_but_applied.count) + " payments reported failed but applied");
+  safety(unexpected.count > 0, std::to_string(unexpected.count) + " transfers never requested");
+  safety(corrupted.count > 0, std::to_string(corrupted.count) + " transfers differ from their request");
+  safety(!money_conserved, "money not conserved");
+  safety(negative > 0, std::to_string(negative) + " negative balances");
+  safety(!balances_match, "balances differ from the replay of the transfers");
+  safety(!replicas_agree, "replicas disagree");
+  if (data.exports.empty()) failures.inconclusive.push_back("no ledger export was read: nothing to reconcile");
+  if (bad_lines > 0) failures.inconclusive.push_back(std::to_string(bad_lines) + " unreadable export lines");
+
+  json::object out{{"reference_node", reference},
+                   {"invoked", static_cast<int64_t>(t.key_order.size())},
+                   {"acknowledged", acknowledged},
+                   {"lost", lost.count}, {"lost_ids", lost.ids}, {"lost_amount", lost.amount},
+                   {"lost_after_t0", lost_after_t0},
+                   {"duplicated", duplicated.count}, {"duplicated_ids", duplicated.ids},
+                   {"failed_but_applied", failed_but_applied.count}, {"failed_but_applied_ids", failed_but_applied.ids},
+                   {"unexpected", unexpected.count}, {"unexpected_ids", unexpected.ids},
+                   {"corrupted", corrupted.count}, {"corrupted_ids", corrupted.ids},
+                   {"recovered", recovered.count}, {"unknown_absent", unknown_absent.count},
+                   {"money_conserved", money_conserved},
+                   {"negative_balances", negative},
+                   {"balances_match_replay", balances_match},
+                   {"replicas_agree", replicas_agree},
+                   {"invariant_problems", std::move(invariant_problems)},
+                   {"rpo_ms", earliest_lost_ack && first_t0 ? json::value(std::max<double>(0, ms(*first_t0 - *earliest_lost_ack)))
+                                                            : json::value(0)},
+                   {"loss_span_ms", earliest_lost_ack ? json::value(ms(*latest_lost_ack - *earliest_lost_ack)) : json::value(0)}};
+  return out;
+}
+
+// The first time at or after `from` when some node's probe failed `n` times in a row.
+std::optional<int64_t> harness_detection(const Timeline& t, int64_t from, int64_t n) {
+  std::optional<int64_t> best;
+  for (const auto& [node, results] : t.probes) {
+    int64_t run = 0;
+    for (const auto& [at, ok] : results) {
+      if (at < from) continue;
+      run = ok ? 0 : run + 1;
+      if (run == n) {
+        best = std::min(best.value_or(at), at);
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+json::array measure_faults(const RunData& data, const Timeline& t, const SteadyEvaluator& steady,
+                           Failures& failures, std::vector<int64_t>& recoveries) {
+  const json::object& detection = obj(data.run, "detection");
+  std::set<std::string> alerts, patterns;
+  if (const json::value* a = field(detection, "alerts"); a && a->is_array()) {
+    for (const auto& v : a->as_array()) alerts.insert(std::string(v.as_string()));
+  }
+  if (const json::value* l = field(detection, "log_patterns"); l && l->is_array()) {
+    for (const auto& v : l->as_array()) patterns.insert(str(v.as_object(), "pattern"));
+  }
+  int64_t probe_failures = num(detection, "probe_failures", 3);
+  const json::object& objectives = obj(data.run, "objectives");
+  auto detect_within = opt_num(objectives, "detect_within_ms");
+  auto recover_within = opt_num(objectives, "recover_within_ms");
+  std::optional<int64_t> latency_max;
+  if (auto v = opt_num(obj(data.run, "steady_state"), "latency_p99_max_ms")) latency_max = *v * kNsPerMs;
+
+  json::array out;
+  for (const auto& [index, f] : t.faults) {
+    if (f.apply_failed || !f.t0_ns) {
+      failures.inconclusive.push_back("fault[" + std::to_string(index) + "] " + f.kind + " was never verified in effect");
+      continue;
+    }
+    int64_t t0 = *f.t0_ns;
+    int64_t start = f.start_ns.value_or(t0);
+    // Detection alerts already firing at T0 make the detection meaningless.
+    std::map<std::string, bool> firing;
+    for (const auto& a : t.alerts) {
+      if (a.t_ns >= t0) break;
+      if (alerts.count(a.name)) firing[a.identity] = a.firing;
+    }
+    for (const auto& [identity, on] : firing) {
+      if (on) failures.inconclusive.push_back("fault[" + std::to_string(index) + "]: detection alert already firing before T0: " + identity);
+    }
+    std::optional<int64_t> impact;
+    for (const auto& c : t.completions) {
+      if (c.t_ns < start) continue;
+      bool slow = latency_max && c.outcome == Outcome::ok && c.latency_ns > *latency_max;
+      if (c.outcome != Outcome::ok || slow) {
+        impact = c.t_ns;
+        break;
+      }
+    }
+    for (const auto& [node, results] : t.probes) {
+      for (const auto& [at, ok] : results) {
+        if (at >= start && !ok) {
+          impact = std::min(impact.value_or(at), at);
+          break;
+        }
+      }
+    }
+    std::optional<int64_t> detect;
+    std::string detected_by;
+    for (const auto& a : t.alerts) {
+      if (a.t_ns >= t0 && a.firing && alerts.count(a.name)) {
+        detect = a.t_ns;
+        detected_by = "alert " + a.name;
+        break;
+      }
+    }
+    for (const auto& [at, pattern] : t.log_matches) {
+      if (at >= t0 && patterns.count(pattern) && (!detect || at < *detect)) {
+        detect = at;
+        detected_by = "log /" + pattern + "/";
+        break;
+      }
+    }
+    auto harness = harness_detection(t, t0, probe_failures);
+    std::optional<int64_t> recover;
+    bool masked = !impact;
+    if (masked) {
+      recover = t0;
+    } else {
+      recover = steady.recovery(*impact, t.workload_end_ns);
+    }
+    int64_t detection_ns = detect.value_or(t0) - t0;
+    int64_t recovery_ns = std::max<int64_t>(0, recover.value_or(t0) - t0);
+    if (recover) recoveries.push_back(recovery_ns);
+    std::string name = "fault[" + std::to_string(index) + "] " + f.kind + " on " + f.node;
+    if (detect_within) {
+      if (!detect) failures.objectives.push_back(name + ": undetected (detect within " + std::to_string(*detect_within) + " ms)");
+      else if (detection_ns > *detect_within * kNsPerMs) {
+        failures.objectives.push_back(name + ": detected in " + std::to_string(ms(detection_ns)) + " ms, objective " + std::to_string(*detect_within) + " ms");
+      }
+    }
+    if (recover_within) {
+      if (!recover) failures.objectives.push_back(name + ": not recovered (recover within " + std::to_string(*recover_within) + " ms)");
+      else if (recovery_ns > *recover_within * kNsPerMs) {
+        failures.objectives.push_back(name + ": recovered in " + std::to_string(ms(recovery_ns)) + " ms, objective " + std::to_string(*recover_within) + " ms");
+      }
+    }
+    int64_t probe_interval_ms = num(obj(data.run, "steady_state"), "probe_interval_ms", 250);
+    int64_t window_ms = num(obj(data.run, "steady_state"), "window_ms", 1000);
+    out.push_back(json::object{
+        {"index", index}, {"kind", f.kind}, {"target", f.target}, {"node", f.node},
+        {"scheduled_ms", ms_or_null(f.scheduled_ns)}, {"t0_ms", ms(t0)},
+        {"injection_gap_ms", ms(t0 - f.scheduled_ns.value_or(t0))},
+        {"reverted_ms", ms_or_null(f.reverted_ns)},
+        {"impact_ms", ms_or_null(impact)}, {"masked", masked},
+        {"detected", detect.has_value()}, {"detected_by", detected_by},
+        {"detection_ms", difference_ms(detect, t0)},
+        {"harness_detection_ms", difference_ms(harness, t0)},
+        {"detection_gap_ms", difference_ms(detect, harness)},
+        {"recovered", recover.has_value()},
+        {"recovery_ms", difference_ms(recover, t0)},
+        // recovery = detection + repair (R = T_d + T_r)
+        {"repair_ms", difference_ms(recover, detect)},
+        {"outage_ms", difference_ms(recover, impact)},
+        // What limits the precision of these numbers (DESIGN.md §5).
+        {"uncertainty_ms", json::object{{"injection_gap", ms(t0 - f.scheduled_ns.value_or(t0))},
+                                        {"probe_interval", probe_interval_ms},
+                                        {"steady_state_grid", kGridNs / kNsPerMs},
+                                        {"steady_state_window", window_ms}}}});
+  }
+  return out;
+}
+
+json::object availability(const RunData& data, const Timeline& t, const std::vector<int64_t>& recoveries) {
+  int64_t ok = 0, total = 0;
+  for (const auto& c : t.completions) {
+    ++total;
+    ok += c.outcome == Outcome::ok ? 1 : 0;
+  }
+  double ratio = total ? static_cast<double>(ok) / static_cast<double>(total) : 0;
+  double slo = dbl(obj(data.run, "steady_state"), "success_ratio_min", 0.99);
+  json::object out{{"success_ratio", ratio}, {"attempts", total}, {"ok", ok}, {"slo", slo},
+                   {"error_budget_consumed", slo < 1 ? (1 - ratio) / (1 - slo) : json::value(nullptr)}};
+  auto mtbf = opt_num(obj(data.run, "objectives"), "mtbf_ms");
+  if (mtbf && !recoveries.empty()) {
+    double mttr_ms = 0;
+    for (int64_t r : recoveries) mttr_ms += static_cast<double>(r) / kNsPerMs;
+    mttr_ms /= static_cast<double>(recoveries.size());
+    out["mttr_ms"] = mttr_ms;
+    out["projected_availability"] = static_cast<double>(*mtbf) / (static_cast<double>(*mtbf) + mttr_ms);
+  }
+  // Fault tolerance: nodes that kept serving (no unexpected exit, no run of failed probes).
+  int64_t probe_failures = num(obj(data.run, "detection"), "probe_failures", 3);
+  int64_t nodes = 0, survived = 0;
+  if (const json::value* list = field(data.run, "nodes"); list && list->is_array()) {
+    for (const auto& n : list->as_array()) {
+      std::string name = str(n.as_object(), "name");
+      ++nodes;
+      bool exited = std::count(t.unexpected_exits.begin(), t.unexpected_exits.end(), name) > 0;
+      bool down = false;
+      int64_t run = 0;
+      if (auto it = t.probes.find(name); it != t.probes.end()) {
+        for (const auto& [at, good] : it->second) {
+          run = good ? 0 : run + 1;
+          down = down || run >= probe_failures;
+        }
+      }
+      survived += exited || down ? 0 : 1;
+    }
+  }
+  out["fault_tolerance"] = nodes ? static_cast<double>(survived) / static_cast<double>(nodes) : 0.0;
+  out["nodes_survived"] = survived;
+  out["nodes"] = nodes;
+  return out;
+}
+
+std::string verdict_of(const Failures& f) {
+  if (!f.inconclusive.empty()) return "inconclusive";
+  if (!f.aborted.empty()) return "aborted";
+  if (!f.safety.empty()) return "safety_failure";
+  if (!f.objectives.empty()) return "objectives_missed";
+  return "pass";
+}
+
+json::object score_or_throw(const RunData& data) {
+  Timeline t = read_timeline(data.timeline);
+  Failures failures;
+  for (const auto& e : data.read_errors) failures.inconclusive.push_back(e);
+  for (const auto& p : t.preconditions_failed) failures.inconclusive.push_back("precondition failed: " + p);
+  for (const auto& e : t.harness_errors) failures.inconclusive.push_back("harness error: " + e);
+  if (t.abort_reason) failures.aborted.push_back("aborted: " + *t.abort_reason);
+  if (!t.ended) failures.inconclusive.push_back("the run did not finish (no end record): the controller was interrupted");
+  if (std::string(data.run.contains("schema") ? data.run.at("schema").as_string() : "") != "firedrill.run/v1") {
+    failures.inconclusive.push_back("run.json missing or of an unknown schema");
+  }
+  const json::object& ss = obj(data.run, "steady_state");
+  SteadyState spec;
+  spec.success_ratio_min = dbl(ss, "success_ratio_min", 0.99);
+  if (auto v = opt_num(ss, "latency_p99_max_ms")) spec.latency_p99_max_ns = *v * kNsPerMs;
+  spec.window_ns = num(ss, "window_ms", 1000) * kNsPerMs;
+  spec.hold_ns = num(ss, "hold_ms", 3000) * kNsPerMs;
+  SteadyEvaluator steady(t.completions, spec);
+
+  std::vector<int64_t> recoveries;
+  json::array faults = measure_faults(data, t, steady, failures, recoveries);
+  std::optional<int64_t> first_t0;
+  for (const auto& [i, f] : t.faults) {
+    if (f.t0_ns) first_t0 = std::min(first_t0.value_or(*f.t0_ns), *f.t0_ns);
+  }
+  const json::object& contract = obj(data.run, "contract");
+  ContractFields c;
+  c.key = str(contract, "key_field");
+  c.from = str(contract, "from_field");
+  c.to = str(contract, "to_field");
+  c.amount = str(contract, "amount_field");
+  c.account_pattern = str(contract, "account_pattern");
+  c.initial_balance = num(contract, "initial_balance");
+  c.accounts = num(obj(data.run, "workload"), "accounts");
+  json::object reconciliation = reconcile(data, t, c, first_t0, failures);
+  json::object avail = availability(data, t, recoveries);
+  if (auto min = field(obj(data.run, "objectives"), "availability_min"); min && min->is_number()) {
+    double target = min->to_number<double>();
+    if (avail["success_ratio"].as_double() < target) {
+      failures.objectives.push_back("availability " + std::to_string(avail["success_ratio"].as_double()) +
+                                    " below the objective " + std::to_string(target));
+    }
+  }
+
+  // Objectives vs measured, one entry per objective and fault.
+  json::array objectives;
+  const json::object& o = obj(data.run, "objectives");
+  for (const auto& fv : faults) {
+    const json::object& f = fv.as_object();
+    std::string who = "fault[" + std::to_string(num(f, "index")) + "] ";
+    if (auto target = opt_num(o, "detect_within_ms")) {
+      bool pass = boolean(f, "detected") && f.at("detection_ms").to_number<double>() <= static_cast<double>(*target);
+      objectives.push_back(json::object{{"name", who + "detect_within"}, {"target", *target}, {"measured", f.at("detection_ms")}, {"pass", pass}});
+    }
+    if (auto target = opt_num(o, "recover_within_ms")) {
+      bool pass = boolean(f, "recovered") && f.at("recovery_ms").to_number<double>() <= static_cast<double>(*target);
+      objectives.push_back(json::object{{"name", who + "recover_within"}, {"target", *target}, {"measured", f.at("recovery_ms")}, {"pass", pass}});
+    }
+  }
+  int64_t lost_max = opt_num(o, "lost_payments_max").value_or(0);
+  objectives.push_back(json::object{{"name", "lost_payments_max"}, {"target", lost_max},
+                                    {"measured", reconciliation["lost"]}, {"pass", reconciliation["lost"].as_int64() <= lost_max}});
+  int64_t dup_max = opt_num(o, "duplicated_payments_max").value_or(0);
+  objectives.push_back(json::object{{"name", "duplicated_payments_max"}, {"target", dup_max},
+                                    {"measured", reconciliation["duplicated"]}, {"pass", reconciliation["duplicated"].as_int64() <= dup_max}});
+  if (auto min = field(o, "availability_min"); min && min->is_number()) {
+    objectives.push_back(json::object{{"name", "availability_min"}, {"target", *min}, {"measured", avail["success_ratio"]},
+                                      {"pass", avail["success_ratio"].as_double() >= min->to_number<double>()}});
+  }
+
+  std::string verdict = verdict_of(failures);
+  const json::object& scenario = obj(data.run, "scenario");
+  return json::object{
+      {"schema", kReportSchema},
+      {"verdict", verdict},
+      {"exit_code", exit_code_of(verdict)},
+      {"scenario", json::object{{"name", str(scenario, "name")}, {"digest", str(scenario, "digest")},
+                                {"description", str(scenario, "description")}}},
+      {"seed", data.run.contains("seed") ? data.run.at("seed") : json::value(nullptr)},
+      {"failures", json::object{{"inconclusive", to_array(failures.inconclusive)},
+                                {"aborted", to_array(failures.aborted)},
+                                {"safety", to_array(failures.safety)},
+                                {"objectives", to_array(failures.objectives)}}},
+      {"faults", std::move(faults)},
+      {"reconciliation", std::move(reconciliation)},
+      {"availability", std::move(avail)},
+      {"objectives", std::move(objectives)},
+      {"unexpected_exits", to_array(t.unexpected_exits)},
+  };
+}
+
+}  // namespace
+
+Result<RunData> read_run_dir(const std::string& dir) {
+  RunData data;
+  auto read_text = [](const fs::path& path, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::stringstream s;
+    s << in.rdbuf();
+    out = s.str();
+    return true;
+  };
+  std::string text;
+  if (!fs::is_directory(dir)) return Status::error("score " + dir + ": not a run directory");
+  if (read_text(fs::path(dir) / "run.json", text)) {
+    json::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (!ec && v.is_object()) data.run = v.as_object();
+    else data.read_errors.push_back("run.json: not JSON");
+  } else {
+    data.read_errors.push_back("run.json: missing");
+  }
+  if (!read_text(fs::path(dir) / "timeline.jsonl", text)) return Status::error("score " + dir + ": no timeline.jsonl");
+  std::istringstream lines(text);
+  std::string line;
+  int64_t number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    json::error_code ec;
+    json::value v = json::parse(line, ec);
+    // A controller killed mid-write leaves at most a torn last line; anything else is damage.
+    if (ec || !v.is_object()) {
+      data.read_errors.push_back("timeline.jsonl:" + std::to_string(number) + ": unreadable record");
+      continue;
+    }
+    data.timeline.push_back(std::move(v.as_object()));
+  }
+  fs::path exports = fs::path(dir) / "exports";
+  if (fs::is_directory(exports)) {
+    for (const auto& entry : fs::directory_iterator(exports)) {
+      std::string name = entry.path().filename().string();
+      if (!read_text(entry.path(), text)) continue;
+      if (name.size() > 7 && name.substr(name.size() - 7) == ".ndjson") {
+        data.exports[name.substr(0, name.size() - 7)] = text;
+      } else if (name.size() > 14 && name.substr(name.size() - 14) == ".balances.json") {
+        data.balances[name.substr(0, name.size() - 14)] = text;
+      }
+    }
+  }
+  return data;
+}
+
+json::object score(const RunData& data) {
+  try {
+    return score_or_throw(data);
+  } catch (const std::exception& e) {
+    // A checker that fails must never let a drill pass.
+    return json::object{{"schema", kReportSchema},
+                        {"verdict", "inconclusive"},
+                        {"exit_code", 3},
+                        {"failures", json::object{{"inconclusive", json::array{json::value(std::string("checker error: ") + e.what())}},
+                                                  {"aborted", json::array{}}, {"safety", json::array{}}, {"objectives", json::array{}}}}};
+  }
+}
+
+int exit_code_of(const std::string& verdict) {
+  if (verdict == "pass") return 0;
+  if (verdict == "objectives_missed") return 1;
+  if (verdict == "safety_failure") return 2;
+  if (verdict == "aborted") return 4;
+  return 3;
+}
+
+std::string report_summary(const json::object& report) {
+  std::ostringstream out;
+  out << "verdict: " << str(report, "verdict") << " (exit " << num(report, "exit_code") << ")\n";
+  if (const json::value* faults = field(report, "faults"); faults && faults->is_array()) {
+    for (const auto& fv : faults->as_array()) {
+      const json::object& f = fv.as_object();
+      auto text = [&](const char* key) {
+        const json::value* v = field(f, key);
+        if (!v || v->is_null()) return std::string("-");
+        std::ostringstream s;
+        s << v->to_number<double>() << " ms";
+        return s.str();
+      };
+      out << "  fault[" << num(f, "index") << "] " << str(f, "kind") << " on " << str(f, "node")
+          << ": detection " << (boolean(f, "detected") ? text("detection_ms") + " (" + str(f, "detected_by") + ")" : "UNDETECTED")
+          << ", recovery " << (boolean(f, "recovered") ? text("recovery_ms") : "NOT RECOVERED")
+          << (boolean(f, "masked") ? " (masked: no impact)" : "") << "\n";
+    }
+  }
+  const json::object& r = obj(report, "reconciliation");
+  if (!r.empty()) {
+    out << "  payments: " << num(r, "acknowledged") << " acknowledged, " << num(r, "lost") << " lost, "
+        << num(r, "duplicated") << " duplicated, " << num(r, "failed_but_applied") << " failed-but-applied, "
+        << num(r, "recovered") << " unknown→applied, " << num(r, "unknown_absent") << " unknown→absent; RPO "
+        << (field(r, "rpo_ms") ? field(r, "rpo_ms")->to_number<double>() : 0) << " ms\n";
+  }
+  for (const char* group : {"inconclusive", "aborted", "safety", "objectives"}) {
+    if (const json::value* list = field(obj(report, "failures"), group); list && list->is_array()) {
+      for (const auto& f : list->as_array()) out << "  ✗ " << group << ": " << std::string(f.as_string()) << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace firedrill
