@@ -1,6 +1,9 @@
 // The one explicit list of fault kinds this build implements (no static self-registration,
 // which a static library can silently drop). Add a kind: catalog.cc, a class, a line here.
 #include "fault.h"
+#include "clock/clock_skew_fault.h"
+#include "disk/disk_full_fault.h"
+#include "network/network_faults.h"
 #include "process/process_faults.h"
 
 namespace firedrill {
@@ -11,6 +14,13 @@ Result<std::unique_ptr<Fault>> make_fault(const FaultSpec& spec, const std::stri
   static const std::pair<const char*, Factory> kFactories[] = {
       {"process.kill", &make_process_kill},
       {"process.pause", &make_process_pause},
+      {"network.partition", &make_network_partition},
+      {"network.isolate", &make_network_isolate},
+      {"network.bandwidth", &make_network_bandwidth},
+      {"network.delay", &make_network_delay},
+      {"network.loss", &make_network_loss},
+      {"disk.full", &make_disk_full},
+      {"clock.skew", &make_clock_skew},
   };
   for (const auto& [kind, factory] : kFactories) {
     if (spec.kind == kind) return factory(spec, node, context);

@@ -13,8 +13,9 @@
 //         Evidence: bytes_total, bytes_free before and after, ballast_bytes.
 // revert: the ballast is unlinked (needs no space, so it works on a completely full tmpfs),
 //         restoring the free space it took. Verified when bytes_free grew by about the ballast's
-//         size and a one-page probe write succeeds. Idempotent: no ballast (already reverted, or
-//         the volume emptied by storage.loss) or no volume is a success.
+//         size and a one-page probe write succeeds; an empty ballast (the volume was already full
+//         at the apply) gave nothing back, so nothing is probed. Idempotent: no ballast (already
+//         reverted, or the volume emptied by storage.loss) or no volume is a success.
 #pragma once
 
 #include <memory>

@@ -16,7 +16,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -87,5 +89,71 @@ Status add_address(nl_sock* socket, int link_index, const std::string& cidr);
 
 // Adds a default IPv4 route via `gateway` ("a.b.c.d") out of the link with index `link_index`.
 Status add_default_route(nl_sock* socket, int link_index, const std::string& gateway);
+
+// --- Helpers of the network faults (faults/network/) ---
+
+// Clears IFF_UP on the link called `name`. The kernel then flushes every route through it.
+Status set_link_down(nl_sock* socket, const std::string& name);
+
+// Whether a link called `name` exists in the socket's namespace.
+Result<bool> link_exists(nl_sock* socket, const std::string& name);
+
+// Whether the link called `name` is administratively up (IFF_UP).
+Result<bool> link_is_up(nl_sock* socket, const std::string& name);
+
+// Adds a blackhole route to `destination` ("a.b.c.d/n") in the main table: the socket's namespace
+// then drops every packet it sends there, and connect() fails at once with EINVAL. True when
+// added, false when the same route was there already (so it is not the caller's to remove).
+Result<bool> add_blackhole_route(nl_sock* socket, const std::string& destination);
+
+// Deletes the blackhole route to `destination` from the main table; one already gone counts as
+// deleted.
+Status delete_blackhole_route(nl_sock* socket, const std::string& destination);
+
+// The destinations ("a.b.c.d/n") of every IPv4 blackhole route in the main table.
+Result<std::vector<std::string>> blackhole_routes(nl_sock* socket);
+
+// Whether the main table holds an IPv4 default route (0.0.0.0/0).
+Result<bool> has_default_route(nl_sock* socket);
+
+// A token bucket filter: `rate_bytes_per_s` sustained, `burst_bytes` of bucket, and a queue of
+// `limit_bytes` beyond which packets are dropped.
+struct TbfSettings {
+  std::uint32_t rate_bytes_per_s = 0;
+  std::uint32_t burst_bytes = 0;
+  std::uint32_t limit_bytes = 0;
+};
+
+// Adds a TBF qdisc with handle `handle` as the root qdisc of the link with index `link_index`
+// (egress). Fails when the link already has a root qdisc of its own (NLM_F_EXCL).
+Status add_tbf_qdisc(nl_sock* socket, int link_index, std::uint32_t handle,
+                     const TbfSettings& settings);
+
+// What netem adds: a fixed delay and a loss probability.
+struct NetemSettings {
+  std::uint32_t delay_us = 0;
+  std::uint32_t loss_percent = 0;  // 0 .. 100
+};
+
+// Adds a netem qdisc with handle `handle` as the root qdisc of the link with index `link_index`:
+// true when added, false when the running kernel does not know netem (CONFIG_NET_SCH_NETEM
+// unset: ENOENT or EOPNOTSUPP), an error otherwise.
+Result<bool> add_netem_qdisc(nl_sock* socket, int link_index, std::uint32_t handle,
+                             const NetemSettings& settings);
+
+// The root qdisc of a link as the kernel lists it (a fresh rtnl_qdisc cache).
+struct QdiscInfo {
+  std::string kind;  // "tbf", "netem", ...
+  std::uint32_t handle = 0;
+  std::int64_t tbf_rate_bytes_per_s = -1;  // for "tbf"; -1 otherwise
+};
+
+// The root qdisc of the link with index `link_index`, or nullopt when it has only the kernel's
+// default (noqueue / pfifo_fast, handle 0, which dumps may or may not list).
+Result<std::optional<QdiscInfo>> root_qdisc(nl_sock* socket, int link_index);
+
+// Deletes the root qdisc of the link with index `link_index` when its handle is `handle`; a link
+// whose root qdisc is another one (or the default) is left alone and counts as done.
+Status delete_root_qdisc(nl_sock* socket, int link_index, std::uint32_t handle);
 
 }  // namespace firedrill::netlink

@@ -1,8 +1,6 @@
 // The planner; see plan.h.
 #include "plan/plan.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -28,14 +26,6 @@ std::string describe(const FaultSpec& f) {
 }
 
 }  // namespace
-
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 Plan make_plan(const Scenario& scenario, uint64_t seed) {
   Plan plan;

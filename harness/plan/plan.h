@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sha256.h"
 #include "scenario/scenario.h"
 
 namespace firedrill {
@@ -38,7 +39,5 @@ struct Plan {
 // Plans `scenario` with `seed` (the scenario's own seed when the caller passes none).
 Plan make_plan(const Scenario& scenario, uint64_t seed);
 
-// Hex SHA-256 of `bytes` (libsodium).
-std::string sha256_hex(const std::string& bytes);
 
 }  // namespace firedrill

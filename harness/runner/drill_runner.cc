@@ -15,6 +15,7 @@
 #include <set>
 
 #include "fault.h"
+#include "network/network_faults.h"
 #include "lab/lab.h"
 #include "lab/network.h"
 #include "lab/volumes.h"
@@ -99,6 +100,13 @@ class Drill : public std::enable_shared_from_this<Drill> {
     signals_.async_wait([self = shared_from_this()](const boost::system::error_code& ec, int sig) {
       if (!ec) self->abort(std::string("signal ") + sigabbrev_np(sig));
     });
+    if (Status s = preflight(); !s) {
+      timeline_->record("harness", "precondition_failed", {{"what", s.message()}});
+      say("inconclusive: " + s.message());
+      end_ = RunEnd::inconclusive;
+      summarize();
+      return end_;
+    }
     if (Status s = lab_up(); !s) {
       fail("lab up", s);
       end_ = RunEnd::inconclusive;
@@ -147,6 +155,18 @@ class Drill : public std::enable_shared_from_this<Drill> {
     if (end_ == RunEnd::completed) end_ = RunEnd::error;
     timeline_->record("harness", "error", {{"where", where}, {"error", status.message()}});
     say("error: " + where + ": " + status.message());
+  }
+
+  // What the scenario needs of this machine, checked before anything starts.
+  Status preflight() {
+    for (const auto& f : scenario_.faults) {
+      if (f.kind == "network.delay" || f.kind == "network.loss") {
+        if (Status s = netem_available(); !s) {
+          return Status::error("fault[" + std::to_string(f.index) + "] " + f.kind + " refused: " + s.message());
+        }
+      }
+    }
+    return Status::ok();
   }
 
   Status lab_up() {

@@ -1,8 +1,9 @@
 // The drill timeline; see timeline.h.
 #include "timeline/timeline.h"
 
+#include "core/sha256.h"
+
 #include <fcntl.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include <boost/json/serialize.hpp>
@@ -13,14 +14,6 @@
 
 namespace firedrill {
 namespace {
-
-std::string sha256_hex_of(const std::string& bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 std::string utc_now() {
   timespec now{};
@@ -81,7 +74,7 @@ int64_t Timeline::record(std::string_view source, std::string_view kind, boost::
 
 void Timeline::write_line(boost::json::object& record) {
   std::string line = boost::json::serialize(record);
-  prev_ = sha256_hex_of(line);
+  prev_ = sha256_hex(line);
   line.push_back('\n');
   const char* data = line.data();
   std::size_t left = line.size();

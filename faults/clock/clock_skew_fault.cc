@@ -1,0 +1,265 @@
+// clock.skew; see clock_skew_fault.h.
+//
+// The witness runs synchronously on the io thread: it is a short-lived `date` (a few ms), bounded
+// by witness_ms_max and the step deadline.
+#include "clock/clock_skew_fault.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cassert>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace firedrill {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The witness's program; it prints the (faked) wall-clock time in ns since the epoch.
+constexpr const char* witness_program = "/bin/date";
+// The longest a witness may take; it is killed past this. A witness started just before the step
+// deadline still gets witness_ms_min (the step may overrun its deadline by that much).
+constexpr std::chrono::milliseconds witness_ms_max(1'000);
+constexpr std::chrono::milliseconds witness_ms_min(100);
+// Pause between two witnesses when the first did not read the offset yet.
+constexpr std::chrono::milliseconds witness_retry_ms(10);
+// How far the witness's reading may be from the requested offset at rate 1.
+constexpr int64_t tolerance_ms = 500;
+// The most output read from the witness ("1700000000123456789\n" is 20 bytes).
+constexpr std::size_t witness_output_bytes_max = 64;
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+int64_t realtime_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+// Replaces `path` atomically with `content`: libfaketime (FAKETIME_NO_CACHE) opens the file by
+// name on each clock call and sees either the old or the new file, never a half-written one.
+Status replace_file(const std::string& path, const std::string& content) {
+  const std::string temporary = path + ".firedrill-tmp";
+  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::error("open " + temporary + ": " + errno_text(errno));
+  const ssize_t written = write(fd, content.data(), content.size());
+  const int write_errno = errno;
+  close(fd);
+  if (written != static_cast<ssize_t>(content.size())) {
+    unlink(temporary.c_str());
+    return Status::error("write " + temporary + ": " + (written < 0 ? errno_text(write_errno) : "short write"));
+  }
+  if (rename(temporary.c_str(), path.c_str()) != 0) {
+    const int rename_errno = errno;
+    unlink(temporary.c_str());
+    return Status::error("rename to " + path + ": " + errno_text(rename_errno));
+  }
+  return Status::ok();
+}
+
+// Runs the witness with `environment` and returns its clock's offset from ours, in ms: what it
+// printed minus the middle of [spawn, exit] on our CLOCK_REALTIME.
+Result<int64_t> witness_offset_ms(const std::map<std::string, std::string>& environment,
+                                  std::chrono::milliseconds timeout) {
+  std::vector<std::string> env_strings;
+  for (const auto& [key, value] : environment) env_strings.push_back(key + "=" + value);
+  std::vector<char*> envp;
+  for (auto& entry : env_strings) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  char format[] = "+%s%N";
+  char program[] = "date";
+  char* argv[] = {program, format, nullptr};
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::error("pipe2: " + errno_text(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigmask(&attributes, &no_signals);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+
+  const int64_t spawned_ns = realtime_ns();
+  const auto deadline = Clock::now() + timeout;
+  pid_t pid = 0;
+  const int spawn_error = posix_spawn(&pid, witness_program, &actions, &attributes, argv, envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(pipe_fds[1]);
+  if (spawn_error != 0) {
+    close(pipe_fds[0]);
+    return Status::error(std::string("spawn ") + witness_program + ": " + errno_text(spawn_error));
+  }
+
+  std::string output;
+  bool timed_out = false;
+  while (output.size() < witness_output_bytes_max) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd readable{pipe_fds[0], POLLIN, 0};
+    const int ready = poll(&readable, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      timed_out = true;
+      break;
+    }
+    char buffer[witness_output_bytes_max];
+    const ssize_t got = read(pipe_fds[0], buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    output.append(buffer, static_cast<std::size_t>(got));
+  }
+  close(pipe_fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int wait_status = 0;
+  while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
+  }
+  const int64_t exited_ns = realtime_ns();
+  const std::string which = std::string(witness_program) + " (pid " + std::to_string(pid) + ")";
+  if (timed_out) return Status::error(which + ": no answer within " + std::to_string(timeout.count()) + " ms");
+  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+    return Status::error(which + ": failed (wait status " + std::to_string(wait_status) + ")");
+  }
+  int64_t witness_ns = 0;
+  const auto parsed = std::from_chars(output.data(), output.data() + output.size(), witness_ns);
+  if (parsed.ec != std::errc() || (parsed.ptr != output.data() + output.size() && *parsed.ptr != '\n')) {
+    return Status::error(which + ": unexpected output \"" + output + "\"");
+  }
+  const int64_t middle_ns = spawned_ns + (exited_ns - spawned_ns) / 2;
+  return static_cast<int64_t>(std::llround(static_cast<double>(witness_ns - middle_ns) / 1e6));
+}
+
+// Calls `step` now and then every witness_retry_ms until it returns true (it has finished the
+// fault step and called its FaultDone), or calls `expired` once `deadline` has passed.
+void retry_until(boost::asio::io_context& io, Clock::time_point deadline, std::function<bool()> step,
+                 std::function<void()> expired) {
+  if (step()) return;
+  if (Clock::now() >= deadline) return expired();
+  auto timer = std::make_shared<boost::asio::steady_timer>(io, witness_retry_ms);
+  timer->async_wait([&io, deadline, step = std::move(step), expired = std::move(expired),
+                     timer](const boost::system::error_code&) mutable {
+    retry_until(io, deadline, std::move(step), std::move(expired));
+  });
+}
+
+class ClockSkew : public Fault {
+ public:
+  ClockSkew(const FaultSpec& spec, std::string node, FaultContext& context)
+      : node_(std::move(node)), context_(context) {
+    if (auto it = spec.parameters.find("offset"); it != spec.parameters.end()) {
+      offset_ = std::get<Milliseconds>(it->second);
+    }
+    if (auto it = spec.parameters.find("rate"); it != spec.parameters.end()) {
+      rate_ = std::get<double>(it->second);
+      assert(*rate_ > 0);
+    }
+  }
+  const std::string& kind() const override { return kind_; }
+  const std::string& node() const override { return node_; }
+
+  void apply(FaultDone done) override {
+    set_clock("clock.skew: node " + node_, offset_, rate_, false, std::move(done));
+  }
+
+  void revert(FaultDone done) override {
+    set_clock("clock.skew revert: node " + node_, Milliseconds(0), std::nullopt, true, std::move(done));
+  }
+
+ private:
+  // Writes the control line for (offset, rate) and waits until the witness reads it. When
+  // `reverting`, a clock directory already gone is a success.
+  void set_clock(const std::string& what, Milliseconds offset, std::optional<double> rate, bool reverting,
+                 FaultDone done) {
+    boost::json::object evidence{{"node", node_}, {"requested_offset_ms", offset.count()},
+                                 {"rate", rate.value_or(1.0)}};
+    if (!context_.clock_file || !context_.node_environment) {
+      return done(Status::error(what + ": the lab has no clock files"), evidence);
+    }
+    const std::string file = context_.clock_file(node_);
+    const std::string line = faketime_control_line(offset, rate);
+    evidence["file"] = file;
+    evidence["content"] = line;
+    const std::string directory = file.substr(0, file.find_last_of('/') + 1);
+    if (reverting && !directory.empty() && access(directory.c_str(), F_OK) != 0 && errno == ENOENT) {
+      evidence["clock_file"] = "gone";  // the run directory is gone, and the node with it
+      return done(Status::ok(), evidence);
+    }
+    if (Status written = replace_file(file, line + "\n"); !written) return done(written.with_context(what), evidence);
+    // A fresh witness has run for a few ms, so the rate barely moves its reading; the margin
+    // covers a witness that took its whole allowance.
+    const int64_t allowed_ms =
+        tolerance_ms + static_cast<int64_t>(std::abs(rate.value_or(1.0) - 1.0) * witness_ms_max.count());
+    const auto deadline = Clock::now() + context_.step_deadline;
+    auto shared_done = std::make_shared<FaultDone>(std::move(done));
+    auto shared_evidence = std::make_shared<boost::json::object>(std::move(evidence));
+    auto environment = context_.node_environment(node_);
+    retry_until(
+        context_.io, deadline,
+        [what, deadline, environment, offset, allowed_ms, shared_done, shared_evidence] {
+          const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+          auto observed = witness_offset_ms(environment, std::clamp(left, witness_ms_min, witness_ms_max));
+          if (!observed) {
+            (*shared_done)(observed.status().with_context(what + ": witness"), *shared_evidence);
+            return true;
+          }
+          (*shared_evidence)["observed_offset_ms"] = *observed;
+          if (std::abs(*observed - offset.count()) > allowed_ms) return false;
+          (*shared_done)(Status::ok(), *shared_evidence);
+          return true;
+        },
+        [what, allowed_ms, shared_done, shared_evidence] {
+          (*shared_done)(Status::error(what + ": the witness did not read the requested offset (±" +
+                                       std::to_string(allowed_ms) + " ms) before the step deadline"),
+                         *shared_evidence);
+        });
+  }
+
+  const std::string kind_ = "clock.skew";
+  std::string node_;
+  Milliseconds offset_{0};
+  std::optional<double> rate_;
+  FaultContext& context_;
+};
+
+}  // namespace
+
+std::string faketime_control_line(Milliseconds offset, std::optional<double> rate) {
+  const int64_t ms = offset.count();
+  const uint64_t magnitude = ms < 0 ? 0 - static_cast<uint64_t>(ms) : static_cast<uint64_t>(ms);
+  std::string line = (ms < 0 ? "-" : "+") + std::to_string(magnitude / 1000);
+  if (uint64_t fraction = magnitude % 1000; fraction != 0) {
+    char digits[4];
+    std::snprintf(digits, sizeof digits, "%03u", static_cast<unsigned>(fraction));
+    std::string text = digits;
+    text.erase(text.find_last_not_of('0') + 1);
+    line += "." + text;
+  }
+  char rate_text[32];
+  const auto written = std::to_chars(rate_text, rate_text + sizeof rate_text, rate.value_or(1.0));
+  assert(written.ec == std::errc());
+  return line + " x" + std::string(rate_text, written.ptr);
+}
+
+std::unique_ptr<Fault> make_clock_skew(const FaultSpec& spec, const std::string& node,
+                                       FaultContext& context) {
+  return std::make_unique<ClockSkew>(spec, node, context);
+}
+
+}  // namespace firedrill

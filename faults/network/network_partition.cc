@@ -1,0 +1,280 @@
+// network.partition: blackhole routes between groups of members; see network_faults.h.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "lab/netlink.h"
+#include "network/network_common.h"
+#include "network/network_faults.h"
+
+namespace firedrill {
+namespace {
+
+using namespace network_fault;
+
+// One blackhole route this fault added: in `in`'s namespace, to `to` ("a.b.c.d/32").
+struct AddedRoute {
+  std::string in;
+  std::string to;
+};
+
+class NetworkPartition : public Fault {
+ public:
+  NetworkPartition(const FaultSpec& spec, std::string node, FaultContext& context)
+      : node_(std::move(node)), context_(context) {
+    const auto groups = [&spec](const char* name) -> const NodeGroups* {
+      auto it = spec.parameters.find(name);
+      return it == spec.parameters.end() ? nullptr : std::get_if<NodeGroups>(&it->second);
+    };
+    if (const NodeGroups* both_ways = groups("groups")) {
+      sides_ = *both_ways;
+      both_ways_ = true;
+    } else if (groups("from") != nullptr && groups("to") != nullptr) {
+      // A plain list is one group; take every member of either parameter as one side.
+      for (const NodeGroups* side : {groups("from"), groups("to")}) {
+        std::vector<std::string> members;
+        for (const auto& group : *side) members.insert(members.end(), group.begin(), group.end());
+        sides_.push_back(std::move(members));
+      }
+      both_ways_ = false;
+    }
+  }
+
+  const std::string& kind() const override { return kind_; }
+  const std::string& node() const override { return node_; }
+
+  void apply(FaultDone done) override {
+    auto step = Step::start(context_, "network.partition.apply", std::move(done));
+    const std::uint64_t generation = ++generation_;
+    if (context_.network == nullptr) return step->fail("the lab has no network");
+    if (Status valid = check_written_sides(); !valid) return step->finish_with(valid);
+    resolved_.assign(sides_.size(), {});
+    resolve_next(step, generation, 0, 0);
+  }
+
+  void revert(FaultDone done) override {
+    auto step = Step::start(context_, "network.partition.revert", std::move(done));
+    ++generation_;  // an apply still resolving its members stops there
+    if (context_.network == nullptr || routes_.empty()) {
+      step->evidence() = {{"removed", boost::json::array()}};
+      return step->finish(Status::ok());
+    }
+    boost::json::array removed = routes_json(routes_);
+    if (Status status = remove_routes(); !status) {
+      step->evidence() = {{"routes_left", routes_json(routes_)}};
+      return step->finish_with(status);
+    }
+    step->evidence() = {{"removed", std::move(removed)}};
+    probe_reachable(step);
+  }
+
+ private:
+  Status check_written_sides() const {
+    if (sides_.empty()) {
+      return Status::error("give either `groups` or both `from` and `to`");
+    }
+    for (const auto& side : sides_) {
+      if (side.empty()) return Status::error("a group is empty");
+    }
+    if (sides_.size() < 2) return Status::error("`groups` needs at least two groups");
+    return Status::ok();
+  }
+
+  // Resolves member `index` of side `side`, then the next; "client" stays as it is.
+  void resolve_next(const std::shared_ptr<Step>& step, std::uint64_t generation, std::size_t side,
+                    std::size_t index) {
+    if (side == sides_.size()) return install(step);
+    if (index == sides_[side].size()) return resolve_next(step, generation, side + 1, 0);
+    const std::string& written = sides_[side][index];
+    auto next = [this, step, generation, side, index, written](Result<std::string> node) {
+      if (step->finished()) return;
+      if (generation != generation_) return step->fail("reverted before it was applied");
+      if (!node) return step->fail("member " + written + ": " + node.status().message());
+      if (!is_member(*context_.network, *node)) {
+        return step->fail("member " + written + ": " + *node + " is not a node of the lab");
+      }
+      resolved_[side].push_back(*node);
+      resolve_next(step, generation, side, index + 1);
+    };
+    if (written == client_member) return next(written);
+    if (!context_.resolve) {
+      if (written.rfind("role:", 0) == 0) return next(Status::error("no resolver for roles"));
+      return next(written);
+    }
+    context_.resolve(written, std::move(next));
+  }
+
+  // Every (namespace, destination) pair of the cut, grouped by namespace in first-seen order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> plan_routes() const {
+    std::vector<std::pair<std::string, std::vector<std::string>>> plan;
+    const auto cut = [&plan, this](const std::string& in, const std::string& to) {
+      const std::string destination = address_of(*context_.network, to) + "/32";
+      for (auto& [where, destinations] : plan) {
+        if (where == in) return destinations.push_back(destination);
+      }
+      plan.push_back({in, {destination}});
+    };
+    for (std::size_t a = 0; a < resolved_.size(); ++a) {
+      for (std::size_t b = 0; b < resolved_.size(); ++b) {
+        if (a == b || (!both_ways_ && !(a == 0 && b == 1))) continue;
+        for (const std::string& from : resolved_[a]) {
+          for (const std::string& to : resolved_[b]) cut(from, to);
+        }
+      }
+    }
+    return plan;
+  }
+
+  void install(const std::shared_ptr<Step>& step) {
+    std::set<std::string> seen;
+    boost::json::array groups;
+    for (const auto& side : resolved_) {
+      boost::json::array group;
+      for (const std::string& member : side) {
+        if (!seen.insert(member).second) {
+          return step->fail("member " + member + " is in more than one group");
+        }
+        group.emplace_back(member);
+      }
+      groups.emplace_back(std::move(group));
+    }
+    step->evidence()[both_ways_ ? "groups" : "from_to"] = std::move(groups);
+    boost::json::array already;
+    for (const auto& [in, destinations] : plan_routes()) {
+      Status added = with_netlink(*context_.network, in, [&](nl_sock* socket) {
+        for (const std::string& destination : destinations) {
+          Result<bool> fresh = netlink::add_blackhole_route(socket, destination);
+          if (!fresh) return fresh.status();
+          // Recorded as soon as it exists, so that a revert after a failure here removes it.
+          if (*fresh) routes_.push_back({in, destination});
+          if (!*fresh) already.push_back(boost::json::object{{"in", in}, {"to", destination}});
+        }
+        return Status::ok();
+      });
+      if (!added) {
+        step->evidence()["routes"] = routes_json(routes_);
+        return step->finish_with(added);
+      }
+    }
+    step->evidence()["routes"] = routes_json(routes_);
+    if (!already.empty()) step->evidence()["already_present"] = std::move(already);
+    probe_from_ = resolved_[0][0];
+    probe_to_ = resolved_[1][0];
+    probe_cut(step);
+  }
+
+  // Verifies the apply: a connect() across the cut fails at once.
+  void probe_cut(const std::shared_ptr<Step>& step) {
+    const std::string& address = address_of(*context_.network, probe_to_);
+    probe_connect(context_, probe_from_, address, probe_timeout_ms,
+                  [this, step, address](Result<ProbeResult> result) {
+                    if (step->finished()) return;
+                    if (!result) return step->finish_with(result.status());
+                    step->evidence()["probe"] =
+                        probe_evidence(probe_from_, probe_to_, address, *result);
+                    if (result->cut_at_once()) return step->finish(Status::ok());
+                    step->observed("probe " + probe_from_ + " -> " + probe_to_ + ": " +
+                                   result->text() + " (not cut)");
+                    step->retry([this, step] { probe_cut(step); });
+                  });
+  }
+
+  // Verifies the revert: the same connect() is refused (or connects) again, when both ends still
+  // have their links up.
+  void probe_reachable(const std::shared_ptr<Step>& step) {
+    for (const std::string& member : {probe_from_, probe_to_}) {
+      Result<bool> up = link_up(member);
+      if (!up || !*up) {
+        step->evidence()["probe"] =
+            "skipped: " + member + "'s link " + own_link_of(*context_.network, member) +
+            (up ? std::string(" is down") : " cannot be read: " + up.status().message());
+        return step->finish(Status::ok());
+      }
+    }
+    const std::string& address = address_of(*context_.network, probe_to_);
+    probe_connect(context_, probe_from_, address, probe_timeout_ms,
+                  [this, step, address](Result<ProbeResult> result) {
+                    if (step->finished()) return;
+                    if (!result) return step->finish_with(result.status());
+                    step->evidence()["probe"] =
+                        probe_evidence(probe_from_, probe_to_, address, *result);
+                    if (result->reachable()) return step->finish(Status::ok());
+                    step->observed("probe " + probe_from_ + " -> " + probe_to_ + ": " +
+                                   result->text() + " (not reachable)");
+                    step->retry([this, step] { probe_reachable(step); });
+                  });
+  }
+
+  Result<bool> link_up(const std::string& member) const {
+    bool up = false;
+    Status status = with_netlink(*context_.network, member, [&](nl_sock* socket) {
+      Result<bool> state = netlink::link_is_up(socket, own_link_of(*context_.network, member));
+      if (!state) return state.status();
+      up = *state;
+      return Status::ok();
+    });
+    if (!status) return status;
+    return up;
+  }
+
+  // Deletes every recorded route (namespace by namespace) and checks with a fresh dump that none
+  // is left; the ones removed leave the record.
+  Status remove_routes() {
+    std::map<std::string, std::vector<std::string>> by_namespace;
+    for (const AddedRoute& route : routes_) by_namespace[route.in].push_back(route.to);
+    for (const auto& [in, destinations] : by_namespace) {
+      Status removed = with_netlink(*context_.network, in, [&](nl_sock* socket) {
+        for (const std::string& destination : destinations) {
+          if (Status status = netlink::delete_blackhole_route(socket, destination); !status) {
+            return status;
+          }
+        }
+        Result<std::vector<std::string>> left = netlink::blackhole_routes(socket);
+        if (!left) return left.status();
+        for (const std::string& destination : destinations) {
+          if (std::find(left->begin(), left->end(), destination) != left->end()) {
+            return Status::error("blackhole route to " + destination + " still listed");
+          }
+        }
+        return Status::ok();
+      });
+      if (!removed) return removed;
+      std::erase_if(routes_, [&in](const AddedRoute& route) { return route.in == in; });
+    }
+    return Status::ok();
+  }
+
+  static boost::json::array routes_json(const std::vector<AddedRoute>& routes) {
+    boost::json::array list;
+    for (const AddedRoute& route : routes) {
+      list.push_back(boost::json::object{{"in", route.in}, {"to", route.to}});
+    }
+    return list;
+  }
+
+  const std::string kind_ = "network.partition";
+  std::string node_;
+  FaultContext& context_;
+  // As written: two or more groups (both ways), or [from, to] (one way).
+  std::vector<std::vector<std::string>> sides_;
+  bool both_ways_ = true;
+  // The members resolved at apply time ("client" or node names), parallel to sides_.
+  std::vector<std::vector<std::string>> resolved_;
+  // Every route added and not yet removed.
+  std::vector<AddedRoute> routes_;
+  // The probe pair: the first member of the first side and of the second.
+  std::string probe_from_;
+  std::string probe_to_;
+  // Bumped by apply and revert; a pending resolution of an older apply stops.
+  std::uint64_t generation_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Fault> make_network_partition(const FaultSpec& spec, const std::string& node,
+                                              FaultContext& context) {
+  return std::make_unique<NetworkPartition>(spec, node, context);
+}
+
+}  // namespace firedrill

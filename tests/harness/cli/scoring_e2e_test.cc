@@ -1,0 +1,106 @@
+// Scoring end to end on refpay (issue [4/8], "what it must show"): sync + primary kill passes
+// with nothing lost, 10 runs out of 10; async with the standbys paused then the primary killed
+// is a safety failure whose lost_ids equal the set this test computes from the raw exports and
+// the timeline; a clock skew with a short idempotency TTL yields duplicated payments; and
+// re-scoring a run directory gives the same report. Needs root (skips elsewhere, fails in CI).
+#include <set>
+
+#include "harness/cli/run_fixture.h"
+#include "testing/prerequisite.h"
+
+namespace firedrill::testing {
+namespace {
+
+struct Drill {
+  int exit_code = -1;
+  std::string dir;
+  json::object report;
+};
+
+Drill run_drill(const std::string& scenario) {
+  Drill d;
+  d.dir = make_temp_dir() + "/run";
+  pid_t pid = start_run((kSource / "tests/data/scenarios" / scenario).string(), d.dir);
+  d.exit_code = wait_exit(pid, milliseconds(120'000));
+  std::string report = text_of(d.dir + "/report.json");
+  if (!report.empty()) d.report = json::parse(report).as_object();
+  return d;
+}
+
+std::set<std::string> strings(const json::value& list) {
+  std::set<std::string> out;
+  for (const auto& v : list.as_array()) out.insert(std::string(v.as_string()));
+  return out;
+}
+
+TEST(ScoringEndToEnd, SyncPrimaryKillPassesWithNothingLostTenRunsOutOfTen) {
+  FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
+  for (int run = 0; run < 10; ++run) {
+    Drill d = run_drill("primary_kill_quick.toml");
+    ASSERT_EQ(d.exit_code, 0) << "run " << run << ":\n" << text_of(d.dir + ".log");
+    EXPECT_EQ(d.report.at("verdict"), "pass");
+    EXPECT_EQ(d.report.at("reconciliation").at("lost").as_int64(), 0);
+    const auto& fault = d.report.at("faults").at(0).as_object();
+    EXPECT_TRUE(fault.at("detected").as_bool());
+    EXPECT_TRUE(fault.at("recovered").as_bool());
+    fs::remove_all(fs::path(d.dir).parent_path());
+  }
+}
+
+TEST(ScoringEndToEnd, AsyncLossIsASafetyFailureListingExactlyTheLostPayments) {
+  FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
+  Drill d = run_drill("async_paused_standbys_kill.toml");
+  ASSERT_EQ(d.exit_code, 2) << text_of(d.dir + ".log");
+  EXPECT_EQ(d.report.at("verdict"), "safety_failure");
+
+  // Independently: acknowledged keys from the timeline, minus the keys in every ledger's export.
+  std::set<std::string> acknowledged;
+  for (const auto& r : read_timeline(d.dir)) {
+    if (r.at("source") == "workload" && r.at("kind") == "ok") acknowledged.insert(std::string(r.at("key").as_string()));
+  }
+  std::set<std::string> lost;
+  for (const char* node : {"ledger-1", "ledger-2", "ledger-3"}) {
+    std::set<std::string> present;
+    std::istringstream in(text_of(d.dir + "/exports/" + node + ".ndjson"));
+    for (std::string line; std::getline(in, line);) {
+      present.insert(std::string(json::parse(line).at("idempotency_key").as_string()));
+    }
+    std::set<std::string> missing;
+    for (const auto& key : acknowledged) {
+      if (!present.count(key)) missing.insert(key);
+    }
+    if (std::string(node) == "ledger-1") {
+      lost = missing;
+    } else {
+      EXPECT_EQ(missing, lost) << node << " disagrees after convergence";
+    }
+  }
+  EXPECT_FALSE(lost.empty());
+  EXPECT_EQ(strings(d.report.at("reconciliation").at("lost_ids")), lost);
+  EXPECT_GT(d.report.at("reconciliation").at("rpo_ms").to_number<double>(), 0);
+  fs::remove_all(fs::path(d.dir).parent_path());
+}
+
+TEST(ScoringEndToEnd, ClockSkewWithAShortIdempotencyTtlIsCaughtAsDuplicates) {
+  FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
+  Drill d = run_drill("clock_skew_short_ttl.toml");
+  ASSERT_EQ(d.exit_code, 2) << text_of(d.dir + ".log");
+  EXPECT_GT(d.report.at("reconciliation").at("duplicated").as_int64(), 0);
+
+  // Re-scoring the directory offline gives the same report, byte for byte.
+  std::string first = text_of(d.dir + "/report.json");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open("/dev/null", O_WRONLY);
+    dup2(fd, 1);
+    std::string exe = firedrill_path();
+    execl(exe.c_str(), exe.c_str(), "score", d.dir.c_str(), nullptr);
+    _exit(127);
+  }
+  EXPECT_EQ(wait_exit(pid, milliseconds(30'000)), 2);
+  EXPECT_EQ(text_of(d.dir + "/report.json"), first);
+  fs::remove_all(fs::path(d.dir).parent_path());
+}
+
+}  // namespace
+}  // namespace firedrill::testing
