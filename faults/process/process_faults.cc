@@ -13,7 +13,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Checks `observed` every millisecond until it holds (done: ok) or the deadline passes (done:
+// Checks `observed` every 100 µs until it holds (done: ok) or the deadline passes (done:
 // error). The evidence is collected at that moment.
 class Poller : public std::enable_shared_from_this<Poller> {
  public:
@@ -31,7 +31,7 @@ class Poller : public std::enable_shared_from_this<Poller> {
     if (Clock::now() >= deadline_) {
       return done_(Status::error(what_ + ": not observed before the step deadline"), evidence_());
     }
-    timer_.expires_after(std::chrono::milliseconds(1));
+    timer_.expires_after(std::chrono::microseconds(100));
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->check(); });
   }
 

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -78,6 +80,73 @@ inline std::string text_of(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+inline bool has(const std::vector<json::object>& records, const std::string& kind,
+         const std::function<bool(const json::object&)>& match = {}) {
+  for (const auto& r : records) {
+    if (r.at("kind") == json::value(kind) && (!match || match(r))) return true;
+  }
+  return false;
+}
+
+// Polls the timeline until a record of `kind` appears.
+inline bool wait_for_record(const std::string& run_dir, const std::string& kind, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    std::string text = text_of(run_dir + "/timeline.jsonl");
+    if (text.find("\"kind\":\"" + kind + "\"") != std::string::npos) return true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return false;
+}
+
+// What of a drill could remain on the host: processes whose environment names the run
+// directory, network namespaces, mounts, links.
+struct HostState {
+  std::set<std::string> net_namespaces;
+  std::set<pid_t> drill_processes;
+  std::vector<std::string> drill_mounts;
+  std::set<std::string> links;
+};
+
+inline HostState host_state(const std::string& run_dir) {
+  HostState state;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code ec;
+    auto ns = fs::read_symlink(entry.path() / "ns/net", ec);
+    if (!ec) state.net_namespaces.insert(ns.string());
+    std::string environ = text_of(entry.path() / "environ");
+    std::string cmdline = text_of(entry.path() / "cmdline");
+    if (environ.find(run_dir) != std::string::npos || cmdline.find(run_dir + "/") != std::string::npos) {
+      state.drill_processes.insert(std::stoi(name));
+    }
+  }
+  std::ifstream mounts("/proc/self/mounts");
+  for (std::string line; std::getline(mounts, line);) {
+    if (line.find(run_dir) != std::string::npos) state.drill_mounts.push_back(line);
+  }
+  for (const auto& entry : fs::directory_iterator("/sys/class/net")) state.links.insert(entry.path().filename());
+  return state;
+}
+
+// Within `timeout`, nothing of the drill remains relative to `before`.
+inline void expect_nothing_left(const HostState& before, const std::string& run_dir, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  HostState now;
+  auto clean = [&] {
+    now = host_state(run_dir);
+    bool ns_ok = std::includes(before.net_namespaces.begin(), before.net_namespaces.end(),
+                               now.net_namespaces.begin(), now.net_namespaces.end());
+    return now.drill_processes.empty() && now.drill_mounts.empty() && ns_ok && now.links == before.links;
+  };
+  while (!clean() && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_TRUE(now.drill_processes.empty()) << now.drill_processes.size() << " drill processes remain";
+  EXPECT_TRUE(now.drill_mounts.empty()) << now.drill_mounts.front();
+  for (const auto& ns : now.net_namespaces) EXPECT_TRUE(before.net_namespaces.count(ns)) << "network namespace " << ns << " remains";
+  EXPECT_EQ(now.links, before.links);
 }
 
 }  // namespace firedrill::testing
