@@ -22,10 +22,15 @@ packages=(
   libfaketime faketime
   iproute2 curl wrk
 )
+# Only the tests need these: headless Chromium renders report.html, python3-jsonschema checks
+# report.json against its JSON Schema.
+test_packages=(chromium python3-jsonschema)
 
 install_packages() {
   local missing=()
-  for p in "${packages[@]}"; do
+  local wanted=("${packages[@]}")
+  [ "$mode" = "test" ] && wanted+=("${test_packages[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -12,6 +12,16 @@
 #include "faults/catalog.h"
 #include "lab/lab.h"
 #include "runner/drill_runner.h"
+#include "cli/suite.h"
+#include "evidence/auditor_sections.h"
+#include "evidence/manifest.h"
+#include "evidence/signing.h"
+#include "evidence/verify.h"
+#include "network/network_faults.h"
+#include "reports/compare.h"
+#include "reports/html_report.h"
+#include "reports/junit_report.h"
+#include "reports/markdown_report.h"
 #include "scoring/scorer.h"
 #include "plan/plan.h"
 #include "scenario/scenario.h"
@@ -74,7 +84,32 @@ Result<std::string> make_run_dir(const std::string& out, const std::string& name
   return std::filesystem::absolute(dir).string();
 }
 
-int score_run(const std::string& run_dir);
+int score_run(const std::string& run_dir, const std::string& sign_key = "");
+
+Result<boost::json::object> read_report(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::error(path + ": cannot open");
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(text.str(), ec);
+  if (ec || !v.is_object()) return Status::error(path + ": not a JSON report");
+  return v.as_object();
+}
+
+// Compares a candidate report with a baseline; prints the findings and the side-by-side table.
+int compare_files(const std::string& base_path, const std::string& candidate_path, const Tolerance& tolerance) {
+  auto base = read_report(base_path);
+  auto candidate = read_report(candidate_path);
+  if (!base || !candidate) {
+    std::cerr << "firedrill compare: " << (!base ? base.status() : candidate.status()).message() << "\n";
+    return kExitInconclusive;
+  }
+  Comparison c = compare_reports(*base, *candidate, tolerance);
+  for (const auto& f : c.findings) std::cout << f << "\n";
+  std::cout << c.table << std::flush;
+  return c.exit_code;
+}
 
 struct RunArguments {
   std::string scenario;
@@ -82,6 +117,9 @@ struct RunArguments {
   std::string out;
   std::string subnet = "198.18.0.0/24";
   bool quiet = false;
+  std::string baseline;
+  Tolerance tolerance;
+  std::string sign_key;
 };
 
 // `firedrill run`: validates and plans in the user's process, then enters the lab (a new PID,
@@ -115,20 +153,45 @@ int run(const RunArguments& args) {
   options.progress = !args.quiet;
   run_drill(scenario, plan, options);
   // The verdict comes from the run directory alone, exactly as `firedrill score` would give it.
-  return score_run(*run_dir);
+  int verdict = score_run(*run_dir, args.sign_key);
+  if (verdict != 0 || args.baseline.empty()) return verdict;
+  std::cout << "comparing with the baseline " << args.baseline << ":\n";
+  return compare_files(args.baseline, *run_dir + "/report.json", args.tolerance);
 }
 
 // Scores a run directory, writes report.json beside it and prints the summary; the exit code is
 // the verdict's.
-int score_run(const std::string& run_dir) {
+int score_run(const std::string& run_dir, const std::string& sign_key) {
   auto data = read_run_dir(run_dir);
   if (!data) {
     std::cerr << "firedrill: " << data.status().message() << "\n";
     return kExitUsage;
   }
   boost::json::object report = score(*data);
-  std::ofstream(run_dir + "/report.json") << boost::json::serialize(report) << "\n";
-  std::cout << report_summary(report) << "  report: " << run_dir << "/report.json" << std::endl;
+  // The auditor's sections (scope, frozen objectives, method, timeline, deviations, limitations).
+  HostFacts host = current_host_facts();
+  host.netem = netem_available().is_ok();
+  for (auto& [key, value] : auditor_sections(run_dir, data->run, data->timeline, host)) report[key] = value;
+  // The readers' reports, each a pure function of the scored report (and the timeline); written
+  // before the manifest so that the evidence covers them too.
+  std::ofstream(run_dir + "/report.md") << markdown_report(report);
+  std::ofstream(run_dir + "/junit.xml") << junit_report(report);
+  std::ofstream(run_dir + "/report.html") << html_report(report, data->timeline, data->run);
+  report["evidence"] = make_manifest(run_dir);
+  if (Status s = write_report(run_dir, report); !s) {
+    std::cerr << "firedrill: " << s.message() << "\n";
+    return kExitInternal;
+  }
+  if (!sign_key.empty()) {
+    auto keyid = sign_run(run_dir, sign_key);
+    if (!keyid) {
+      std::cerr << "firedrill: sign: " << keyid.status().message() << "\n";
+      return kExitUsage;
+    }
+    std::cout << "  signed by key " << *keyid << ": " << run_dir << "/report.dsse.json\n";
+  }
+  std::cout << report_summary(report) << "  report: " << run_dir << "/report.html (also report.json, report.md, junit.xml)"
+            << std::endl;
   return exit_code_of(std::string(report.at("verdict").as_string()));
 }
 
@@ -189,6 +252,39 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--out", run_args.out, "run directory (default: runs/<name>-<UTC time>)");
   run_cmd->add_option("--subnet", run_args.subnet, "the lab's IPv4 subnet");
   run_cmd->add_flag("--quiet", run_args.quiet, "no progress lines");
+  run_cmd->add_option("--baseline", run_args.baseline, "a previous report.json: fail on regressions against it")
+      ->check(CLI::ExistingFile);
+  auto add_tolerance = [](CLI::App* cmd, Tolerance& t) {
+    cmd->add_option("--tolerance-percent", t.percent, "a regression exceeds the base by more than this % ...")
+        ->check(CLI::Range(0.0, 10'000.0));
+    cmd->add_option("--tolerance-ms", t.floor_ms, "... and by more than this many ms")->check(CLI::Range(0.0, 3.6e6));
+  };
+  add_tolerance(run_cmd, run_args.tolerance);
+  std::string base_report, candidate_report;
+  Tolerance compare_tolerance;
+  auto* compare_cmd = app.add_subcommand("compare", "compare a report with a baseline report (CI gate)");
+  compare_cmd->add_option("base", base_report, "baseline report.json")->required()->check(CLI::ExistingFile);
+  compare_cmd->add_option("candidate", candidate_report, "new report.json")->required()->check(CLI::ExistingFile);
+  add_tolerance(compare_cmd, compare_tolerance);
+  run_cmd->add_option("--sign-key", run_args.sign_key, "sign the report with this Ed25519 key (firedrill keygen)")
+      ->check(CLI::ExistingFile);
+  std::string keygen_dir = ".";
+  auto* keygen_cmd = app.add_subcommand("keygen", "make an Ed25519 key pair: firedrill.key (secret) and firedrill.pub");
+  keygen_cmd->add_option("--out", keygen_dir, "directory for the key files")->check(CLI::ExistingDirectory);
+  std::string sign_dir, sign_key;
+  auto* sign_cmd = app.add_subcommand("sign", "sign a scored run directory's report (DSSE envelope, Ed25519)");
+  sign_cmd->add_option("run_dir", sign_dir)->required()->check(CLI::ExistingDirectory);
+  sign_cmd->add_option("--key", sign_key, "secret key file")->required()->check(CLI::ExistingFile);
+  std::string verify_dir;
+  std::optional<std::string> verify_pubkey;
+  auto* verify_cmd = app.add_subcommand("verify", "check the timeline's chain, every artifact's digest and the signature");
+  verify_cmd->add_option("run_dir", verify_dir)->required()->check(CLI::ExistingDirectory);
+  verify_cmd->add_option("--pubkey", verify_pubkey, "public key file")->check(CLI::ExistingFile);
+  std::vector<std::string> suite_inputs;
+  std::string suite_out;
+  auto* suite_cmd = app.add_subcommand("suite", "run several drills; one combined JUnit file and one table");
+  suite_cmd->add_option("scenarios", suite_inputs, "scenario files or directories")->required()->check(CLI::ExistingPath);
+  suite_cmd->add_option("--out", suite_out, "suite directory (default: runs/suite-<UTC time>)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -204,6 +300,32 @@ int run_cli(int argc, char** argv) {
   if (faults_cmd->parsed()) return list_faults();
   if (run_cmd->parsed()) return run(run_args);
   if (score_cmd->parsed()) return score_run(score_dir);
+  if (keygen_cmd->parsed()) {
+    auto pair = keygen(keygen_dir);
+    if (!pair) {
+      std::cerr << "firedrill keygen: " << pair.status().message() << "\n";
+      return kExitUsage;
+    }
+    std::cout << "secret key: " << keygen_dir << "/firedrill.key (keep it private)\npublic key: " << keygen_dir
+              << "/firedrill.pub\n";
+    return 0;
+  }
+  if (sign_cmd->parsed()) {
+    auto keyid = sign_run(sign_dir, sign_key);
+    if (!keyid) {
+      std::cerr << "firedrill sign: " << keyid.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "signed by key " << *keyid << ": " << sign_dir << "/report.dsse.json\n";
+    return 0;
+  }
+  if (verify_cmd->parsed()) {
+    VerifyResult r = verify_run(verify_dir, verify_pubkey);
+    std::cout << r.text();
+    return r.ok ? 0 : 1;
+  }
+  if (compare_cmd->parsed()) return compare_files(base_report, candidate_report, compare_tolerance);
+  if (suite_cmd->parsed()) return run_suite(suite_inputs, suite_out, (std::filesystem::path(executable_dir()) / "firedrill").string());
   return kExitUsage;
 }
 

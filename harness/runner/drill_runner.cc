@@ -14,6 +14,7 @@
 #include <iostream>
 #include <set>
 
+#include "evidence/auditor_sections.h"
 #include "fault.h"
 #include "network/network_faults.h"
 #include "lab/lab.h"
@@ -84,11 +85,19 @@ class Drill : public std::enable_shared_from_this<Drill> {
         supervisor_(std::make_unique<Supervisor>(io_, [this](const ProcessEvent& e) { on_process_event(e); })) {}
 
   RunEnd run() {
+    // Who and where, recorded at the start so that a re-score elsewhere still tells the truth.
+    HostFacts host = current_host_facts();
     auto timeline = Timeline::create(options_.run_dir + "/timeline.jsonl",
                                      {{"scenario", scenario_.drill.name},
                                       {"scenario_digest", plan_.scenario_digest},
                                       {"seed", plan_.seed},
-                                      {"pid", static_cast<int64_t>(getpid())}});
+                                      {"pid", static_cast<int64_t>(getpid())},
+                                      {"tool", tool_version()},
+                                      {"kernel", host.kernel},
+                                      {"host", host.hostname},
+                                      {"user", host.user},
+                                      {"uid", host.uid},
+                                      {"user_namespace", host.user_namespace.value_or(false)}});
     if (!timeline) {
       std::cerr << "firedrill: " << timeline.status().message() << "\n";
       return RunEnd::error;

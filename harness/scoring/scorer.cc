@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 
 namespace json = boost::json;
@@ -31,14 +33,21 @@ std::string str(const json::object& o, const char* key) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-int64_t num(const json::object& o, const char* key, int64_t fallback = 0) {
-  const json::value* v = field(o, key);
+// The same, without a copy: a view into `o`, valid while `o` is.
+std::string_view view_of(const json::value* v) {
+  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+}
+std::string_view view(const json::object& o, const char* key) { return view_of(field(o, key)); }
+
+int64_t num_of(const json::value* v, int64_t fallback = 0) {
   if (!v) return fallback;
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
   if (v->is_double()) return static_cast<int64_t>(v->as_double());
   return fallback;
 }
+
+int64_t num(const json::object& o, const char* key, int64_t fallback = 0) { return num_of(field(o, key), fallback); }
 
 double dbl(const json::object& o, const char* key, double fallback = 0) {
   const json::value* v = field(o, key);
@@ -87,12 +96,13 @@ struct Completion {
   int64_t latency_ns;
 };
 
-// One idempotency key: the payment the workload meant, and what it was told.
+// One idempotency key: the payment the workload meant, and what it was told. The views point
+// into RunData's timeline records, which outlive the scoring.
 struct KeyState {
-  std::string from, to;
+  std::string_view key, from, to;
   int64_t amount = 0;
-  bool ok = false, unknown = false, fail = false;
-  std::optional<int64_t> first_ack_ns;  // the first ok completion
+  int64_t first_ack_ns = 0;  // the first ok completion (when ok)
+  bool invoked = false, ok = false, unknown = false, fail = false;
 };
 
 struct FaultTimes {
@@ -109,9 +119,95 @@ struct AlertEvent {
   std::string identity;  // alertname + labels
 };
 
+// Idempotency key → its entry in a vector of KeyState: open addressing with linear probing over
+// one flat array of (hash, entry) pairs. A million keys take 16 MiB and a lookup touches one
+// slot and, on a hash match, the key's bytes (std::unordered_map: a bucket, a node, the bytes).
+class KeyIndex {
+ public:
+  void reserve(std::size_t n) {
+    if (2 * n > slots_.size()) rehash(2 * n);
+  }
+  // The entry of `k`, or `next` after recording it there; `keys` holds the entries so far.
+  std::size_t insert(std::string_view k, std::size_t next, const std::vector<KeyState>& keys) {
+    if (2 * (size_ + 1) > slots_.size()) rehash(2 * (size_ + 1));
+    const uint64_t h = std::hash<std::string_view>{}(k);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.entry == kEmpty) {
+        s = Slot{h, next};
+        ++size_;
+        return next;
+      }
+      if (s.hash == h && keys[s.entry].key == k) return s.entry;
+    }
+  }
+  int64_t find(std::string_view k, const std::vector<KeyState>& keys) const {
+    if (slots_.empty()) return -1;
+    const uint64_t h = std::hash<std::string_view>{}(k);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.entry == kEmpty) return -1;
+      if (s.hash == h && keys[s.entry].key == k) return static_cast<int64_t>(s.entry);
+    }
+  }
+
+ private:
+  static constexpr std::size_t kEmpty = ~std::size_t{0};
+  struct Slot {
+    uint64_t hash;
+    std::size_t entry;
+  };
+  void rehash(std::size_t at_least) {
+    std::size_t capacity = 16;
+    while (capacity < at_least) capacity *= 2;
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(capacity, Slot{0, kEmpty});
+    mask_ = capacity - 1;
+    for (const Slot& s : old) {
+      if (s.entry == kEmpty) continue;
+      std::size_t i = s.hash & mask_;
+      while (slots_[i].entry != kEmpty) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0, size_ = 0;
+};
+
 struct Timeline {
-  std::unordered_map<std::string, KeyState> keys;
-  std::vector<std::string> key_order;  // first invoke order, for stable id lists
+  std::vector<KeyState> keys;  // in order of first sight
+  KeyIndex key_index;          // key → its entry in `keys`
+  std::vector<std::size_t> key_order;  // first invoke order, for stable id lists
+
+  KeyState& key(std::string_view k) {
+    const std::size_t entry = key_index.insert(k, keys.size(), keys);
+    if (entry == keys.size()) keys.push_back(KeyState{k, {}, {}, 0, 0, false, false, false, false});
+    return keys[entry];
+  }
+  // The entry of a key, or -1 when the timeline never mentions it.
+  int64_t find(std::string_view k) const { return key_index.find(k, keys); }
+  // The same, trying `guess` first (exports list payments about in the order they were made).
+  int64_t find(std::string_view k, int64_t guess) const {
+    if (guess >= 0 && static_cast<std::size_t>(guess) < keys.size() && keys[static_cast<std::size_t>(guess)].key == k) {
+      return guess;
+    }
+    return find(k);
+  }
+  // A completion names its attempt's op: the entry of the key its invoke named, when it is `k`
+  // (a check, so that this is only a shortcut for key(k)).
+  std::vector<uint32_t> op_entry;  // op → entry + 1 (0: unknown)
+  KeyState& key_of_op(std::string_view k, int64_t op) {
+    if (op > 0 && static_cast<std::size_t>(op) < op_entry.size()) {
+      const uint32_t e = op_entry[static_cast<std::size_t>(op)];
+      if (e != 0 && keys[e - 1].key == k) return keys[e - 1];
+    }
+    return key(k);
+  }
+  void note_op(int64_t op, std::size_t entry) {
+    if (op > 0 && static_cast<std::size_t>(op) < op_entry.size() && entry < UINT32_MAX) {
+      op_entry[static_cast<std::size_t>(op)] = static_cast<uint32_t>(entry + 1);
+    }
+  }
   std::vector<Completion> completions;
   std::map<int, FaultTimes> faults;
   std::vector<AlertEvent> alerts;
@@ -125,30 +221,51 @@ struct Timeline {
   int64_t workload_end_ns = 0;
 };
 
-Outcome outcome_of(const std::string& kind) {
+Outcome outcome_of(std::string_view kind) {
   return kind == "ok" ? Outcome::ok : kind == "fail" ? Outcome::fail : kind == "unknown" ? Outcome::unknown : Outcome::none;
 }
 
 Timeline read_timeline(const std::vector<json::object>& records) {
   Timeline t;
+  t.key_index.reserve(records.size() / 2 + 16);
+  t.keys.reserve(records.size() / 2 + 16);
+  t.op_entry.assign(records.size() + 1, 0);  // ops are numbered from 1, one per attempt
   for (const json::object& r : records) {
-    const std::string source = str(r, "source");
-    const std::string kind = str(r, "kind");
-    const int64_t at = num(r, "t_ns");
+    // The fields of the frequent records, found in one pass over the record (a record's keys
+    // are unique, so this is what a lookup per field would find).
+    const json::value *source_v = nullptr, *kind_v = nullptr, *at_v = nullptr, *key_v = nullptr, *from_v = nullptr,
+                      *to_v = nullptr, *amount_v = nullptr, *latency_v = nullptr, *op_v = nullptr;
+    for (const auto& kv : r) {
+      const std::string_view name = kv.key();
+      if (name == "source") source_v = &kv.value();
+      else if (name == "kind") kind_v = &kv.value();
+      else if (name == "t_ns") at_v = &kv.value();
+      else if (name == "key") key_v = &kv.value();
+      else if (name == "from") from_v = &kv.value();
+      else if (name == "to") to_v = &kv.value();
+      else if (name == "amount") amount_v = &kv.value();
+      else if (name == "latency_ns") latency_v = &kv.value();
+      else if (name == "op") op_v = &kv.value();
+    }
+    const std::string_view source = view_of(source_v);
+    const std::string_view kind = view_of(kind_v);
+    const int64_t at = num_of(at_v);
     if (source == "workload") {
       if (kind == "invoke") {
-        std::string key = str(r, "key");
-        auto [it, inserted] = t.keys.try_emplace(key);
-        if (inserted) {
-          it->second.from = str(r, "from");
-          it->second.to = str(r, "to");
-          it->second.amount = num(r, "amount");
-          t.key_order.push_back(key);
+        const std::size_t before = t.keys.size();
+        KeyState& k = t.key(view_of(key_v));
+        t.note_op(num_of(op_v, -1), static_cast<std::size_t>(&k - t.keys.data()));
+        if (!k.invoked && t.keys.size() > before) {  // the first sight of this key is its invoke
+          k.invoked = true;
+          k.from = view_of(from_v);
+          k.to = view_of(to_v);
+          k.amount = num_of(amount_v);
+          t.key_order.push_back(t.keys.size() - 1);
         }
       } else if (Outcome o = outcome_of(kind); o != Outcome::none) {
-        t.completions.push_back(Completion{at, o, num(r, "latency_ns")});
+        t.completions.push_back(Completion{at, o, num_of(latency_v)});
         t.workload_end_ns = std::max(t.workload_end_ns, at);
-        KeyState& k = t.keys[str(r, "key")];
+        KeyState& k = t.key_of_op(view_of(key_v), num_of(op_v, -1));
         if (o == Outcome::ok) {
           if (!k.ok) k.first_ack_ns = at;
           k.ok = true;
@@ -255,9 +372,19 @@ class SteadyEvaluator {
 
 // ---- exports -------------------------------------------------------------------------------
 
+// Views into the timeline (keys it mentions) or into an Export's own strings.
 struct ExportedTransfer {
-  std::string key, from, to;
+  std::string_view key, from, to;
   int64_t amount = 0;
+  int64_t index = -1;  // the key's entry in Timeline::keys, -1 when never requested
+};
+
+// One export text, parsed. Nodes whose texts are identical share one.
+struct Export {
+  std::vector<ExportedTransfer> transfers;
+  int64_t bad_lines = 0;
+  std::deque<std::string> strings;  // keys the timeline does not have (stable addresses)
+  std::optional<std::map<std::string, int64_t>> replayed;  // computed once, on first use
 };
 
 struct ContractFields {
@@ -267,23 +394,155 @@ struct ContractFields {
   int64_t accounts = 0;
 };
 
-std::vector<ExportedTransfer> parse_export(const std::string& text, const ContractFields& c, int64_t& bad) {
-  std::vector<ExportedTransfer> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
+// The common export line, read without building a JSON value: one flat object whose strings
+// have no escapes and no bytes outside ASCII, whose numbers are integers of at most 18 digits
+// (no leading zero, no "-0"), and in which each contract field appears at most once, the string
+// fields as strings and the amount as an integer. Anything else returns false, and the line goes
+// to the full parser, so both ways give the same transfer. The views point into `line`.
+struct FlatLine {
+  std::string_view key, from, to;
+  int64_t amount = 0;
+};
+
+bool read_flat_line(std::string_view line, const ContractFields& c, FlatLine& out) {
+  std::size_t i = 0;
+  const std::size_t n = line.size();
+  auto ws = [&] {
+    while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n')) ++i;
+  };
+  auto string = [&](std::string_view& value) {
+    if (i >= n || line[i] != '"') return false;
+    const std::size_t begin = ++i;
+    while (i < n && line[i] != '"') {
+      const auto ch = static_cast<unsigned char>(line[i]);
+      if (ch == '\\' || ch < 0x20 || ch >= 0x80) return false;
+      ++i;
+    }
+    if (i >= n) return false;
+    value = line.substr(begin, i - begin);
+    ++i;
+    return true;
+  };
+  bool seen_key = false, seen_from = false, seen_to = false, seen_amount = false;
+  out = FlatLine{};
+  ws();
+  if (i >= n || line[i] != '{') return false;
+  ++i;
+  ws();
+  if (i < n && line[i] == '}') {
+    ++i;
+  } else {
+    for (;;) {
+      std::string_view name;
+      if (!string(name)) return false;
+      ws();
+      if (i >= n || line[i] != ':') return false;
+      ++i;
+      ws();
+      if (i >= n) return false;
+      std::string_view text;
+      bool is_string = false, is_integer = false;
+      int64_t integer = 0;
+      const char ch = line[i];
+      if (ch == '"') {
+        if (!string(text)) return false;
+        is_string = true;
+      } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+        const bool negative = ch == '-';
+        if (negative) ++i;
+        const std::size_t digits = i;
+        while (i < n && line[i] >= '0' && line[i] <= '9') integer = integer * 10 + (line[i++] - '0');
+        const std::size_t count = i - digits;
+        if (count == 0 || count > 18 || (line[digits] == '0' && (count > 1 || negative))) return false;
+        if (i < n && (line[i] == '.' || line[i] == 'e' || line[i] == 'E')) return false;
+        if (negative) integer = -integer;
+        is_integer = true;
+      } else if (line.compare(i, 4, "true") == 0 || line.compare(i, 4, "null") == 0) {
+        i += 4;
+      } else if (line.compare(i, 5, "false") == 0) {
+        i += 5;
+      } else {
+        return false;  // an object, an array, or not JSON
+      }
+      auto take = [&](bool& seen, bool type_ok) {
+        if (seen || !type_ok) return false;
+        seen = true;
+        return true;
+      };
+      if (name == c.key) {
+        if (!take(seen_key, is_string)) return false;
+        out.key = text;
+      } else if (name == c.from) {
+        if (!take(seen_from, is_string)) return false;
+        out.from = text;
+      } else if (name == c.to) {
+        if (!take(seen_to, is_string)) return false;
+        out.to = text;
+      } else if (name == c.amount) {
+        if (!take(seen_amount, is_integer)) return false;
+        out.amount = integer;
+      }
+      ws();
+      if (i < n && line[i] == ',') {
+        ++i;
+        ws();
+        continue;
+      }
+      if (i < n && line[i] == '}') {
+        ++i;
+        break;
+      }
+      return false;
+    }
+  }
+  ws();
+  return i == n;
+}
+
+// One NDJSON line at a time (blank lines skipped). Ordinary lines are read in place (views into
+// `text`); others are parsed into a stack buffer. Account names are interned in `accounts`.
+void parse_export(const std::string& text, const ContractFields& c, const Timeline& t,
+                  std::set<std::string, std::less<>>& accounts, Export& out) {
+  auto account = [&](std::string_view name) -> std::string_view {
+    auto it = accounts.find(name);
+    if (it == accounts.end()) it = accounts.emplace(name).first;
+    return *it;
+  };
+  out.transfers.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  alignas(std::max_align_t) unsigned char buffer[4096];
+  for (std::size_t begin = 0; begin < text.size();) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + begin, end - begin);
+    begin = end + 1;
     if (line.empty()) continue;
+    if (FlatLine flat; read_flat_line(line, c, flat)) {
+      ExportedTransfer e;
+      e.index = t.find(flat.key, out.transfers.empty() ? 0 : out.transfers.back().index + 1);
+      e.key = flat.key;
+      e.from = flat.from;
+      e.to = flat.to;
+      e.amount = flat.amount;
+      out.transfers.push_back(e);
+      continue;
+    }
+    json::monotonic_resource arena(buffer, sizeof buffer);
     json::error_code ec;
-    json::value v = json::parse(line, ec);
+    json::value v = json::parse(line, ec, &arena);
     if (ec || !v.is_object()) {
-      ++bad;
+      ++out.bad_lines;
       continue;
     }
     const json::object& o = v.as_object();
-    out.push_back(ExportedTransfer{str(o, c.key.c_str()), str(o, c.from.c_str()), str(o, c.to.c_str()),
-                                   num(o, c.amount.c_str())});
+    ExportedTransfer e;
+    const std::string_view key = view(o, c.key.c_str());
+    e.index = t.find(key);
+    e.key = e.index >= 0 ? t.keys[static_cast<std::size_t>(e.index)].key : std::string_view(out.strings.emplace_back(key));
+    e.from = account(view(o, c.from.c_str()));
+    e.to = account(view(o, c.to.c_str()));
+    e.amount = num(o, c.amount.c_str());
+    out.transfers.push_back(e);
   }
-  return out;
 }
 
 std::string account_name(const ContractFields& c, int64_t i) {
@@ -293,12 +552,15 @@ std::string account_name(const ContractFields& c, int64_t i) {
 }
 
 std::map<std::string, int64_t> replay(const std::vector<ExportedTransfer>& transfers, const ContractFields& c) {
+  // Summed per account name (few of them), then added to the initial balances.
+  std::unordered_map<std::string_view, int64_t> sums;
+  for (const auto& t : transfers) {
+    sums[t.from] -= t.amount;
+    sums[t.to] += t.amount;
+  }
   std::map<std::string, int64_t> balances;
   for (int64_t i = 1; i <= c.accounts; ++i) balances[account_name(c, i)] = c.initial_balance;
-  for (const auto& t : transfers) {
-    balances[t.from] -= t.amount;
-    balances[t.to] += t.amount;
-  }
+  for (const auto& [name, sum] : sums) balances[std::string(name)] += sum;
   return balances;
 }
 
@@ -315,51 +577,72 @@ json::array to_array(const std::vector<std::string>& list) {
 }
 
 json::object reconcile(const RunData& data, const Timeline& t, const ContractFields& c,
-                       std::optional<int64_t> first_t0, Failures& failures) {
+                       const std::vector<int64_t>& t0s, Failures& failures) {
+  // Each distinct export text is parsed once; replicas normally hold identical texts.
+  std::set<std::string, std::less<>> account_names;
+  std::deque<Export> parsed;
+  std::map<std::string, Export*> exports;  // node → its parsed export
   int64_t bad_lines = 0;
-  std::map<std::string, std::vector<ExportedTransfer>> exports;
-  for (const auto& [node, text] : data.exports) exports[node] = parse_export(text, c, bad_lines);
+  for (const auto& [node, text] : data.exports) {
+    Export* same = nullptr;
+    for (const auto& [other, e] : exports) {
+      if (data.exports.at(other) == text) {
+        same = e;
+        break;
+      }
+    }
+    if (!same) {
+      same = &parsed.emplace_back();
+      parse_export(text, c, t, account_names, *same);
+    }
+    bad_lines += same->bad_lines;
+    exports[node] = same;
+  }
   // The reference is the fullest export; the others must equal it (replicas agree).
   std::string reference;
-  for (const auto& [node, list] : exports) {
-    if (reference.empty() || list.size() > exports[reference].size()) reference = node;
+  for (const auto& [node, e] : exports) {
+    if (reference.empty() || e->transfers.size() > exports[reference]->transfers.size()) reference = node;
   }
-  bool replicas_agree = true;
-  for (const auto& [node, text] : data.exports) {
-    if (text != data.exports.at(reference)) replicas_agree = false;
-  }
+  const bool replicas_agree = parsed.size() <= 1;  // every text equals the reference's
   const std::vector<ExportedTransfer> empty;
-  const auto& ref = reference.empty() ? empty : exports[reference];
-  std::unordered_map<std::string, std::vector<const ExportedTransfer*>> present;
-  for (const auto& transfer : ref) present[transfer.key].push_back(&transfer);
+  const auto& ref = reference.empty() ? empty : exports[reference]->transfers;
+  // Copies of each requested key in the reference, and the first of them.
+  std::vector<uint32_t> copies_of(t.keys.size(), 0);
+  std::vector<const ExportedTransfer*> first_copy(t.keys.size(), nullptr);
+  for (const auto& transfer : ref) {
+    if (transfer.index < 0) continue;
+    const auto i = static_cast<std::size_t>(transfer.index);
+    if (copies_of[i]++ == 0) first_copy[i] = &transfer;
+  }
 
   struct Category {
     int64_t count = 0, amount = 0;
     json::array ids;
-    void add(const std::string& key, int64_t value) {
+    void add(std::string_view key, int64_t value) {
       ++count;
       amount += value;
       if (ids.size() < kIdsMax) ids.push_back(json::value(key));
     }
   };
   Category lost, duplicated, failed_but_applied, unexpected, corrupted, recovered, unknown_absent;
-  int64_t acknowledged = 0, lost_after_t0 = 0;
+  int64_t acknowledged = 0;
   std::optional<int64_t> earliest_lost_ack, latest_lost_ack;
-  for (const std::string& key : t.key_order) {
-    const KeyState& k = t.keys.at(key);
-    auto found = present.find(key);
-    std::size_t copies = found == present.end() ? 0 : found->second.size();
+  std::vector<int64_t> lost_acks;
+  for (std::size_t index : t.key_order) {
+    const KeyState& k = t.keys[index];
+    const std::string_view key = k.key;
+    const std::size_t copies = copies_of[index];
     if (k.ok) ++acknowledged;
     if (copies > 1) duplicated.add(key, k.amount * static_cast<int64_t>(copies - 1));
     if (copies >= 1) {
-      const ExportedTransfer& e = *found->second.front();
+      const ExportedTransfer& e = *first_copy[index];
       if (e.from != k.from || e.to != k.to || e.amount != k.amount) corrupted.add(key, e.amount);
     }
     if (k.ok && copies == 0) {
       lost.add(key, k.amount);
-      earliest_lost_ack = std::min(earliest_lost_ack.value_or(*k.first_ack_ns), *k.first_ack_ns);
-      latest_lost_ack = std::max(latest_lost_ack.value_or(*k.first_ack_ns), *k.first_ack_ns);
-      if (first_t0 && *k.first_ack_ns >= *first_t0) ++lost_after_t0;
+      earliest_lost_ack = std::min(earliest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
+      latest_lost_ack = std::max(latest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
+      lost_acks.push_back(k.first_ack_ns);
     } else if (!k.ok && k.unknown) {
       (copies ? recovered : unknown_absent).add(key, k.amount);
     } else if (!k.ok && k.fail && copies > 0) {
@@ -367,7 +650,7 @@ json::object reconcile(const RunData& data, const Timeline& t, const ContractFie
     }
   }
   for (const auto& transfer : ref) {
-    if (!t.keys.count(transfer.key)) unexpected.add(transfer.key, transfer.amount);
+    if (transfer.index < 0) unexpected.add(transfer.key, transfer.amount);
   }
 
   // Invariants on every node: balances = replay of its own export, money conserved, none negative.
@@ -375,8 +658,9 @@ json::object reconcile(const RunData& data, const Timeline& t, const ContractFie
   bool money_conserved = true, balances_match = true;
   int64_t negative = 0;
   json::array invariant_problems;
-  for (const auto& [node, list] : exports) {
-    std::map<std::string, int64_t> replayed = replay(list, c);
+  for (const auto& [node, e] : exports) {
+    if (!e->replayed) e->replayed = replay(e->transfers, c);
+    const std::map<std::string, int64_t>& replayed = *e->replayed;
     auto text = data.balances.find(node);
     std::map<std::string, int64_t> reported = replayed;
     if (text != data.balances.end()) {
@@ -412,6 +696,20 @@ json::object reconcile(const RunData& data, const Timeline& t, const ContractFie
     }
   }
 
+  // The disaster instant for the RPO: the first T0 at or after the last lost acknowledgement
+  // (the fault that destroyed them, e.g. the kill after a pause); else the last T0.
+  std::optional<int64_t> rpo_t0;
+  if (!t0s.empty()) {
+    rpo_t0 = t0s.back();
+    for (int64_t t0 : t0s) {
+      if (latest_lost_ack && t0 >= *latest_lost_ack) {
+        rpo_t0 = t0;
+        break;
+      }
+    }
+  }
+  int64_t lost_after_t0 = 0;
+  for (int64_t ack : lost_acks) lost_after_t0 += rpo_t0 && ack >= *rpo_t0 ? 1 : 0;
   int64_t lost_max = opt_num(obj(data.run, "objectives"), "lost_payments_max").value_or(0);
   int64_t dup_max = opt_num(obj(data.run, "objectives"), "duplicated_payments_max").value_or(0);
   auto safety = [&](bool bad, const std::string& what) {
@@ -444,8 +742,9 @@ json::object reconcile(const RunData& data, const Timeline& t, const ContractFie
                    {"balances_match_replay", balances_match},
                    {"replicas_agree", replicas_agree},
                    {"invariant_problems", std::move(invariant_problems)},
-                   {"rpo_ms", earliest_lost_ack && first_t0 ? json::value(std::max<double>(0, ms(*first_t0 - *earliest_lost_ack)))
-                                                            : json::value(0)},
+                   {"rpo_ms", earliest_lost_ack && rpo_t0 ? json::value(std::max<double>(0, ms(*rpo_t0 - *earliest_lost_ack)))
+                                                          : json::value(0)},
+                   {"rpo_t0_ms", rpo_t0 ? json::value(ms(*rpo_t0)) : json::value(nullptr)},
                    {"loss_span_ms", earliest_lost_ack ? json::value(ms(*latest_lost_ack - *earliest_lost_ack)) : json::value(0)}};
   return out;
 }
@@ -546,17 +845,19 @@ json::array measure_faults(const RunData& data, const Timeline& t, const SteadyE
     int64_t recovery_ns = std::max<int64_t>(0, recover.value_or(t0) - t0);
     if (recover) recoveries.push_back(recovery_ns);
     std::string name = "fault[" + std::to_string(index) + "] " + f.kind + " on " + f.node;
+    // Compared as reported (ms to the µs), so the objectives list and the verdict agree.
     if (detect_within) {
       if (!detect) failures.objectives.push_back(name + ": undetected (detect within " + std::to_string(*detect_within) + " ms)");
-      else if (detection_ns > *detect_within * kNsPerMs) {
+      else if (ms(detection_ns) > static_cast<double>(*detect_within)) {
         failures.objectives.push_back(name + ": detected in " + std::to_string(ms(detection_ns)) + " ms, objective " + std::to_string(*detect_within) + " ms");
       }
     }
-    if (recover_within) {
-      if (!recover) failures.objectives.push_back(name + ": not recovered (recover within " + std::to_string(*recover_within) + " ms)");
-      else if (recovery_ns > *recover_within * kNsPerMs) {
-        failures.objectives.push_back(name + ": recovered in " + std::to_string(ms(recovery_ns)) + " ms, objective " + std::to_string(*recover_within) + " ms");
-      }
+    // Not recovered is an objective missed with or without an RTO (DESIGN.md §6).
+    if (!recover) {
+      failures.objectives.push_back(name + ": not recovered" +
+                                    (recover_within ? " (recover within " + std::to_string(*recover_within) + " ms)" : std::string()));
+    } else if (recover_within && ms(recovery_ns) > static_cast<double>(*recover_within)) {
+      failures.objectives.push_back(name + ": recovered in " + std::to_string(ms(recovery_ns)) + " ms, objective " + std::to_string(*recover_within) + " ms");
     }
     int64_t probe_interval_ms = num(obj(data.run, "steady_state"), "probe_interval_ms", 250);
     int64_t window_ms = num(obj(data.run, "steady_state"), "window_ms", 1000);
@@ -646,6 +947,12 @@ json::object score_or_throw(const RunData& data) {
   if (std::string(data.run.contains("schema") ? data.run.at("schema").as_string() : "") != "firedrill.run/v1") {
     failures.inconclusive.push_back("run.json missing or of an unknown schema");
   }
+  // A section missing or of another type would read as its defaults ("objectives": 5 as no
+  // objectives at all) and could let a drill pass: the run.json is damaged.
+  for (const char* section : {"objectives", "steady_state", "detection", "workload", "contract"}) {
+    const json::value* v = field(data.run, section);
+    if (!v || !v->is_object()) failures.inconclusive.push_back(std::string("run.json: ") + section + " missing or not an object");
+  }
   const json::object& ss = obj(data.run, "steady_state");
   SteadyState spec;
   spec.success_ratio_min = dbl(ss, "success_ratio_min", 0.99);
@@ -656,10 +963,11 @@ json::object score_or_throw(const RunData& data) {
 
   std::vector<int64_t> recoveries;
   json::array faults = measure_faults(data, t, steady, failures, recoveries);
-  std::optional<int64_t> first_t0;
+  std::vector<int64_t> t0s;
   for (const auto& [i, f] : t.faults) {
-    if (f.t0_ns) first_t0 = std::min(first_t0.value_or(*f.t0_ns), *f.t0_ns);
+    if (f.t0_ns) t0s.push_back(*f.t0_ns);
   }
+  std::sort(t0s.begin(), t0s.end());
   const json::object& contract = obj(data.run, "contract");
   ContractFields c;
   c.key = str(contract, "key_field");
@@ -669,7 +977,7 @@ json::object score_or_throw(const RunData& data) {
   c.account_pattern = str(contract, "account_pattern");
   c.initial_balance = num(contract, "initial_balance");
   c.accounts = num(obj(data.run, "workload"), "accounts");
-  json::object reconciliation = reconcile(data, t, c, first_t0, failures);
+  json::object reconciliation = reconcile(data, t, c, t0s, failures);
   json::object avail = availability(data, t, recoveries);
   if (auto min = field(obj(data.run, "objectives"), "availability_min"); min && min->is_number()) {
     double target = min->to_number<double>();

@@ -33,7 +33,8 @@ TEST(Duration, ParsesUnitsAndRefusesBareNumbers) {
   EXPECT_EQ(*parse_duration("1h"), Milliseconds(3'600'000));
   EXPECT_EQ(*parse_duration("1.005s"), Milliseconds(1005)) << "decimals are exact, not floating point";
   EXPECT_EQ(*parse_duration("4.1m"), Milliseconds(246'000));
-  for (const char* bad : {"30", "s", "1.2.3s", "-5s", "5 s", "1.0005s", "5d", ""}) {
+  EXPECT_EQ(*parse_duration("30d"), Milliseconds(30LL * 86'400'000)) << "days, for objectives.mtbf";
+  for (const char* bad : {"30", "s", "1.2.3s", "-5s", "5 s", "1.0005s", "5w", ""}) {
     EXPECT_FALSE(parse_duration(bad)) << bad;
   }
   EXPECT_EQ(format_duration(Milliseconds(1500)), "1500ms");

@@ -1,0 +1,437 @@
+// The auditor sections of report.json; see auditor_sections.h.
+#include "evidence/auditor_sections.h"
+
+#include <pwd.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/sha256.h"
+#include "evidence/chain.h"
+#include "evidence/manifest.h"
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace firedrill {
+namespace {
+
+constexpr int64_t kNsPerMs = 1'000'000;
+
+// ---- small JSON helpers ------------------------------------------------------------------
+
+const json::value* field(const json::object& o, const char* key) { return o.if_contains(key); }
+
+std::string str(const json::object& o, const char* key) {
+  const json::value* v = field(o, key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::optional<int64_t> integer(const json::object& o, const char* key) {
+  const json::value* v = field(o, key);
+  if (v && v->is_int64()) return v->as_int64();
+  if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  return std::nullopt;
+}
+
+json::value copy_or_null(const json::object& o, const char* key) {
+  const json::value* v = field(o, key);
+  return v ? *v : json::value(nullptr);
+}
+
+const json::object& section(const json::object& o, const char* key) {
+  static const json::object empty;
+  const json::value* v = field(o, key);
+  return v && v->is_object() ? v->as_object() : empty;
+}
+
+double ms_of(int64_t ns) { return static_cast<double>(ns / 1000) / 1e3; }
+
+std::optional<std::string> read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// ---- UTC from the anchor -----------------------------------------------------------------
+
+// The timeline's anchor, "2026-11-27T23:42:28.690060Z", as µs since the epoch.
+std::optional<int64_t> parse_utc_us(const std::string& text) {
+  std::tm tm{};
+  int year = 0, month = 0, micros = 0;
+  char z = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%6d%c", &year, &month, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &micros, &z) != 8 ||
+      z != 'Z') {
+    return std::nullopt;
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  return static_cast<int64_t>(timegm(&tm)) * 1'000'000 + micros;
+}
+
+std::string format_utc_us(int64_t us) {
+  std::time_t seconds = static_cast<std::time_t>(us / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(us % 1'000'000));
+  return out;
+}
+
+// Converts a monotonic offset to UTC: anchor UTC + (t − anchor's t).
+class Clock {
+ public:
+  explicit Clock(const json::object* start) {
+    if (!start) return;
+    anchor_us_ = parse_utc_us(str(*start, "utc"));
+    anchor_ns_ = integer(*start, "t_ns").value_or(0);
+  }
+  json::value utc(int64_t t_ns) const {
+    if (!anchor_us_) return nullptr;
+    return json::value(format_utc_us(*anchor_us_ + (t_ns - anchor_ns_) / 1000));
+  }
+
+ private:
+  std::optional<int64_t> anchor_us_;
+  int64_t anchor_ns_ = 0;
+};
+
+// ---- the timeline, read once ---------------------------------------------------------------
+
+bool is(const json::object& r, const char* source, const char* kind) {
+  return str(r, "source") == source && str(r, "kind") == kind;
+}
+
+const json::object* first_record(const std::vector<json::object>& timeline, const char* source, const char* kind) {
+  for (const auto& r : timeline) {
+    if (is(r, source, kind)) return &r;
+  }
+  return nullptr;
+}
+
+// An event of the timeline for people: offset and UTC beside what happened.
+json::object event(const Clock& clock, const json::object& r, json::object fields) {
+  int64_t t = integer(r, "t_ns").value_or(0);
+  json::object out{{"offset_ms", ms_of(t)}, {"utc", clock.utc(t)}};
+  for (auto& [key, value] : fields) out[key] = std::move(value);
+  return out;
+}
+
+// A fact recorded in the timeline's first record, else the host's.
+json::value recorded_or(const json::object* start, const char* key, json::value fallback) {
+  if (start) {
+    if (const json::value* v = field(*start, key)) return *v;
+  }
+  return fallback;
+}
+
+// ---- the sections --------------------------------------------------------------------------
+
+json::object scope(const json::object& run, const std::vector<json::object>& timeline, const json::object* start,
+                   const HostFacts& host) {
+  json::value topology = nullptr;
+  if (const json::object* lab = first_record(timeline, "harness", "lab")) {
+    json::array nodes;
+    for (const auto& [name, address] : section(*lab, "nodes")) {
+      nodes.push_back(json::object{{"name", name}, {"address", address}});
+    }
+    topology = json::object{{"controller_address", copy_or_null(*lab, "controller_address")},
+                            {"nodes", std::move(nodes)},
+                            {"alert_url", copy_or_null(*lab, "alert_url")}};
+  }
+  const json::object& scenario = section(run, "scenario");
+  return json::object{
+      {"system", str(scenario, "system")},
+      {"environment", "lab: one Linux host, each node in its own network namespace"},
+      {"data", "synthetic payments between test accounts; no card or personal data"},
+      {"topology", std::move(topology)},
+      {"tool", json::object{{"name", kToolName}, {"version", FIREDRILL_VERSION}}},
+      {"host", json::object{{"kernel", recorded_or(start, "kernel", json::value(host.kernel))},
+                            {"machine", host.machine},
+                            {"hostname", recorded_or(start, "host", json::value(host.hostname))}}},
+      {"user", recorded_or(start, "user", json::value(host.user))},
+      {"uid", recorded_or(start, "uid", host.uid >= 0 ? json::value(host.uid) : json::value(nullptr))},
+      {"user_namespace", recorded_or(start, "user_namespace",
+                                     host.user_namespace ? json::value(*host.user_namespace) : json::value(nullptr))},
+  };
+}
+
+json::object objectives_frozen(const std::string& run_dir, const json::object& run) {
+  auto digest = sha256_file((fs::path(run_dir) / "run.json").string());
+  return json::object{
+      {"objectives", copy_or_null(run, "objectives")},
+      {"steady_state", copy_or_null(run, "steady_state")},
+      {"detection", copy_or_null(run, "detection")},
+      {"run_json_sha256", digest ? json::value(*digest) : json::value(nullptr)},
+      {"note", "Copied verbatim from run.json, which the controller writes when the drill starts, right after the "
+               "timeline's first record and before the lab comes up or any fault is applied; scoring reads these "
+               "objectives from run.json, not from the scenario. run.json's SHA-256 is also in the evidence manifest."},
+  };
+}
+
+json::object method(const std::string& run_dir, const json::object& run) {
+  auto text = read_text(fs::path(run_dir) / "scenario.toml");
+  auto plan = read_text(fs::path(run_dir) / "plan.txt");
+  std::string digest = text ? sha256_hex(*text) : std::string();
+  const std::string planned = str(section(run, "scenario"), "digest");
+  return json::object{
+      {"scenario", json::object{{"name", copy_or_null(section(run, "scenario"), "name")},
+                                {"file", "scenario.toml"},
+                                {"text", text ? json::value(*text) : json::value(nullptr)},
+                                {"sha256", text ? json::value(digest) : json::value(nullptr)},
+                                {"matches_run", text && digest == planned}}},
+      {"seed", copy_or_null(run, "seed")},
+      {"workload", copy_or_null(run, "workload")},
+      {"faults", copy_or_null(run, "faults")},
+      {"phases", copy_or_null(run, "phases")},
+      {"plan", plan ? json::value(*plan) : json::value(nullptr)},
+  };
+}
+
+json::object preconditions(const std::vector<json::object>& timeline, const Clock& clock) {
+  json::object phases;
+  json::array failed;
+  for (const auto& r : timeline) {
+    if (is(r, "harness", "phase")) {
+      const std::string phase = str(r, "phase");
+      if ((phase == "system_up" || phase == "baseline") && !phases.contains(phase)) {
+        phases[phase] = event(clock, r, {});
+      }
+    } else if (is(r, "harness", "precondition_failed")) {
+      json::object fields;
+      for (const auto& [key, value] : r) {
+        if (key != "seq" && key != "t_ns" && key != "source" && key != "kind" && key != "prev") fields[key] = value;
+      }
+      failed.push_back(event(clock, r, std::move(fields)));
+    }
+  }
+  return json::object{
+      {"system_up", phases.contains("system_up") ? phases["system_up"] : json::value(nullptr)},
+      {"baseline", phases.contains("baseline") ? phases["baseline"] : json::value(nullptr)},
+      {"held", failed.empty() && phases.contains("baseline")},
+      {"failed", std::move(failed)},
+      {"note", "The system must become healthy (system_up) and the steady state must hold through the baseline "
+               "before any fault; otherwise the drill is inconclusive."},
+  };
+}
+
+json::object timeline_section(const std::string& run_dir, const std::vector<json::object>& timeline,
+                              const json::object* start, const Clock& clock) {
+  json::array phases, faults;
+  for (const auto& r : timeline) {
+    if (is(r, "harness", "phase")) {
+      phases.push_back(event(clock, r, {{"phase", str(r, "phase")}}));
+    } else if (str(r, "source") == "fault" && str(r, "kind") != "revert_registered") {
+      faults.push_back(event(clock, r, {{"fault", copy_or_null(r, "fault")}, {"event", str(r, "kind")},
+                                        {"fault_kind", copy_or_null(r, "fault_kind")}}));
+    } else if (is(r, "harness", "end") || is(r, "harness", "abort")) {
+      phases.push_back(event(clock, r, {{"phase", str(r, "kind")}}));
+    }
+  }
+  return json::object{
+      {"file", kTimelineFile},
+      {"utc_anchor", start ? copy_or_null(*start, "utc") : json::value(nullptr)},
+      {"chain_head", chain_head((fs::path(run_dir) / kTimelineFile).string())},
+      {"records", static_cast<int64_t>(timeline.size())},  // readable records
+      {"phases", std::move(phases)},
+      {"faults", std::move(faults)},
+      {"clock", "offset_ms: the controller's monotonic clock since the drill started; utc: utc_anchor plus that "
+                "offset"},
+  };
+}
+
+json::object deviations(const std::vector<json::object>& timeline, const Clock& clock) {
+  json::array gaps, not_verified, revert_failures, errors, exits;
+  json::value aborted = nullptr;
+  bool ended = false;
+  std::map<int64_t, std::string> nodes;  // fault → node, from its apply record
+  for (const auto& r : timeline) {
+    const std::string source = str(r, "source"), kind = str(r, "kind");
+    if (source == "fault" && kind == "apply") {
+      nodes[integer(r, "fault").value_or(-1)] = str(r, "node");
+    } else if (source == "fault" && (kind == "applied" || kind == "apply_failed")) {
+      int64_t t = integer(r, "t_ns").value_or(0);
+      int64_t scheduled = integer(r, "scheduled_ns").value_or(t);
+      int64_t index = integer(r, "fault").value_or(-1);
+      gaps.push_back(json::object{{"fault", index}, {"kind", copy_or_null(r, "fault_kind")}, {"node", nodes[index]},
+                                  {"scheduled_ms", ms_of(scheduled)}, {"applied_ms", ms_of(t)},
+                                  {"gap_ms", ms_of(integer(r, "gap_ns").value_or(t - scheduled))},
+                                  {"verified", kind == "applied"}});
+      if (kind == "apply_failed") {
+        not_verified.push_back(event(clock, r, {{"fault", index}, {"error", str(r, "error")}}));
+      }
+    } else if (source == "fault" && kind == "revert_failed") {
+      revert_failures.push_back(event(clock, r, {{"fault", copy_or_null(r, "fault")}, {"error", str(r, "error")}}));
+    } else if (source == "harness" && kind == "error") {
+      errors.push_back(event(clock, r, {{"where", str(r, "where")}, {"error", str(r, "error")}}));
+    } else if (source == "harness" && kind == "abort") {
+      aborted = str(r, "reason");
+    } else if (source == "harness" && kind == "end") {
+      ended = true;
+    } else if (source == "supervisor" && kind == "exited" && field(r, "expected") &&
+               field(r, "expected")->is_bool() && !field(r, "expected")->as_bool()) {
+      exits.push_back(event(clock, r, {{"node", str(r, "node")}, {"exit_code", copy_or_null(r, "exit_code")},
+                                       {"signal", copy_or_null(r, "signal")}}));
+    }
+  }
+  bool none = not_verified.empty() && revert_failures.empty() && errors.empty() && exits.empty() &&
+              aborted.is_null() && ended;
+  return json::object{
+      {"none", none},
+      {"injection_gaps", std::move(gaps)},
+      {"faults_not_verified", std::move(not_verified)},
+      {"revert_failures", std::move(revert_failures)},
+      {"harness_errors", std::move(errors)},
+      {"unexpected_exits", std::move(exits)},
+      {"aborted", std::move(aborted)},
+      {"interrupted", !ended},
+      {"manual_actions", "none: the drill runs unattended from start to report"},
+  };
+}
+
+// Whether the timeline says the kernel lacks netem (a refused or failed network fault).
+bool timeline_says_no_netem(const std::vector<json::object>& timeline) {
+  for (const auto& r : timeline) {
+    const std::string kind = str(r, "kind");
+    if (kind != "precondition_failed" && kind != "apply_failed" && kind != "error") continue;
+    const std::string text = str(r, "what") + " " + str(r, "error");
+    if (text.find("netem") != std::string::npos) return true;
+  }
+  return false;
+}
+
+json::array limitations(const std::vector<json::object>& timeline, const HostFacts& host) {
+  json::array out{
+      "Single host: every node, the lab network and the controller share one Linux kernel, its CPUs, memory and "
+      "disks; failures and timings across real machines, racks or sites can differ.",
+      "Simulated network: nodes are network namespaces joined by virtual links on that host; there are no real "
+      "switches, routers, WAN latency or middleboxes.",
+  };
+  if (host.netem == false || timeline_says_no_netem(timeline)) {
+    out.push_back("This kernel has no netem queueing discipline (sch_netem): network delay and loss faults could "
+                  "not be injected here; they are refused, never approximated.");
+  } else if (!host.netem) {
+    out.push_back("Network delay and loss faults need the kernel's netem (sch_netem); whether this kernel has it was "
+                  "not checked when this report was written.");
+  }
+  out.push_back("Clock faults use libfaketime, which shifts only the time a program reads through dynamically linked "
+                "libc calls (time, gettimeofday, clock_gettime); statically linked programs, direct system calls and "
+                "runtimes that read the vDSO themselves (e.g. Go) see the real time, and the kernel's clocks are "
+                "untouched.");
+  out.push_back("Clocks: every measurement uses the controller's monotonic clock; UTC times are the first record's "
+                "UTC plus the monotonic offset, so they carry the host clock's error at that instant (its "
+                "synchronisation status is not recorded) and ignore later steps of the wall clock.");
+  out.push_back("One sample: detection and recovery times vary from run to run; the seed repeats the plan, not the "
+                "exact timing. The uncertainty of each figure is stated beside it.");
+  out.push_back("Black-box checks: reconciliation proves what the ledgers' final exports contain, not that no "
+                "anomaly happened and healed in between.");
+  out.push_back("The workload is synthetic, at the scenario's rate; it is not production traffic.");
+  out.push_back("The evidence is tamper-evident, not tamper-proof: whoever controls the host during the drill could "
+                "forge it before it is signed. Keep the chain head and the signature outside the host (CI log, "
+                "ticket) to pin them.");
+  return out;
+}
+
+json::object who(const json::object* start, const HostFacts& host) {
+  json::object out{
+      {"user", recorded_or(start, "user", json::value(host.user))},
+      {"uid", recorded_or(start, "uid", host.uid >= 0 ? json::value(host.uid) : json::value(nullptr))},
+      {"host", recorded_or(start, "host", json::value(host.hostname))},
+      {"started_utc", start ? copy_or_null(*start, "utc") : json::value(nullptr)},
+      {"user_namespace", recorded_or(start, "user_namespace",
+                                     host.user_namespace ? json::value(*host.user_namespace) : json::value(nullptr))},
+      {"source", start && field(*start, "user") ? "the timeline's first record"
+                                                : "the process that wrote this report (not recorded in the timeline)"},
+  };
+  if (!host.ci_run_url.empty()) out["ci_run_url"] = host.ci_run_url;
+  return out;
+}
+
+// The uid outside any user namespace, from /proc/self/uid_map ("inside outside count" lines);
+// `nested` says whether the map is other than the initial namespace's identity map.
+int64_t outer_uid(uid_t uid, std::optional<bool>& nested) {
+  std::ifstream map("/proc/self/uid_map");
+  int64_t inside = 0, outside = 0, count = 0;
+  int64_t found = uid;
+  bool identity = true, read_any = false;
+  while (map >> inside >> outside >> count) {
+    read_any = true;
+    identity = identity && inside == 0 && outside == 0 && count == 4294967295LL;
+    if (uid >= inside && uid < inside + count) found = outside + (uid - inside);
+  }
+  if (read_any) nested = !identity;
+  return found;
+}
+
+std::string login_name(int64_t uid) {
+  passwd entry{};
+  passwd* result = nullptr;
+  char buffer[4096];
+  if (getpwuid_r(static_cast<uid_t>(uid), &entry, buffer, sizeof buffer, &result) == 0 && result) {
+    return result->pw_name;
+  }
+  return "";
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+}  // namespace
+
+std::string tool_version() { return std::string(kToolName) + " " + FIREDRILL_VERSION; }
+
+HostFacts current_host_facts() {
+  HostFacts facts;
+  utsname u{};
+  if (uname(&u) == 0) {
+    facts.kernel = std::string(u.sysname) + " " + u.release + " " + u.version;
+    facts.machine = u.machine;
+    facts.hostname = u.nodename;
+  }
+  facts.uid = outer_uid(getuid(), facts.user_namespace);
+  facts.user = login_name(facts.uid);
+  if (!env("GITHUB_RUN_ID").empty()) {
+    facts.ci_run_url = env("GITHUB_SERVER_URL") + "/" + env("GITHUB_REPOSITORY") + "/actions/runs/" + env("GITHUB_RUN_ID");
+  } else if (!env("CI_JOB_URL").empty()) {
+    facts.ci_run_url = env("CI_JOB_URL");
+  }
+  return facts;
+}
+
+json::object auditor_sections(const std::string& run_dir, const json::object& run,
+                              const std::vector<json::object>& timeline) {
+  return auditor_sections(run_dir, run, timeline, current_host_facts());
+}
+
+json::object auditor_sections(const std::string& run_dir, const json::object& run,
+                              const std::vector<json::object>& timeline, const HostFacts& host) {
+  const json::object* start = first_record(timeline, "harness", "start");
+  Clock clock(start);
+  return json::object{
+      {"scope", scope(run, timeline, start, host)},
+      {"objectives_frozen", objectives_frozen(run_dir, run)},
+      {"method", method(run_dir, run)},
+      {"preconditions", preconditions(timeline, clock)},
+      {"timeline", timeline_section(run_dir, timeline, start, clock)},
+      {"deviations", deviations(timeline, clock)},
+      {"limitations", limitations(timeline, host)},
+      {"who", who(start, host)},
+  };
+}
+
+}  // namespace firedrill

@@ -1,0 +1,139 @@
+// The evidence manifest; see manifest.h.
+#include "evidence/manifest.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "evidence/chain.h"
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace firedrill {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Whether a path relative to the run directory is outside the manifest (see manifest.h).
+bool excluded(const std::string& relative) {
+  return relative == kReportFile || ends_with(relative, ".dsse.json") || relative == kVolumesDir ||
+         relative.rfind(std::string(kVolumesDir) + "/", 0) == 0;
+}
+
+std::string short_hash(const std::string& hex) { return hex.substr(0, 16); }
+
+}  // namespace
+
+Result<std::string> sha256_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::error(path + ": " + std::strerror(errno));
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  std::array<char, 1 << 16> buffer;
+  while (in) {
+    in.read(buffer.data(), buffer.size());
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(buffer.data()),
+                              static_cast<unsigned long long>(in.gcount()));
+  }
+  if (in.bad()) return Status::error(path + ": read failed");
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state, digest);
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return std::string(hex);
+}
+
+std::vector<Artifact> list_artifacts(const std::string& run_dir) {
+  std::vector<Artifact> out;
+  std::error_code ec;
+  const fs::path root(run_dir);
+  // Directory symlinks are not followed (the default), so nothing outside run_dir is listed.
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string relative = it->path().lexically_relative(root).generic_string();
+    if (excluded(relative)) {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+    Artifact a;
+    a.path = relative;
+    a.bytes = static_cast<int64_t>(it->file_size(ec));
+    if (auto digest = sha256_file(it->path().string())) a.sha256 = *digest;
+    out.push_back(std::move(a));
+  }
+  std::sort(out.begin(), out.end(), [](const Artifact& a, const Artifact& b) { return a.path < b.path; });
+  return out;
+}
+
+json::object make_manifest(const std::string& run_dir) {
+  json::array artifacts;
+  for (const Artifact& a : list_artifacts(run_dir)) {
+    artifacts.push_back(json::object{{"path", a.path}, {"bytes", a.bytes}, {"sha256", a.sha256}});
+  }
+  return json::object{{"algorithm", "sha256"},
+                      {"artifacts", std::move(artifacts)},
+                      {"timeline_chain_head", chain_head((fs::path(run_dir) / kTimelineFile).string())}};
+}
+
+std::vector<std::string> manifest_problems(const std::string& run_dir, const json::object& manifest) {
+  std::vector<std::string> problems;
+  const json::value* algorithm = manifest.if_contains("algorithm");
+  if (!algorithm || !algorithm->is_string() || algorithm->as_string() != "sha256") {
+    problems.push_back("evidence: algorithm is not \"sha256\"");
+  }
+  const json::value* list = manifest.if_contains("artifacts");
+  if (!list || !list->is_array()) {
+    problems.push_back("evidence: no artifacts list");
+    return problems;
+  }
+  std::map<std::string, Artifact> now;
+  for (Artifact& a : list_artifacts(run_dir)) now.emplace(a.path, std::move(a));
+  std::map<std::string, bool> listed;
+  for (const json::value& v : list->as_array()) {
+    const json::object* entry = v.if_object();
+    const json::value* path = entry ? entry->if_contains("path") : nullptr;
+    const json::value* digest = entry ? entry->if_contains("sha256") : nullptr;
+    if (!path || !path->is_string() || !digest || !digest->is_string()) {
+      problems.push_back("evidence: malformed artifact entry " + json::serialize(v));
+      continue;
+    }
+    const std::string name(path->as_string());
+    listed[name] = true;
+    auto found = now.find(name);
+    if (found == now.end()) {
+      problems.push_back(name + ": missing (listed in the manifest)");
+    } else if (found->second.sha256.empty()) {
+      problems.push_back(name + ": unreadable");
+    } else if (found->second.sha256 != digest->as_string()) {
+      problems.push_back(name + ": altered (sha256 " + short_hash(found->second.sha256) + "…, manifest " +
+                         short_hash(std::string(digest->as_string())) + "…)");
+    }
+  }
+  for (const auto& [name, artifact] : now) {
+    if (!listed.count(name)) problems.push_back(name + ": extra (not in the manifest)");
+  }
+  return problems;
+}
+
+Status check_manifest(const std::string& run_dir, const json::object& manifest) {
+  std::vector<std::string> problems = manifest_problems(run_dir, manifest);
+  if (problems.empty()) return Status::ok();
+  std::string message = "evidence manifest: " + std::to_string(problems.size()) + " problem" +
+                        (problems.size() == 1 ? "" : "s");
+  for (const auto& p : problems) message += "\n  " + p;
+  return Status::error(message);
+}
+
+}  // namespace firedrill

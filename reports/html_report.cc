@@ -1,0 +1,904 @@
+// report.html; see html_report.h. Layout decisions are written next to the code that makes them.
+#include "reports/html_report.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string_view>
+
+#include "reports/report_values.h"
+
+namespace json = boost::json;
+
+namespace firedrill {
+namespace {
+
+constexpr double kNsPerS = 1e9;
+constexpr int64_t kBucketNsMin = 1'000'000'000;  // 1 s: payments/s reads directly off the chart
+
+// Reading the inputs never throws; the accessors are shared with report.md and junit.xml.
+namespace rv = report_values;
+
+std::optional<double> number_of(const json::value* v) {
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->to_number<double>();
+}
+
+// ---- text --------------------------------------------------------------------------------
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string fixed(double v, int digits) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", digits, v);
+  return buffer;
+}
+
+constexpr const char* kNone = "—";
+
+// A duration in ms for people: "850.3 ms", "2.41 s"; "—" when absent.
+std::string duration_text(std::optional<double> ms) {
+  if (!ms) return kNone;
+  if (std::fabs(*ms) < 1000) return fixed(*ms, 1) + " ms";
+  return fixed(*ms / 1000, 2) + " s";
+}
+
+// An instant in ms since the drill started, shown as seconds: "t+5.441 s".
+std::string instant_text(std::optional<double> ms) {
+  if (!ms) return kNone;
+  return "t+" + fixed(*ms / 1000, 3) + " s";
+}
+
+// Any JSON value as plain (unescaped) text, formatted as report.md formats it; "—" for null.
+std::string plain(const json::value* v) {
+  if (!v || v->is_null()) return kNone;
+  return rv::scalar(*v, 3);
+}
+
+std::string plain_at(const json::object& o, std::string_view key) { return plain(o.if_contains(key)); }
+
+// A cell that reads "pass" / "FAIL" and is coloured by the stylesheet.
+std::string pass_cell(std::optional<bool> pass) {
+  if (!pass) return "<td>—</td>";
+  return *pass ? "<td class=\"ok\">pass</td>" : "<td class=\"bad\">FAIL</td>";
+}
+
+// A table row: a header cell and an already-escaped value cell.
+std::string row(std::string_view name, const std::string& value_html) {
+  return "<tr><th>" + escape(name) + "</th><td>" + value_html + "</td></tr>\n";
+}
+
+// ---- the page's frame ----------------------------------------------------------------------
+
+// Colours are chosen to stay distinguishable on a projector and for red-green colour blindness
+// (blue throughput, vermilion errors, orange fault windows, dark markers with dash patterns).
+constexpr const char* kStyle = R"css(
+:root{--ok:#1f6fb2;--err:#d1462f;--p50:#4a5568;--p99:#7b3fa0;--win:#f0a030;--good:#1d7a46;--warn:#b7791f;--bad:#c0392b;--muted:#5f6b7a}
+*{box-sizing:border-box}
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI","DejaVu Sans",sans-serif;color:#1a202c;background:#fff;font-size:16px;line-height:1.4}
+main{max-width:1240px;margin:0 auto;padding:0 24px 24px}
+.verdict{padding:18px 24px;color:#fff}
+.verdict .word{font-size:56px;font-weight:800;letter-spacing:.04em;line-height:1.1}
+.verdict .sub{font-size:18px;opacity:.95}
+.verdict ul{margin:8px 0 0;padding-left:22px;font-size:17px}
+.verdict-pass{background:var(--good)}.verdict-objectives_missed{background:var(--warn)}
+.verdict-safety_failure{background:var(--bad)}.verdict-inconclusive{background:#4a5568}
+.verdict-aborted{background:#6b46c1}.verdict-unknown{background:#2d3748}
+h2{font-size:22px;margin:28px 0 8px;border-bottom:2px solid #e2e8f0;padding-bottom:4px}
+table{border-collapse:collapse;margin:6px 0;font-size:15px}
+th,td{border:1px solid #e2e8f0;padding:4px 10px;text-align:left;vertical-align:top}
+thead th{background:#f7fafc}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.ok{color:var(--good);font-weight:700}.bad,tr.bad td{color:var(--bad);font-weight:700}
+.kv th{background:#f7fafc;font-weight:600;width:16em}
+.muted{color:var(--muted)}
+code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:14px;word-break:break-all}
+details{margin:4px 0}summary{cursor:pointer;font-weight:600}
+.ids{max-height:320px;overflow:auto;border:1px solid #e2e8f0;padding:6px;margin:4px 0}
+figure{margin:8px 0}figcaption{color:var(--muted);font-size:14px}
+svg#timeline{width:100%;height:auto;background:#fff;font-size:12px}
+svg .axis line,svg .axis path{stroke:#4a5568}svg .grid line{stroke:#edf2f7}
+svg text{fill:#2d3748}svg .axis-title{font-weight:600}
+svg .series{fill:none;stroke-width:2}
+svg .series.ok{stroke:var(--ok)}svg .series.errors{fill:var(--err);fill-opacity:.55;stroke:var(--err);stroke-width:1}
+svg .series.p50{stroke:var(--p50);stroke-width:1.5}svg .series.p99{stroke:var(--p99)}
+svg .fault-window{fill:var(--win);fill-opacity:.18;stroke:var(--win);stroke-opacity:.6}
+svg .fault-label,svg .marker text{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
+svg .fault-label{fill:#8a5a00;font-weight:600}
+svg .marker line{stroke-width:2}svg .marker.t0 line{stroke:#1a202c}
+svg .marker.detect line{stroke:#b7791f;stroke-dasharray:6 3}svg .marker.recover line{stroke:var(--good);stroke-dasharray:2 3}
+svg .marker.t0 text{fill:#1a202c;font-weight:700}svg .marker.detect text{fill:#8a5a00;font-weight:700}
+svg .marker.recover text{fill:var(--good);font-weight:700}
+svg .phase rect{fill:#edf2f7}svg .phase text{fill:var(--muted);font-size:11px}
+svg .bucket{fill:transparent}svg .bucket:hover{fill:#000;fill-opacity:.06}
+footer{color:var(--muted);font-size:14px;border-top:1px solid #e2e8f0;margin-top:28px;padding-top:8px}
+)css";
+
+// Summarises what the browser actually rendered, for tests that load the page headless: counts
+// of the SVG's parts, the laid-out width of the timeline (0 when it did not render) and the id of
+// the first thing on the page (the verdict).
+constexpr const char* kSelfCheck = R"js(
+(function(){
+  var svg=document.getElementById('timeline');
+  function n(sel){return svg?svg.querySelectorAll(sel).length:0;}
+  var width=svg?Math.round(svg.getBBox().width):0;
+  var first=document.body.firstElementChild;
+  document.body.setAttribute('data-check','first='+(first?first.id:'')+';svg='+(svg?1:0)+';windows='+n('.fault-window')+
+    ';t0='+n('.marker.t0')+';detect='+n('.marker.detect')+';recover='+n('.marker.recover')+
+    ';series='+n('.series')+';width='+width);
+})();
+)js";
+
+// ---- verdict, scenario ---------------------------------------------------------------------
+
+void write_verdict(std::string& out, const json::object& report) {
+  std::string verdict = rv::text(report, "verdict");
+  // The class name is chosen from the known verdicts only, never copied from the input.
+  bool known = verdict == "pass" || verdict == "objectives_missed" || verdict == "safety_failure" ||
+               verdict == "inconclusive" || verdict == "aborted";
+  std::string cls = known ? verdict : "unknown";
+  std::string word = rv::verdict_marker(verdict);
+  const json::object& scenario = rv::object(report, "scenario");
+  out += "<header id=\"verdict\" class=\"verdict verdict-" + cls + "\">\n";
+  out += "<div class=\"word\">" + escape(word) + "</div>\n";
+  out += "<div class=\"sub\"><b>" + escape(rv::text(scenario, "name")) + "</b> · exit code " +
+         escape(plain_at(report, "exit_code")) + " · seed " + escape(plain_at(report, "seed")) + "</div>\n";
+  std::string description = rv::text(scenario, "description");
+  if (!description.empty()) out += "<div class=\"sub\">" + escape(description) + "</div>\n";
+  std::string items;
+  const json::object& failures = rv::object(report, "failures");
+  for (const char* group : {"inconclusive", "aborted", "safety", "objectives"}) {
+    for (const auto& f : rv::array(failures, group)) {
+      items += "<li>" + escape(group) + ": " + escape(plain(&f)) + "</li>\n";
+    }
+  }
+  if (!items.empty()) out += "<ul class=\"failures\">\n" + items + "</ul>\n";
+  out += "</header>\n";
+}
+
+// The harness's `start` record carries the wall-clock start; everything else is relative.
+std::string start_utc(const std::vector<json::object>& timeline) {
+  for (const auto& r : timeline) {
+    if (rv::text(r, "source") == "harness" && rv::text(r, "kind") == "start") return rv::text(r, "utc");
+  }
+  return "";
+}
+
+void write_scenario(std::string& out, const json::object& report, const json::object& run,
+                    const std::vector<json::object>& timeline) {
+  const json::object& scenario = rv::object(report, "scenario");
+  const json::object& run_scenario = rv::object(run, "scenario");
+  std::string description = rv::text(scenario, "description");
+  if (description.empty()) description = rv::text(run_scenario, "description");
+  std::string utc = start_utc(timeline);
+  out += "<section id=\"scenario\"><h2>Scenario</h2>\n<table class=\"kv\">\n";
+  out += row("name", escape(rv::text(scenario, "name")));
+  out += row("description", escape(description.empty() ? kNone : description));
+  if (run_scenario.contains("system")) out += row("system", escape(plain_at(run_scenario, "system")));
+  out += row("seed", "<code>" + escape(plain_at(report, "seed")) + "</code>");
+  out += row("scenario digest (SHA-256)", "<code>" + escape(plain_at(scenario, "digest")) + "</code>");
+  out += row("started (UTC)", escape(utc.empty() ? kNone : utc));
+  out += row("report schema", escape(plain_at(report, "schema")));
+  out += "</table></section>\n";
+}
+
+// ---- the timeline chart --------------------------------------------------------------------
+
+struct Bucket {
+  int64_t ok = 0;
+  int64_t errors = 0;  // fail + unknown
+  std::vector<double> latencies_ms;  // of ok payments
+  std::optional<double> p50_ms, p99_ms;
+};
+
+struct Series {
+  int64_t bucket_ns = kBucketNsMin;
+  int64_t end_ns = kBucketNsMin;
+  std::vector<Bucket> buckets;
+};
+
+std::optional<int64_t> t_ns_of(const json::object& r) {
+  auto t = rv::number(r, "t_ns");
+  if (!t || *t < 0) return std::nullopt;
+  return static_cast<int64_t>(*t);
+}
+
+// Nearest-rank percentile of a non-empty sample (sorted in place).
+double percentile(std::vector<double>& sample, double p) {
+  std::sort(sample.begin(), sample.end());
+  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sample.size())));
+  return sample[std::clamp<std::size_t>(rank, 1, sample.size()) - 1];
+}
+
+// Buckets the workload's outcomes by completion time. The chart spans the whole timeline (from
+// the drill's start to its last record) so the phases around the workload are visible too.
+Series bucketize(const std::vector<json::object>& timeline, double min_end_ms) {
+  Series s;
+  int64_t end_ns = static_cast<int64_t>(min_end_ms * 1e6);
+  for (const auto& r : timeline) end_ns = std::max(end_ns, t_ns_of(r).value_or(0));
+  s.end_ns = std::max<int64_t>(end_ns, 1);
+  // The narrowest bucket of a width people count in that keeps the chart within its limit.
+  for (int64_t width_s : {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400}) {
+    s.bucket_ns = width_s * kBucketNsMin;
+    if ((s.end_ns + s.bucket_ns - 1) / s.bucket_ns <= static_cast<int64_t>(kHtmlBucketsMax)) break;
+  }
+  // Beyond 600 days the last width is stretched rather than the limit broken.
+  s.bucket_ns = std::max(s.bucket_ns, (s.end_ns + static_cast<int64_t>(kHtmlBucketsMax) - 1) / static_cast<int64_t>(kHtmlBucketsMax));
+  s.buckets.resize(static_cast<std::size_t>((s.end_ns + s.bucket_ns - 1) / s.bucket_ns));
+  for (const auto& r : timeline) {
+    if (rv::text(r, "source") != "workload") continue;
+    std::string kind = rv::text(r, "kind");
+    if (kind != "ok" && kind != "fail" && kind != "unknown") continue;
+    auto t = t_ns_of(r);
+    if (!t) continue;
+    Bucket& b = s.buckets[std::min<std::size_t>(static_cast<std::size_t>(*t / s.bucket_ns), s.buckets.size() - 1)];
+    if (kind != "ok") {
+      ++b.errors;
+      continue;
+    }
+    ++b.ok;
+    if (auto latency = rv::number(r, "latency_ns")) b.latencies_ms.push_back(*latency / 1e6);
+  }
+  for (auto& b : s.buckets) {
+    if (b.latencies_ms.empty()) continue;
+    b.p50_ms = percentile(b.latencies_ms, 0.50);
+    b.p99_ms = percentile(b.latencies_ms, 0.99);
+    b.latencies_ms = {};
+  }
+  return s;
+}
+
+// 1, 2 or 5 × 10^k: the smallest such step that gives at most `ticks_max` intervals.
+double nice_step(double range, int ticks_max) {
+  double raw = range / ticks_max;
+  double magnitude = std::pow(10, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0}) {
+    if (m * magnitude >= raw) return m * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+// Chart geometry, in SVG user units (the SVG scales to the page width).
+struct Frame {
+  double width = 1000, left = 64, right = 940;   // plot area x
+  double rate_top = 84, rate_bottom = 304;       // payments/s and errors/s
+  double latency_top = 326, latency_bottom = 456;  // latency p50 / p99
+  double height = 530;
+  double end_s = 1;
+  double x(double t_s) const { return left + std::clamp(t_s / end_s, 0.0, 1.0) * (right - left); }
+};
+
+std::string f1(double v) { return fixed(v, 1); }
+
+// A step line through per-bucket values; a bucket without a value breaks the line.
+std::string step_path(const Series& s, const Frame& f, const std::function<std::optional<double>(const Bucket&)>& y) {
+  std::string d;
+  bool drawing = false;
+  double bucket_s = static_cast<double>(s.bucket_ns) / kNsPerS;
+  for (std::size_t i = 0; i < s.buckets.size(); ++i) {
+    auto v = y(s.buckets[i]);
+    if (!v) {
+      drawing = false;
+      continue;
+    }
+    double x0 = f.x(static_cast<double>(i) * bucket_s), x1 = f.x(static_cast<double>(i + 1) * bucket_s);
+    d += (drawing ? "L" : "M") + f1(x0) + " " + f1(*v) + "L" + f1(x1) + " " + f1(*v);
+    drawing = true;
+  }
+  return d;
+}
+
+void write_x_axis(std::string& out, const Frame& f) {
+  double step = nice_step(f.end_s, 12);
+  out += "<g class=\"axis x\">\n";
+  for (double t = 0; t <= f.end_s + 1e-9; t += step) {
+    double x = f.x(t);
+    out += "<g class=\"grid\"><line x1=\"" + f1(x) + "\" y1=\"" + f1(f.rate_top) + "\" x2=\"" + f1(x) + "\" y2=\"" +
+           f1(f.rate_bottom) + "\"/><line x1=\"" + f1(x) + "\" y1=\"" + f1(f.latency_top) + "\" x2=\"" + f1(x) +
+           "\" y2=\"" + f1(f.latency_bottom) + "\"/></g>";
+    out += "<line x1=\"" + f1(x) + "\" y1=\"" + f1(f.latency_bottom) + "\" x2=\"" + f1(x) + "\" y2=\"" +
+           f1(f.latency_bottom + 5) + "\"/><text x=\"" + f1(x) + "\" y=\"" + f1(f.latency_bottom + 18) +
+           "\" text-anchor=\"middle\">" + (step < 1 ? fixed(t, 1) : fixed(t, 0)) + "</text>\n";
+  }
+  out += "<text class=\"axis-title\" x=\"" + f1((f.left + f.right) / 2) + "\" y=\"" + f1(f.latency_bottom + 36) +
+         "\" text-anchor=\"middle\">seconds since the drill started</text>\n";
+  out += "</g>\n";
+}
+
+// A y axis with labelled ticks; `to_y` maps a value to a y coordinate.
+void write_y_axis(std::string& out, const Frame& f, double top, double bottom, const std::vector<double>& ticks,
+                  const std::function<double(double)>& to_y, const std::string& title, const std::string& cls) {
+  out += "<g class=\"axis y " + cls + "\">\n";
+  out += "<line x1=\"" + f1(f.left) + "\" y1=\"" + f1(top) + "\" x2=\"" + f1(f.left) + "\" y2=\"" + f1(bottom) + "\"/>";
+  out += "<line x1=\"" + f1(f.left) + "\" y1=\"" + f1(bottom) + "\" x2=\"" + f1(f.right) + "\" y2=\"" + f1(bottom) + "\"/>\n";
+  for (double v : ticks) {
+    double y = to_y(v);
+    std::string label = v >= 1 || v == 0 ? fixed(v, 0) : fixed(v, v >= 0.1 ? 1 : 2);
+    out += "<g class=\"grid\"><line x1=\"" + f1(f.left) + "\" y1=\"" + f1(y) + "\" x2=\"" + f1(f.right) + "\" y2=\"" +
+           f1(y) + "\"/></g><line x1=\"" + f1(f.left - 5) + "\" y1=\"" + f1(y) + "\" x2=\"" + f1(f.left) + "\" y2=\"" +
+           f1(y) + "\"/><text x=\"" + f1(f.left - 8) + "\" y=\"" + f1(y + 4) + "\" text-anchor=\"end\">" + label +
+           "</text>\n";
+  }
+  double mid = (top + bottom) / 2;
+  out += "<text class=\"axis-title\" transform=\"translate(16 " + f1(mid) + ") rotate(-90)\" text-anchor=\"middle\">" +
+         escape(title) + "</text>\n</g>\n";
+}
+
+void write_rate_panel(std::string& out, const Series& s, const Frame& f) {
+  double bucket_s = static_cast<double>(s.bucket_ns) / kNsPerS;
+  double peak = 1;
+  for (const auto& b : s.buckets) peak = std::max({peak, b.ok / bucket_s, b.errors / bucket_s});
+  double step = nice_step(peak, 5);
+  double top_value = std::ceil(peak / step) * step;
+  auto to_y = [&](double v) { return f.rate_bottom - v / top_value * (f.rate_bottom - f.rate_top); };
+  std::vector<double> ticks;
+  for (double v = 0; v <= top_value + 1e-9; v += step) ticks.push_back(v);
+  write_y_axis(out, f, f.rate_top, f.rate_bottom, ticks, to_y, "per second", "rate");
+  // Errors as a filled step area from the baseline, so a burst of failures reads as a block.
+  std::string area = "M" + f1(f.left) + " " + f1(f.rate_bottom);
+  for (std::size_t i = 0; i < s.buckets.size(); ++i) {
+    double y = to_y(s.buckets[i].errors / bucket_s);
+    area += "L" + f1(f.x(static_cast<double>(i) * bucket_s)) + " " + f1(y) + "L" +
+            f1(f.x(static_cast<double>(i + 1) * bucket_s)) + " " + f1(y);
+  }
+  area += "L" + f1(f.right) + " " + f1(f.rate_bottom) + "Z";
+  out += "<path class=\"series errors\" d=\"" + area + "\"/>\n";
+  out += "<path class=\"series ok\" d=\"" +
+         step_path(s, f, [&](const Bucket& b) { return std::optional<double>(to_y(b.ok / bucket_s)); }) + "\"/>\n";
+}
+
+void write_latency_panel(std::string& out, const Series& s, const Frame& f) {
+  double low = std::numeric_limits<double>::infinity(), high = 0;
+  for (const auto& b : s.buckets) {
+    if (!b.p50_ms) continue;
+    low = std::min(low, std::max(*b.p50_ms, 0.01));
+    high = std::max(high, *b.p99_ms);
+  }
+  if (high == 0) {  // no successful payment at all
+    write_y_axis(out, f, f.latency_top, f.latency_bottom, {}, [](double) { return 0.0; }, "latency ms", "latency");
+    out += "<text x=\"" + f1((f.left + f.right) / 2) + "\" y=\"" + f1((f.latency_top + f.latency_bottom) / 2) +
+           "\" text-anchor=\"middle\" class=\"muted\">no successful payments</text>\n";
+    return;
+  }
+  // Log scale: a failover's 1 s timeouts and a healthy 2 ms p50 belong on one readable chart.
+  double lo_exp = std::floor(std::log10(low)), hi_exp = std::ceil(std::log10(std::max(high, 0.01)));
+  if (hi_exp <= lo_exp) hi_exp = lo_exp + 1;
+  auto to_y = [&](double v) {
+    double e = std::log10(std::max(v, std::pow(10, lo_exp)));
+    return f.latency_bottom - (e - lo_exp) / (hi_exp - lo_exp) * (f.latency_bottom - f.latency_top);
+  };
+  std::vector<double> ticks;
+  for (double e = lo_exp; e <= hi_exp; ++e) ticks.push_back(std::pow(10, e));
+  write_y_axis(out, f, f.latency_top, f.latency_bottom, ticks, to_y, "latency ms (log)", "latency");
+  auto at = [&](std::optional<double> Bucket::*member) {
+    return [&, member](const Bucket& b) { return b.*member ? std::optional<double>(to_y(*(b.*member))) : std::nullopt; };
+  };
+  out += "<path class=\"series p50\" d=\"" + step_path(s, f, at(&Bucket::p50_ms)) + "\"/>\n";
+  out += "<path class=\"series p99\" d=\"" + step_path(s, f, at(&Bucket::p99_ms)) + "\"/>\n";
+}
+
+// The drill's phases (baseline, faults, heal, convergence, ...) as a strip above the chart.
+void write_phases(std::string& out, const std::vector<json::object>& timeline, const Frame& f) {
+  std::vector<std::pair<double, std::string>> phases;
+  for (const auto& r : timeline) {
+    if (rv::text(r, "source") == "harness" && rv::text(r, "kind") == "phase") {
+      phases.emplace_back(static_cast<double>(t_ns_of(r).value_or(0)) / kNsPerS, rv::text(r, "phase"));
+    }
+  }
+  out += "<g class=\"phases\">\n";
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    double x0 = f.x(phases[i].first);
+    double x1 = i + 1 < phases.size() ? f.x(phases[i + 1].first) : f.right;
+    out += "<g class=\"phase\"><rect x=\"" + f1(x0) + "\" y=\"4\" width=\"" + f1(std::max(x1 - x0 - 1, 0.0)) +
+           "\" height=\"16\"><title>phase " + escape(phases[i].second) + " from " +
+           fixed(phases[i].first, 3) + " s</title></rect>";
+    // A label only where it fits; the title still names the phase on hover.
+    if (x1 - x0 >= 7.0 * static_cast<double>(phases[i].second.size()) + 6) {
+      out += "<text x=\"" + f1(x0 + 4) + "\" y=\"16\">" + escape(phases[i].second) + "</text>";
+    }
+    out += "</g>\n";
+  }
+  out += "</g>\n";
+}
+
+struct FaultMarks {
+  std::string name;  // "fault[0] process.kill ledger-1"
+  std::string suffix;  // "" with one fault, " [0]" with several
+  std::optional<double> t0_s, end_s, detect_s, recover_s;
+  bool open = false;  // never reverted: the window runs to the end
+};
+
+std::vector<FaultMarks> fault_marks(const json::object& report, double end_s) {
+  std::vector<FaultMarks> marks;
+  const json::array& faults = rv::array(report, "faults");
+  for (const auto& v : faults) {
+    if (!v.is_object()) continue;
+    const json::object& fault = v.as_object();
+    FaultMarks m;
+    std::string index = plain_at(fault, "index");
+    m.name = "fault[" + index + "] " + rv::text(fault, "kind") + " " + rv::text(fault, "node");
+    if (faults.size() > 1) m.suffix = " [" + index + "]";
+    auto t0 = rv::number(fault, "t0_ms");
+    if (!t0) {
+      marks.push_back(m);
+      continue;
+    }
+    m.t0_s = *t0 / 1000;
+    auto reverted = rv::number(fault, "reverted_ms");
+    m.open = !reverted;
+    m.end_s = reverted ? *reverted / 1000 : end_s;
+    if (auto d = rv::number(fault, "detection_ms")) m.detect_s = *m.t0_s + *d / 1000;
+    if (auto r = rv::number(fault, "recovery_ms")) m.recover_s = *m.t0_s + *r / 1000;
+    marks.push_back(m);
+  }
+  return marks;
+}
+
+void write_marker(std::string& out, const Frame& f, const std::string& cls, double t_s, int row_index,
+                  const std::string& label, const std::string& title) {
+  double x = f.x(t_s);
+  double y_label = 34 + 15.0 * row_index;
+  // Labels near the right edge run leftwards so they stay inside the picture.
+  const char* anchor = x > f.right - 120 ? "end" : "start";
+  double x_label = x > f.right - 120 ? x - 4 : x + 4;
+  out += "<g class=\"marker " + cls + "\"><title>" + escape(title) + "</title><line x1=\"" + f1(x) + "\" y1=\"" +
+         f1(y_label - 10) + "\" x2=\"" + f1(x) + "\" y2=\"" + f1(f.latency_bottom) + "\"/><text x=\"" + f1(x_label) +
+         "\" y=\"" + f1(y_label) + "\" text-anchor=\"" + anchor + "\">" + escape(label) + "</text></g>\n";
+}
+
+void write_faults_on_chart(std::string& out, const std::vector<FaultMarks>& marks, const Frame& f) {
+  for (const auto& m : marks) {
+    if (!m.t0_s) continue;
+    double x0 = f.x(*m.t0_s), x1 = f.x(*m.end_s);
+    out += "<rect class=\"fault-window\" x=\"" + f1(x0) + "\" y=\"" + f1(f.rate_top) + "\" width=\"" +
+           f1(std::max(x1 - x0, 1.0)) + "\" height=\"" + f1(f.latency_bottom - f.rate_top) + "\"><title>" +
+           escape(m.name + ": " + fixed(*m.t0_s, 3) + " s to " + fixed(*m.end_s, 3) + " s" +
+                  (m.open ? " (never reverted)" : "")) +
+           "</title></rect>\n";
+    if (x1 - x0 >= 60) {
+      out += "<text class=\"fault-label\" x=\"" + f1(x0 + 4) + "\" y=\"" + f1(f.rate_top + 14) + "\">" +
+             escape(m.name + (m.open ? " (never reverted)" : "")) + "</text>\n";
+    }
+  }
+  for (const auto& m : marks) {
+    if (!m.t0_s) continue;
+    write_marker(out, f, "t0", *m.t0_s, 0, "T0" + m.suffix, m.name + ": T0 at " + fixed(*m.t0_s, 3) + " s");
+    if (m.detect_s) {
+      std::string after = duration_text((*m.detect_s - *m.t0_s) * 1000);
+      write_marker(out, f, "detect", *m.detect_s, 1, "T_detect" + m.suffix + " +" + after,
+                   m.name + ": detected " + after + " after T0");
+    }
+    if (m.recover_s) {
+      std::string after = duration_text((*m.recover_s - *m.t0_s) * 1000);
+      write_marker(out, f, "recover", *m.recover_s, 2, "T_recover" + m.suffix + " +" + after,
+                   m.name + ": recovered " + after + " after T0");
+    }
+  }
+}
+
+// Invisible per-bucket columns whose tooltip gives the exact numbers behind the lines.
+void write_bucket_tooltips(std::string& out, const Series& s, const Frame& f) {
+  double bucket_s = static_cast<double>(s.bucket_ns) / kNsPerS;
+  out += "<g class=\"buckets\">\n";
+  for (std::size_t i = 0; i < s.buckets.size(); ++i) {
+    const Bucket& b = s.buckets[i];
+    double x0 = f.x(static_cast<double>(i) * bucket_s), x1 = f.x(static_cast<double>(i + 1) * bucket_s);
+    std::string tip = fixed(static_cast<double>(i) * bucket_s, 0) + "–" + fixed(static_cast<double>(i + 1) * bucket_s, 0) +
+                      " s: " + std::to_string(b.ok) + " ok, " + std::to_string(b.errors) + " errors";
+    if (b.p50_ms) tip += ", p50 " + fixed(*b.p50_ms, 2) + " ms, p99 " + fixed(*b.p99_ms, 2) + " ms";
+    out += "<rect class=\"bucket\" x=\"" + f1(x0) + "\" y=\"" + f1(f.rate_top) + "\" width=\"" + f1(x1 - x0) +
+           "\" height=\"" + f1(f.latency_bottom - f.rate_top) + "\"><title>" + tip + "</title></rect>\n";
+  }
+  out += "</g>\n";
+}
+
+// Swatches carry their own inline style so the legend never counts as a series or a marker.
+void write_legend(std::string& out, const Frame& f) {
+  struct Item { const char* shape; const char* style; const char* label; };
+  const Item items[] = {
+      {"line", "stroke:#1f6fb2;stroke-width:3", "payments/s (ok)"},
+      {"box", "fill:#d1462f;fill-opacity:.55;stroke:#d1462f", "errors/s (fail + unknown)"},
+      {"line", "stroke:#4a5568;stroke-width:2", "latency p50"},
+      {"line", "stroke:#7b3fa0;stroke-width:3", "latency p99"},
+      {"box", "fill:#f0a030;fill-opacity:.18;stroke:#f0a030", "fault window"},
+      {"tick", "stroke:#1a202c;stroke-width:2", "T0"},
+      {"tick", "stroke:#b7791f;stroke-width:2;stroke-dasharray:4 2", "T_detect"},
+      {"tick", "stroke:#1d7a46;stroke-width:2;stroke-dasharray:2 2", "T_recover"}};
+  double x = f.left, y = f.height - 16;
+  out += "<g class=\"legend\">\n";
+  for (const auto& item : items) {
+    std::string shape = item.shape;
+    std::string style = std::string(" style=\"") + item.style + "\"";
+    if (shape == "line") {
+      out += "<path d=\"M" + f1(x) + " " + f1(y - 1) + "h18\"" + style + "/>";
+    } else if (shape == "box") {
+      out += "<rect x=\"" + f1(x) + "\" y=\"" + f1(y - 7) + "\" width=\"18\" height=\"12\"" + style + "/>";
+    } else {
+      out += "<path d=\"M" + f1(x + 9) + " " + f1(y - 8) + "v14\"" + style + "/>";
+    }
+    out += "<text x=\"" + f1(x + 24) + "\" y=\"" + f1(y + 3) + "\">" + item.label + "</text>\n";
+    x += 36 + 6.6 * static_cast<double>(std::string_view(item.label).size());
+  }
+  out += "</g>\n";
+}
+
+void write_chart(std::string& out, const json::object& report, const std::vector<json::object>& timeline) {
+  // The chart reaches at least to the last fault instant the report names.
+  double report_end_ms = 0;
+  for (const auto& v : rv::array(report, "faults")) {
+    if (!v.is_object()) continue;
+    for (const char* key : {"t0_ms", "reverted_ms"}) report_end_ms = std::max(report_end_ms, rv::number(v.as_object(), key).value_or(0));
+  }
+  Series s = bucketize(timeline, report_end_ms);
+  Frame f;
+  // The axis ends on a bucket boundary so that every bucket, the last one too, is a whole second
+  // (or whole bucket) and its rate is a true count per second.
+  f.end_s = static_cast<double>(s.buckets.size()) * static_cast<double>(s.bucket_ns) / kNsPerS;
+  std::vector<FaultMarks> marks = fault_marks(report, f.end_s);
+  out += "<section id=\"timeline-section\"><h2>Timeline</h2>\n<figure>\n";
+  out += "<svg id=\"timeline\" viewBox=\"0 0 " + f1(f.width) + " " + f1(f.height) +
+         "\" role=\"img\" aria-label=\"payments, errors and latency over the drill, with fault windows\">\n";
+  write_phases(out, timeline, f);
+  write_x_axis(out, f);
+  write_faults_on_chart(out, marks, f);
+  write_rate_panel(out, s, f);
+  write_latency_panel(out, s, f);
+  write_bucket_tooltips(out, s, f);
+  write_legend(out, f);
+  out += "</svg>\n<figcaption>Payments are counted in " + fixed(static_cast<double>(s.bucket_ns) / kNsPerS, 0) +
+         " s buckets by completion time; latency is of successful payments. Shaded: each fault from T0 (effect "
+         "verified) to its verified revert. Hover a column for its numbers.</figcaption>\n</figure></section>\n";
+}
+
+// ---- tables --------------------------------------------------------------------------------
+
+// One column per fault, one row per measure: a drill has a handful of faults and a dozen
+// measures, and this way the table fits the screen.
+void write_fault_table(std::string& out, const json::object& report) {
+  out += "<section id=\"faults\"><h2>Faults</h2>\n";
+  std::vector<const json::object*> faults;
+  for (const auto& v : rv::array(report, "faults")) {
+    if (v.is_object()) faults.push_back(&v.as_object());
+  }
+  if (faults.empty()) {
+    out += "<p class=\"muted\">No fault was applied.</p></section>\n";
+    return;
+  }
+  out += "<table class=\"faults\"><thead><tr><th></th>";
+  for (const auto* f : faults) {
+    out += "<th>fault[" + escape(plain_at(*f, "index")) + "] <code>" + escape(plain_at(*f, "kind")) + "</code></th>";
+  }
+  out += "</tr></thead><tbody>\n";
+  auto measure = [&](const char* name, const std::function<std::string(const json::object&)>& cell) {
+    out += "<tr><th>" + std::string(name) + "</th>";
+    for (const auto* f : faults) out += cell(*f);
+    out += "</tr>\n";
+  };
+  auto td = [](const std::string& html) { return "<td>" + html + "</td>"; };
+  auto bad = [](const std::string& html) { return "<td class=\"bad\">" + html + "</td>"; };
+  measure("target → node", [&](const json::object& f) {
+    return td(escape(plain_at(f, "target")) + " → <b>" + escape(plain_at(f, "node")) + "</b>");
+  });
+  measure("scheduled", [&](const json::object& f) { return td(instant_text(rv::number(f, "scheduled_ms"))); });
+  measure("T0 (effect verified)", [&](const json::object& f) {
+    return td(instant_text(rv::number(f, "t0_ms")) + " <span class=\"muted\">(gap " +
+              duration_text(rv::number(f, "injection_gap_ms")) + ")</span>");
+  });
+  measure("reverted", [&](const json::object& f) {
+    auto t = rv::number(f, "reverted_ms");
+    return t ? td(instant_text(t)) : td("not reverted");
+  });
+  measure("T_impact", [&](const json::object& f) {
+    return rv::flag(f, "masked").value_or(false) ? td("masked (no impact)") : td(instant_text(rv::number(f, "impact_ms")));
+  });
+  measure("detection (T_detect − T0)", [&](const json::object& f) {
+    if (!rv::flag(f, "detected").value_or(false)) return bad("undetected");
+    return td(duration_text(rv::number(f, "detection_ms")) + " by " + escape(plain_at(f, "detected_by")));
+  });
+  measure("harness detection (gap)", [&](const json::object& f) {
+    return td(duration_text(rv::number(f, "harness_detection_ms")) + " <span class=\"muted\">(system " +
+              duration_text(rv::number(f, "detection_gap_ms")) + " later)</span>");
+  });
+  measure("recovery (T_recover − T0)", [&](const json::object& f) {
+    if (!rv::flag(f, "recovered").value_or(false)) return bad("not recovered");
+    return td(duration_text(rv::number(f, "recovery_ms")));
+  });
+  measure("repair (detection + recovery)", [&](const json::object& f) { return td(duration_text(rv::number(f, "repair_ms"))); });
+  measure("outage (T_recover − T_impact)", [&](const json::object& f) { return td(duration_text(rv::number(f, "outage_ms"))); });
+  measure("uncertainty", [&](const json::object& f) {
+    std::string parts;
+    for (const auto& [k, u] : rv::object(f, "uncertainty_ms")) {
+      parts += (parts.empty() ? "" : ", ") + std::string(k) + " " + plain(&u) + " ms";
+    }
+    return "<td class=\"muted\">" + escape(parts.empty() ? kNone : parts) + "</td>";
+  });
+  out += "</tbody></table></section>\n";
+}
+
+// An objective's target or measurement in its unit (rv::objective_shape, as report.md reads it).
+std::string objective_value(const std::string& name, const json::value* v) {
+  auto n = number_of(v);
+  if (!n) return escape(plain(v));
+  if (rv::objective_shape(name).unit == " ms") return duration_text(n);
+  return escape(rv::format_number(*n, 4));
+}
+
+void write_objectives(std::string& out, const json::object& report) {
+  out += "<section id=\"objectives\"><h2>Objectives vs measured</h2>\n";
+  const json::array& objectives = rv::array(report, "objectives");
+  if (objectives.empty()) {
+    out += "<p class=\"muted\">No objectives were set.</p></section>\n";
+    return;
+  }
+  out += "<table><thead><tr><th>objective</th><th>target</th><th>measured</th><th>result</th></tr></thead><tbody>\n";
+  for (const auto& v : objectives) {
+    if (!v.is_object()) continue;
+    const json::object& o = v.as_object();
+    std::string name = rv::text(o, "name");
+    auto pass = rv::flag(o, "pass");
+    out += std::string(pass && !*pass ? "<tr class=\"bad\">" : "<tr>") + "<td>" + escape(name) + "</td><td class=\"num\">" +
+           objective_value(name, o.if_contains("target")) + "</td><td class=\"num\">" +
+           objective_value(name, o.if_contains("measured")) + "</td>" + pass_cell(pass) + "</tr>\n";
+  }
+  out += "</tbody></table></section>\n";
+}
+
+// Every id, in a collapsed block: the list can be long, and the SRE opens it when asked.
+std::string id_list(const json::object& rec, const std::string& key, const std::string& label) {
+  const json::array& ids = rv::array(rec, key);
+  if (ids.empty()) return "";
+  std::string body;
+  for (const auto& id : ids) body += "<code>" + escape(plain(&id)) + "</code> ";
+  return "<details class=\"ids-" + key + "\"><summary>" + escape(label) + ": " + std::to_string(ids.size()) +
+         " ids</summary><div class=\"ids\">" + body + "</div></details>\n";
+}
+
+std::string count_cell(const json::object& rec, std::string_view key, bool bad_when_positive) {
+  auto n = rv::number(rec, key);
+  bool bad = bad_when_positive && n && *n > 0;
+  return std::string(bad ? "<span class=\"bad\">" : "<span>") + escape(plain_at(rec, key)) + "</span>";
+}
+
+void write_reconciliation(std::string& out, const json::object& report) {
+  const json::object& rec = rv::object(report, "reconciliation");
+  out += "<section id=\"reconciliation\"><h2>Reconciliation</h2>\n";
+  if (rec.empty()) {
+    out += "<p class=\"muted\">No reconciliation in the report.</p></section>\n";
+    return;
+  }
+  out += "<table class=\"kv\">\n";
+  out += row("reference node", escape(plain_at(rec, "reference_node")));
+  out += row("invoked (keys sent)", count_cell(rec, "invoked", false));
+  out += row("acknowledged", count_cell(rec, "acknowledged", false));
+  out += row("lost", count_cell(rec, "lost", true) + " <span class=\"muted\">(amount " +
+                         escape(plain_at(rec, "lost_amount")) + "; acknowledged after T0: " +
+                         escape(plain_at(rec, "lost_after_t0")) + ")</span>");
+  out += row("duplicated", count_cell(rec, "duplicated", true));
+  out += row("failed but applied", count_cell(rec, "failed_but_applied", true));
+  out += row("unexpected (never requested)", count_cell(rec, "unexpected", true));
+  out += row("corrupted", count_cell(rec, "corrupted", true));
+  out += row("outcome unknown: present / absent",
+             escape(plain_at(rec, "recovered")) + " / " + escape(plain_at(rec, "unknown_absent")));
+  out += row("observed RPO", duration_text(rv::number(rec, "rpo_ms")) + " <span class=\"muted\">(T0 " +
+                                 instant_text(rv::number(rec, "rpo_t0_ms")) + ", loss span " +
+                                 duration_text(rv::number(rec, "loss_span_ms")) + ")</span>");
+  out += "</table>\n";
+  out += id_list(rec, "lost_ids", "lost payments");
+  out += id_list(rec, "duplicated_ids", "duplicated payments");
+  out += id_list(rec, "failed_but_applied_ids", "failed but applied");
+  out += id_list(rec, "unexpected_ids", "unexpected transfers");
+  out += id_list(rec, "corrupted_ids", "corrupted transfers");
+  out += "</section>\n";
+}
+
+void write_invariants(std::string& out, const json::object& report) {
+  const json::object& rec = rv::object(report, "reconciliation");
+  out += "<section id=\"invariants\"><h2>Invariants</h2>\n<table><thead><tr><th>invariant</th><th>measured</th>"
+         "<th>result</th></tr></thead><tbody>\n";
+  auto check = [&](const char* name, const char* key, std::optional<bool> pass) {
+    out += "<tr><td>" + std::string(name) + "</td><td>" + escape(plain_at(rec, key)) + "</td>" + pass_cell(pass) + "</tr>\n";
+  };
+  check("money conserved (total = accounts × opening balance)", "money_conserved", rv::flag(rec, "money_conserved"));
+  auto negative = rv::number(rec, "negative_balances");
+  check("no negative balance", "negative_balances", negative ? std::optional<bool>(*negative == 0) : std::nullopt);
+  check("balances match the replay of the transfers", "balances_match_replay", rv::flag(rec, "balances_match_replay"));
+  check("replicas agree with the reference export", "replicas_agree", rv::flag(rec, "replicas_agree"));
+  out += "</tbody></table>\n";
+  const json::array& problems = rv::array(rec, "invariant_problems");
+  if (!problems.empty()) {
+    out += "<ul class=\"problems\">\n";
+    for (const auto& p : problems) out += "<li class=\"bad\">" + escape(plain(&p)) + "</li>\n";
+    out += "</ul>\n";
+  }
+  const json::array& exits = rv::array(report, "unexpected_exits");
+  if (!exits.empty()) {
+    out += "<p class=\"bad\">Unexpected process exits:";
+    for (const auto& e : exits) out += " " + escape(plain(&e));
+    out += "</p>\n";
+  }
+  out += "</section>\n";
+}
+
+void write_availability(std::string& out, const json::object& report) {
+  const json::object& a = rv::object(report, "availability");
+  out += "<section id=\"availability\"><h2>Availability</h2>\n<table class=\"kv\">\n";
+  auto percent = [&](const char* key) {
+    auto v = rv::number(a, key);
+    return v ? rv::format_percent(*v) : std::string(kNone);
+  };
+  auto ratio = rv::number(a, "success_ratio"), slo = rv::number(a, "slo");
+  std::optional<bool> meets = ratio && slo ? std::optional<bool>(*ratio >= *slo) : std::nullopt;
+  out += row("success ratio (ok / attempts)", percent("success_ratio") + " <span class=\"muted\">(" +
+                                                 escape(plain_at(a, "ok")) + " / " + escape(plain_at(a, "attempts")) +
+                                                 ")</span>" + (meets && !*meets ? " <span class=\"bad\">below SLO</span>" : ""));
+  out += row("SLO (steady-state success ratio)", percent("slo"));
+  out += row("error budget consumed", percent("error_budget_consumed"));
+  if (a.contains("mttr_ms")) out += row("MTTR", duration_text(rv::number(a, "mttr_ms")));
+  if (a.contains("projected_availability")) out += row("projected availability (MTBF / (MTBF + MTTR))", percent("projected_availability"));
+  out += row("fault tolerance (nodes survived / nodes)", percent("fault_tolerance") + " <span class=\"muted\">(" +
+                                                            escape(plain_at(a, "nodes_survived")) + " / " +
+                                                            escape(plain_at(a, "nodes")) + ")</span>");
+  out += "</table></section>\n";
+}
+
+// ---- events ------------------------------------------------------------------------------
+
+struct Event {
+  double t_s;
+  std::string node, source, what;
+  bool bad = false;
+};
+
+std::string signal_or_code(const json::object& r) {
+  auto signal = rv::number(r, "signal");
+  if (signal && *signal > 0) return "signal " + plain_at(r, "signal");
+  return "code " + plain_at(r, "exit_code");
+}
+
+// One line per event worth a person's attention. Probe results and steady-state evaluations are
+// shown only where they change, workload outcomes not at all (the chart has them).
+std::optional<Event> describe(const json::object& r, std::map<std::string, bool>& probe_ok, std::optional<bool>& steady) {
+  std::string source = rv::text(r, "source"), kind = rv::text(r, "kind");
+  Event e{static_cast<double>(t_ns_of(r).value_or(0)) / kNsPerS, rv::text(r, "node"), source, "", false};
+  if (source == "supervisor") {
+    if (kind == "exited") {
+      bool expected = rv::flag(r, "expected").value_or(false);
+      e.what = "process exited (" + signal_or_code(r) + "), " + (expected ? "expected" : "UNEXPECTED");
+      e.bad = !expected;
+    } else if (kind == "started") {
+      // The supervisor's `expected` flag is about exits; a start is just a start.
+      e.what = "process started, pid " + plain_at(r, "pid");
+    } else {
+      e.what = kind + ": " + rv::text(r, "error");
+      e.bad = true;
+    }
+  } else if (source == "alertmanager") {
+    const json::object& labels = rv::object(r, "labels");
+    if (e.node.empty()) e.node = rv::text(labels, "node");
+    e.what = "alert " + rv::text(r, "alertname") + " " + rv::text(r, "status");
+    if (kind != "alert") e.what = kind + " " + e.what;
+  } else if (source == "fault") {
+    if (e.node.empty()) e.node = rv::text(rv::object(r, "evidence"), "node");
+    e.what = "fault[" + plain_at(r, "fault") + "] " + rv::text(r, "fault_kind") + " " + kind;
+    std::string error = rv::text(r, "error");
+    if (!error.empty()) e.what += ": " + error;
+    e.bad = kind == "apply_failed" || kind == "revert_failed";
+  } else if (source == "logs") {
+    e.what = "log matched /" + rv::text(r, "pattern") + "/: " + rv::text(r, "line");
+  } else if (source == "probe") {
+    bool ok = rv::flag(r, "ok").value_or(false);
+    auto [it, first] = probe_ok.try_emplace(e.node, ok);
+    if (!first && it->second == ok) return std::nullopt;
+    if (first && ok) return std::nullopt;
+    it->second = ok;
+    std::string why = rv::text(r, "error");
+    if (why.empty()) why = "status " + plain_at(r, "status");
+    e.what = ok ? "health probe ok again" : "health probe failing: " + why;
+  } else if (source == "harness") {
+    e.node = e.node.empty() ? "harness" : e.node;
+    if (kind == "phase") e.what = "phase " + rv::text(r, "phase");
+    else if (kind == "steady_state") {
+      bool now = rv::flag(r, "steady").value_or(false);
+      if (steady == now) return std::nullopt;
+      steady = now;
+      e.what = now ? "steady state holds" : "steady state lost (p99 " + plain_at(r, "p99_ms") + " ms)";
+    } else if (kind == "final_read") {
+      e.what = "final read " + plain_at(r, "path") + (rv::flag(r, "ok").value_or(false) ? "" : " FAILED");
+      e.bad = !rv::flag(r, "ok").value_or(false);
+    } else if (kind == "end") e.what = "end: " + rv::text(r, "end");
+    else if (kind == "start" || kind == "lab") return std::nullopt;
+    else {
+      e.what = kind + ": " + plain_at(r, r.contains("error") ? "error" : r.contains("what") ? "what" : "reason");
+      e.bad = true;
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (e.node.empty()) e.node = kNone;
+  return e;
+}
+
+void write_events(std::string& out, const std::vector<json::object>& timeline) {
+  std::map<std::string, bool> probe_ok;
+  std::optional<bool> steady;
+  std::size_t listed = 0, omitted = 0;
+  std::string rows;
+  for (const auto& r : timeline) {
+    auto e = describe(r, probe_ok, steady);
+    if (!e) continue;
+    if (listed == kHtmlEventsMax) {
+      ++omitted;
+      continue;
+    }
+    ++listed;
+    rows += std::string(e->bad ? "<tr class=\"bad\">" : "<tr>") + "<td class=\"num\">" + fixed(e->t_s, 3) +
+            "</td><td>" + escape(e->node) + "</td><td>" + escape(e->source) + "</td><td>" + escape(e->what) + "</td></tr>\n";
+  }
+  out += "<section id=\"events\"><h2>Events</h2>\n<p class=\"muted\">Processes, alerts, fault steps, matched log "
+         "lines, health-probe and steady-state changes, in timeline order.</p>\n";
+  out += "<table><thead><tr><th>t (s)</th><th>node</th><th>source</th><th>event</th></tr></thead><tbody>\n" + rows +
+         "</tbody></table>\n";
+  if (omitted > 0) {
+    out += "<p class=\"muted\">" + std::to_string(omitted) + " more events are in timeline.jsonl.</p>\n";
+  }
+  out += "</section>\n";
+}
+
+void write_footer(std::string& out, const json::object& report) {
+  std::string version = rv::text(report, "tool_version");
+  if (version.empty()) version = kHtmlToolVersion;
+  out += "<footer>Generated by firedrill " + escape(version) +
+         " from the run directory (report.json, timeline.jsonl, run.json); times are seconds since the drill "
+         "started on the controller's monotonic clock. Self-contained: no network access is needed to view "
+         "it.</footer>\n";
+}
+
+}  // namespace
+
+std::string html_report(const json::object& report, const std::vector<json::object>& timeline, const json::object& run) {
+  std::string name = rv::text(rv::object(report, "scenario"), "name");
+  std::string out;
+  out.reserve(64 * 1024);
+  out += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  // Nothing may be fetched: not a font, an image, a script or a beacon.
+  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+         "script-src 'unsafe-inline'\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<title>firedrill: " + escape(name) + " — " + escape(rv::text(report, "verdict")) + "</title>\n";
+  out += "<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n";
+  write_verdict(out, report);
+  out += "<main>\n";
+  write_scenario(out, report, run, timeline);
+  write_chart(out, report, timeline);
+  write_fault_table(out, report);
+  write_objectives(out, report);
+  write_reconciliation(out, report);
+  write_invariants(out, report);
+  write_availability(out, report);
+  write_events(out, timeline);
+  write_footer(out, report);
+  out += "</main>\n<script>" + std::string(kSelfCheck) + "</script>\n</body></html>\n";
+  return out;
+}
+
+}  // namespace firedrill

@@ -1,0 +1,992 @@
+// Tests of scoring (harness/scoring/scorer.h): score() is a pure function of RunData, so each test
+// builds one by hand — run.json as make_run_record writes it, timeline records with the fields the
+// runner, workload, fault driver, alert receiver, log watcher, probes and supervisor write, and the
+// final reads (NDJSON exports with the contract's field names, balances JSON) — then checks the
+// report: every reconciliation category, the invariants, T0 / impact / detection / recovery,
+// the verdict precedence and exit codes, the checker-exception path and determinism.
+#include "scoring/scorer.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace firedrill {
+namespace {
+
+namespace json = boost::json;
+
+constexpr int64_t kMs = 1'000'000;  // ns per ms
+constexpr int64_t kAccounts = 4;
+constexpr int64_t kInitialBalance = 1'000;
+
+struct Transfer {
+  std::string key, from, to;
+  int64_t amount = 0;
+};
+
+// The default drill description, shaped exactly like make_run_record's output.
+json::object default_run() {
+  return json::object{
+      {"schema", "firedrill.run/v1"},
+      {"scenario", json::object{{"name", "unit"}, {"description", "hand-built"}, {"digest", "d1g3st"}, {"system", "refpay"}}},
+      {"seed", 7},
+      {"objectives", json::object{{"detect_within_ms", nullptr},
+                                  {"recover_within_ms", nullptr},
+                                  {"lost_payments_max", 0},
+                                  {"duplicated_payments_max", nullptr},
+                                  {"availability_min", nullptr},
+                                  {"mtbf_ms", nullptr}}},
+      {"steady_state", json::object{{"success_ratio_min", 0.95},
+                                    {"latency_p99_max_ms", nullptr},
+                                    {"window_ms", 1000},
+                                    {"hold_ms", 2000},
+                                    {"probe_interval_ms", 250}}},
+      {"detection", json::object{{"alerts", json::array{"LedgerPrimaryDown"}},
+                                 {"log_patterns", json::array{json::object{{"node", "arbiter"}, {"pattern", "promoting .* to epoch"}}}},
+                                 {"probe_failures", 3}}},
+      {"workload", json::object{{"accounts", kAccounts}, {"amount_max", 100}, {"rate_per_s", 100.0}, {"timeout_ms", 1000}, {"retries", 2}}},
+      {"contract", json::object{{"account_pattern", "acct-{i}"},
+                                {"initial_balance", kInitialBalance},
+                                {"key_field", "idempotency_key"},
+                                {"from_field", "from"},
+                                {"to_field", "to"},
+                                {"amount_field", "amount"}}},
+      {"phases", json::object{{"baseline_ms", 2000}, {"fault_phase_ms", 9000}, {"convergence_ms", 5000}}},
+      {"nodes", json::array{json::object{{"name", "ledger-1"}, {"export", true}, {"balances", true}},
+                            json::object{{"name", "ledger-2"}, {"export", true}, {"balances", true}},
+                            json::object{{"name", "ledger-3"}, {"export", true}, {"balances", true}},
+                            json::object{{"name", "arbiter"}, {"export", false}, {"balances", false}},
+                            json::object{{"name", "gateway"}, {"export", false}, {"balances", false}}}},
+      {"faults", json::array{json::object{{"index", 0}, {"kind", "process.kill"}, {"target", "role:ledger-primary"},
+                                          {"at_ms", 5000}, {"duration_ms", nullptr}}}},
+  };
+}
+
+// A fluent builder of RunData. Times are in ns on the controller's clock; records are sorted by
+// time and numbered when the RunData is made, as the timeline writes them.
+class Drill {
+ public:
+  Drill() : run_(default_run()) {}
+
+  json::object& run_json() { return run_; }
+  Drill& objective(const char* key, json::value v) {
+    run_["objectives"].as_object()[key] = std::move(v);
+    return *this;
+  }
+  Drill& steady(const char* key, json::value v) {
+    run_["steady_state"].as_object()[key] = std::move(v);
+    return *this;
+  }
+
+  // ---- timeline ----
+  Drill& record(int64_t t_ns, const char* source, const char* kind, const json::object& fields = {}) {
+    json::object r{{"seq", 0}, {"t_ns", t_ns}, {"source", source}, {"kind", kind}};
+    for (const auto& kv : fields) r[kv.key()] = kv.value();
+    records_.push_back(std::move(r));
+    return *this;
+  }
+
+  static Transfer payment(int64_t n) {
+    return Transfer{"k-" + std::to_string(n), "acct-" + std::to_string(n % kAccounts + 1),
+                    "acct-" + std::to_string((n + 1) % kAccounts + 1), n % 50 + 1};
+  }
+
+  // One attempt: the invoke at t − latency and its completion (ok / fail / unknown) at t.
+  Drill& attempt(int64_t t_ns, const Transfer& p, const std::string& outcome, int64_t attempt_no = 1,
+               int64_t latency_ns = kMs) {
+    const int64_t op = ++op_;
+    record(t_ns - latency_ns, "workload", "invoke",
+           {{"op", op}, {"key", p.key}, {"from", p.from}, {"to", p.to}, {"amount", p.amount}, {"attempt", attempt_no}});
+    json::object done{{"op", op}, {"key", p.key}, {"attempt", attempt_no},
+                      {"status", outcome == "ok" ? 201 : outcome == "fail" ? 0 : 504}, {"latency_ns", latency_ns}};
+    if (outcome == "fail") done["error"] = "not sent: connect: Connection refused";
+    if (outcome == "unknown") done["error"] = "HTTP 504: outcome_unknown";
+    return record(t_ns, "workload", outcome.c_str(), done);
+  }
+
+  // One new payment every 10 ms in [from_ms, to_ms) with the given outcome; ok ones are applied.
+  Drill& traffic(int64_t from_ms, int64_t to_ms, const std::string& outcome) {
+    for (int64_t t = from_ms; t < to_ms; t += 10) {
+      Transfer p = payment(next_++);
+      attempt(t * kMs, p, outcome);
+      if (outcome == "ok") ledger_.push_back(p);
+    }
+    return *this;
+  }
+
+  Drill& fault_apply(int64_t t_ns, int64_t scheduled_ns, int index = 0) {
+    return record(t_ns, "fault", "apply", {{"fault", index}, {"fault_kind", "process.kill"}, {"target", "role:ledger-primary"},
+                                           {"node", "ledger-1"}, {"scheduled_ns", scheduled_ns}});
+  }
+  Drill& fault_applied(int64_t t_ns, bool verified = true, int index = 0) {
+    return record(t_ns, "fault", "applied", {{"fault", index}, {"fault_kind", "process.kill"}, {"verified", verified},
+                                             {"evidence", json::object{{"node", "ledger-1"}, {"signal", "SIGKILL"}}}, {"error", ""}});
+  }
+  Drill& fault_reverted(int64_t t_ns, int index = 0) {
+    return record(t_ns, "fault", "reverted", {{"fault", index}, {"fault_kind", "process.kill"}, {"verified", true}, {"error", ""}});
+  }
+  Drill& alert(int64_t t_ns, const char* status, const char* name = "LedgerPrimaryDown", const char* node = "ledger-1") {
+    return record(t_ns, "alertmanager", "alert",
+                  {{"status", status}, {"alertname", name},
+                   {"labels", json::object{{"alertname", name}, {"node", node}, {"severity", "critical"}}}});
+  }
+  Drill& log(int64_t t_ns, const char* pattern = "promoting .* to epoch", const char* node = "arbiter") {
+    return record(t_ns, "logs", "log_match", {{"node", node}, {"pattern", pattern}, {"line", "arbiter: promoting ledger-2 to epoch 2"}});
+  }
+  Drill& probe(int64_t t_ns, const char* node, bool ok) {
+    return record(t_ns, "probe", "health", {{"node", node}, {"ok", ok}, {"status", ok ? 200 : 0}, {"latency_ns", 100'000},
+                                            {"error", ok ? "" : "connect: Connection refused"}});
+  }
+  Drill& phase(int64_t t_ns, const char* name) { return record(t_ns, "harness", "phase", {{"phase", name}}); }
+  Drill& end(int64_t t_ns, const char* how = "completed") { return record(t_ns, "harness", "end", {{"end", how}}); }
+  Drill& abort(int64_t t_ns, const char* why) { return record(t_ns, "harness", "abort", {{"reason", why}}); }
+  Drill& error(int64_t t_ns, const char* where, const char* what) {
+    return record(t_ns, "harness", "error", {{"where", where}, {"error", what}});
+  }
+  Drill& precondition_failed(int64_t t_ns, const char* what) {
+    return record(t_ns, "harness", "precondition_failed", {{"what", what}});
+  }
+  Drill& exited(int64_t t_ns, const char* node, bool expected) {
+    return record(t_ns, "supervisor", "exited", {{"node", node}, {"pid", 12}, {"expected", expected}, {"exit_code", -1}, {"signal", 9}});
+  }
+
+  // ---- final reads ----
+  // What every ledger holds unless a test gives a node its own list.
+  std::vector<Transfer>& ledger() { return ledger_; }
+  std::vector<Transfer>& node_ledger(const std::string& node) {
+    auto [it, inserted] = node_ledgers_.try_emplace(node, ledger_);
+    return it->second;
+  }
+  Drill& balances_text(const std::string& node, std::string text) {
+    balances_[node] = std::move(text);
+    return *this;
+  }
+  Drill& no_exports() {
+    export_nodes_.clear();
+    return *this;
+  }
+
+  static std::map<std::string, int64_t> replay(const std::vector<Transfer>& transfers) {
+    std::map<std::string, int64_t> b;
+    for (int64_t i = 1; i <= kAccounts; ++i) b["acct-" + std::to_string(i)] = kInitialBalance;
+    for (const auto& t : transfers) {
+      b[t.from] -= t.amount;
+      b[t.to] += t.amount;
+    }
+    return b;
+  }
+  static std::string balances_json(const std::map<std::string, int64_t>& b) {
+    json::array accounts;
+    for (const auto& [id, balance] : b) accounts.push_back(json::object{{"id", id}, {"balance", balance}});
+    return json::serialize(json::object{{"node", "x"}, {"accounts", std::move(accounts)}});
+  }
+
+  RunData data() const {
+    RunData d;
+    d.run = run_;
+    d.timeline = records_;
+    std::stable_sort(d.timeline.begin(), d.timeline.end(),
+                     [](const json::object& a, const json::object& b) { return a.at("t_ns").as_int64() < b.at("t_ns").as_int64(); });
+    int64_t seq = 0;
+    for (auto& r : d.timeline) {
+      r["seq"] = seq++;
+      r["prev"] = std::string(64, '0');
+    }
+    static const json::object default_contract = default_run().at("contract").as_object();
+    const json::value* given = run_.if_contains("contract");
+    const json::object& c = given && given->is_object() ? given->as_object() : default_contract;
+    for (const auto& node : export_nodes_) {
+      auto it = node_ledgers_.find(node);
+      const std::vector<Transfer>& list = it == node_ledgers_.end() ? ledger_ : it->second;
+      std::string text;
+      int64_t position = 0;
+      for (const auto& t : list) {
+        ++position;
+        text += json::serialize(json::object{{"position", position},
+                                             {"epoch", 1},
+                                             {"transfer_id", "1." + std::to_string(position)},
+                                             {std::string(c.at("key_field").as_string()), t.key},
+                                             {std::string(c.at("from_field").as_string()), t.from},
+                                             {std::string(c.at("to_field").as_string()), t.to},
+                                             {std::string(c.at("amount_field").as_string()), t.amount}});
+        text += '\n';
+      }
+      d.exports[node] = text;
+      auto b = balances_.find(node);
+      d.balances[node] = b != balances_.end() ? b->second : balances_json(replay(list));
+    }
+    return d;
+  }
+
+  json::object score() const { return firedrill::score(data()); }
+
+ private:
+  json::object run_;
+  std::vector<json::object> records_;
+  std::vector<Transfer> ledger_;
+  std::map<std::string, std::vector<Transfer>> node_ledgers_;
+  std::map<std::string, std::string> balances_;
+  std::vector<std::string> export_nodes_{"ledger-1", "ledger-2", "ledger-3"};
+  int64_t op_ = 0;
+  int64_t next_ = 0;
+};
+
+// The standard drill: 100 payments/s for 20 s; the primary is killed at 4999 ms (scheduled at
+// 4998 ms), verified at T0 = 5000 ms; payments fail in [5000, 7000) ms; the alert fires at
+// 6000 ms; the fault is reverted at 8000 ms. Steady state (95 % over 1 s windows) holds again
+// from the grid point 8000 ms: recovery 3000 ms.
+constexpr int64_t kT0 = 5000 * kMs;
+
+Drill drill(bool with_alert = true) {
+  Drill r;
+  r.phase(0, "baseline");
+  r.traffic(10, 5000, "ok");
+  r.phase(2000 * kMs, "faults");
+  r.fault_apply(4999 * kMs, 4998 * kMs);
+  r.fault_applied(kT0);
+  r.traffic(5000, 7000, "fail");
+  if (with_alert) r.alert(6000 * kMs, "firing");
+  r.fault_reverted(8000 * kMs);
+  r.traffic(7000, 20000, "ok");
+  r.phase(20500 * kMs, "final_reads");
+  r.end(21000 * kMs);
+  return r;
+}
+
+const json::object& section(const json::object& report, const char* name) { return report.at(name).as_object(); }
+const json::object& recon(const json::object& report) { return section(report, "reconciliation"); }
+const json::object& fault0(const json::object& report) { return report.at("faults").as_array().at(0).as_object(); }
+const json::array& failures(const json::object& report, const char* group) {
+  return report.at("failures").as_object().at(group).as_array();
+}
+std::string verdict(const json::object& report) { return std::string(report.at("verdict").as_string()); }
+int64_t exit_code(const json::object& report) { return report.at("exit_code").as_int64(); }
+int64_t count(const json::object& report, const char* what) { return recon(report).at(what).as_int64(); }
+std::vector<std::string> ids(const json::object& report, const char* what) {
+  std::vector<std::string> out;
+  for (const auto& v : recon(report).at(what).as_array()) out.emplace_back(v.as_string());
+  return out;
+}
+double number(const json::value& v) { return v.to_number<double>(); }
+bool mentions(const json::array& list, const std::string& text) {
+  return std::any_of(list.begin(), list.end(),
+                     [&](const json::value& v) { return std::string(v.as_string()).find(text) != std::string::npos; });
+}
+// A readable failure message: the whole report.
+std::string dump(const json::object& report) { return json::serialize(report); }
+
+void expect_nothing_flagged(const json::object& report) {
+  for (const char* c : {"lost", "duplicated", "failed_but_applied", "unexpected", "corrupted", "negative_balances"}) {
+    EXPECT_EQ(count(report, c), 0) << c;
+  }
+  const json::object& r = recon(report);
+  EXPECT_TRUE(r.at("money_conserved").as_bool());
+  EXPECT_TRUE(r.at("balances_match_replay").as_bool());
+  EXPECT_TRUE(r.at("replicas_agree").as_bool());
+  EXPECT_TRUE(r.at("invariant_problems").as_array().empty());
+}
+
+// ---- a clean drill -------------------------------------------------------------------------
+
+TEST(Scorer, CleanDrillPassesWithNothingFlagged) {
+  Drill r = drill();
+  r.objective("detect_within_ms", 3000).objective("recover_within_ms", 10000);
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+  EXPECT_EQ(exit_code(report), 0);
+  expect_nothing_flagged(report);
+  for (const char* g : {"inconclusive", "aborted", "safety", "objectives"}) EXPECT_TRUE(failures(report, g).empty()) << g;
+  EXPECT_EQ(count(report, "invoked"), 1999);
+  EXPECT_EQ(count(report, "acknowledged"), 1799);
+  EXPECT_EQ(number(recon(report).at("rpo_ms")), 0);
+  EXPECT_EQ(recon(report).at("reference_node").as_string(), "ledger-1");
+
+  const json::object& f = fault0(report);
+  EXPECT_EQ(number(f.at("scheduled_ms")), 4998);
+  EXPECT_EQ(number(f.at("t0_ms")), 5000);
+  EXPECT_EQ(number(f.at("injection_gap_ms")), 2);
+  EXPECT_EQ(number(f.at("impact_ms")), 5000);
+  EXPECT_FALSE(f.at("masked").as_bool());
+  EXPECT_TRUE(f.at("detected").as_bool());
+  EXPECT_EQ(f.at("detected_by").as_string(), "alert LedgerPrimaryDown");
+  EXPECT_EQ(number(f.at("detection_ms")), 1000);
+  EXPECT_TRUE(f.at("recovered").as_bool());
+  EXPECT_EQ(number(f.at("recovery_ms")), 3000);  // recovery = detection + repair
+  EXPECT_EQ(number(f.at("repair_ms")), 2000);
+  EXPECT_EQ(number(f.at("outage_ms")), 3000);
+  EXPECT_EQ(number(f.at("reverted_ms")), 8000);
+
+  const json::object& a = section(report, "availability");
+  EXPECT_EQ(a.at("attempts").as_int64(), 1999);
+  EXPECT_EQ(a.at("ok").as_int64(), 1799);
+  EXPECT_DOUBLE_EQ(a.at("success_ratio").as_double(), 1799.0 / 1999.0);
+
+  const json::array& objectives = report.at("objectives").as_array();
+  ASSERT_EQ(objectives.size(), 4u);
+  for (const auto& o : objectives) EXPECT_TRUE(o.as_object().at("pass").as_bool()) << json::serialize(o);
+  EXPECT_NE(report_summary(report).find("verdict: pass (exit 0)"), std::string::npos);
+}
+
+// ---- reconciliation ------------------------------------------------------------------------
+
+TEST(Scorer, LostPaymentsWithRpoAndLostAfterT0) {
+  Drill r = drill();
+  // Acknowledged and absent from every ledger: k-99 (ack at 1000 ms), k-299 (3000 ms) before T0
+  // and one acknowledged at 9000 ms, after T0.
+  auto& ledger = r.ledger();
+  std::vector<std::string> gone{"k-99", "k-299", "k-899"};
+  int64_t amount = 0;
+  for (const auto& key : gone) {
+    auto it = std::find_if(ledger.begin(), ledger.end(), [&](const Transfer& t) { return t.key == key; });
+    ASSERT_NE(it, ledger.end()) << key;
+    amount += it->amount;
+    ledger.erase(it);
+  }
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_EQ(exit_code(report), 2);
+  EXPECT_EQ(count(report, "lost"), 3);
+  EXPECT_EQ(ids(report, "lost_ids"), gone);
+  EXPECT_EQ(count(report, "lost_amount"), amount);
+  EXPECT_EQ(count(report, "lost_after_t0"), 1);
+  EXPECT_EQ(number(recon(report).at("rpo_ms")), 4000);  // T0 − the earliest lost ack (1000 ms)
+  EXPECT_EQ(number(recon(report).at("loss_span_ms")), 8000);
+  EXPECT_TRUE(mentions(failures(report, "safety"), "3 acknowledged payments lost"));
+  // Nothing else is wrong: the ledgers agree and their balances are their replays.
+  EXPECT_TRUE(recon(report).at("replicas_agree").as_bool());
+  EXPECT_TRUE(recon(report).at("money_conserved").as_bool());
+  for (const auto& o : report.at("objectives").as_array()) {
+    if (o.as_object().at("name") == "lost_payments_max") {
+      EXPECT_FALSE(o.as_object().at("pass").as_bool());
+    }
+  }
+
+  // Within the objective: counted, not a failure.
+  r.objective("lost_payments_max", 3);
+  report = r.score();
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+  EXPECT_EQ(count(report, "lost"), 3);
+}
+
+TEST(Scorer, LostOnlyAfterT0HasZeroRpo) {
+  Drill r = drill();
+  r.ledger().pop_back();  // the last payment, acknowledged at 19990 ms
+  json::object report = r.score();
+  EXPECT_EQ(count(report, "lost"), 1);
+  EXPECT_EQ(count(report, "lost_after_t0"), 1);
+  EXPECT_EQ(number(recon(report).at("rpo_ms")), 0);
+  EXPECT_EQ(verdict(report), "safety_failure");
+}
+
+TEST(Scorer, UnknownOutcomesResolvedEitherWay) {
+  Drill r = drill();
+  Transfer applied = Drill::payment(100'000), absent = Drill::payment(100'001), retried = Drill::payment(100'002);
+  r.attempt(15'005 * kMs, applied, "unknown");
+  r.ledger().push_back(applied);
+  r.attempt(15'006 * kMs, absent, "unknown");
+  // unknown, then the retry with the same key is acknowledged: an ordinary acknowledged payment.
+  r.attempt(15'007 * kMs, retried, "unknown", 1);
+  r.attempt(15'507 * kMs, retried, "ok", 2);
+  r.ledger().push_back(retried);
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+  EXPECT_EQ(count(report, "recovered"), 1);
+  EXPECT_EQ(count(report, "unknown_absent"), 1);
+  EXPECT_EQ(count(report, "acknowledged"), 1800);
+  EXPECT_EQ(count(report, "invoked"), 2002);  // a retry is the same payment
+  expect_nothing_flagged(report);
+}
+
+TEST(Scorer, UnknownThenFailedRetryIsStillUnknown) {
+  // The first attempt may have been applied; a later "not sent" failure does not say otherwise.
+  Drill r = drill();
+  Transfer p = Drill::payment(100'000);
+  r.attempt(15'005 * kMs, p, "unknown", 1);
+  r.attempt(15'505 * kMs, p, "fail", 2);
+  r.ledger().push_back(p);
+  json::object report = r.score();
+  EXPECT_EQ(count(report, "recovered"), 1);
+  EXPECT_EQ(count(report, "failed_but_applied"), 0);
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+}
+
+TEST(Scorer, FailedButApplied) {
+  Drill r = drill();
+  // k-250 failed (at 5000 + 10·(250−499)...): pick the first failed payment, k-499 at 5000 ms.
+  r.ledger().push_back(Drill::payment(499));
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_EQ(count(report, "failed_but_applied"), 1);
+  EXPECT_EQ(ids(report, "failed_but_applied_ids"), std::vector<std::string>{"k-499"});
+  EXPECT_TRUE(mentions(failures(report, "safety"), "1 payments reported failed but applied"));
+  EXPECT_EQ(count(report, "lost"), 0);
+}
+
+TEST(Scorer, DuplicateByRetry) {
+  Drill r = drill();
+  Transfer p = Drill::payment(100'000);
+  r.attempt(15'005 * kMs, p, "unknown", 1);
+  r.attempt(15'505 * kMs, p, "ok", 2);
+  r.ledger().push_back(p);
+  r.ledger().push_back(p);  // the retry was applied a second time
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_EQ(count(report, "duplicated"), 1);
+  EXPECT_EQ(ids(report, "duplicated_ids"), std::vector<std::string>{p.key});
+  EXPECT_TRUE(mentions(failures(report, "safety"), "1 payments applied more than once"));
+  // The balances are the replay of what was applied: no invariant broken, nothing lost.
+  EXPECT_TRUE(recon(report).at("balances_match_replay").as_bool());
+  EXPECT_TRUE(recon(report).at("money_conserved").as_bool());
+  EXPECT_EQ(count(report, "lost"), 0);
+
+  r.objective("duplicated_payments_max", 1);
+  EXPECT_EQ(verdict(r.score()), "pass");
+}
+
+TEST(Scorer, UnexpectedTransferNeverRequested) {
+  Drill r = drill();
+  r.ledger().push_back(Transfer{"ghost-1", "acct-1", "acct-2", 5});
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_EQ(count(report, "unexpected"), 1);
+  EXPECT_EQ(ids(report, "unexpected_ids"), std::vector<std::string>{"ghost-1"});
+  EXPECT_TRUE(mentions(failures(report, "safety"), "1 transfers never requested"));
+}
+
+TEST(Scorer, CorruptedAmountOrAccounts) {
+  Drill r = drill();
+  r.ledger()[10].amount += 1;
+  r.ledger()[20].to = "acct-9";
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_EQ(count(report, "corrupted"), 2);
+  EXPECT_EQ(ids(report, "corrupted_ids"), (std::vector<std::string>{"k-10", "k-20"}));
+  EXPECT_EQ(count(report, "lost"), 0);
+}
+
+TEST(Scorer, ReplicasDisagree) {
+  Drill r = drill();
+  r.node_ledger("ledger-1").pop_back();  // ledger-1 missed the last transfer; ledger-2 is fullest
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_FALSE(recon(report).at("replicas_agree").as_bool());
+  EXPECT_EQ(recon(report).at("reference_node").as_string(), "ledger-2");
+  EXPECT_EQ(count(report, "lost"), 0);  // present in the reference
+  EXPECT_TRUE(mentions(failures(report, "safety"), "replicas disagree"));
+}
+
+TEST(Scorer, BalancesDifferFromReplay) {
+  Drill r = drill();
+  auto b = Drill::replay(r.ledger());
+  b["acct-1"] -= 7;  // money moved without a transfer: the total still holds
+  b["acct-2"] += 7;
+  r.balances_text("ledger-2", Drill::balances_json(b));
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_FALSE(recon(report).at("balances_match_replay").as_bool());
+  EXPECT_TRUE(recon(report).at("money_conserved").as_bool());
+  EXPECT_TRUE(mentions(recon(report).at("invariant_problems").as_array(), "ledger-2: balances differ from the replay"));
+  EXPECT_TRUE(mentions(failures(report, "safety"), "balances differ from the replay of the transfers"));
+}
+
+TEST(Scorer, UnreadableBalances) {
+  Drill r = drill();
+  r.balances_text("ledger-3", "{not json");
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_TRUE(mentions(recon(report).at("invariant_problems").as_array(), "ledger-3: unreadable balances"));
+}
+
+TEST(Scorer, NegativeBalance) {
+  Drill r;
+  r.phase(0, "baseline");
+  r.traffic(10, 3000, "ok");
+  Transfer big{"big-1", "acct-1", "acct-2", Drill::replay(r.ledger()).at("acct-1") + 5};
+  r.attempt(3100 * kMs, big, "ok");
+  r.ledger().push_back(big);
+  r.end(4000 * kMs);
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_EQ(count(report, "negative_balances"), 3);  // acct-1 on each of the three ledgers
+  EXPECT_TRUE(mentions(recon(report).at("invariant_problems").as_array(), "ledger-1: acct-1 is negative"));
+  EXPECT_TRUE(mentions(failures(report, "safety"), "3 negative balances"));
+  EXPECT_TRUE(recon(report).at("money_conserved").as_bool());
+}
+
+TEST(Scorer, MoneyNotConserved) {
+  Drill r = drill();
+  auto b = Drill::replay(r.ledger());
+  b["acct-3"] += 1;
+  r.balances_text("ledger-1", Drill::balances_json(b));
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_FALSE(recon(report).at("money_conserved").as_bool());
+  EXPECT_TRUE(mentions(recon(report).at("invariant_problems").as_array(), "ledger-1: total 4001 != 4000"));
+  EXPECT_TRUE(mentions(failures(report, "safety"), "money not conserved"));
+}
+
+TEST(Scorer, ContractFieldNamesAreHonoured) {
+  Drill r = drill();
+  json::object& c = r.run_json()["contract"].as_object();
+  c["key_field"] = "ref";
+  c["from_field"] = "debit";
+  c["to_field"] = "credit";
+  c["amount_field"] = "minor_units";
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+  expect_nothing_flagged(report);
+  EXPECT_NE(r.data().exports.at("ledger-1").find("\"ref\":\"k-0\""), std::string::npos);
+}
+
+TEST(Scorer, NoExportOrUnreadableLinesIsInconclusive) {
+  Drill r = drill();
+  r.no_exports();
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "no ledger export was read"));
+
+  RunData d = drill().data();
+  for (auto& [node, text] : d.exports) text += "{torn\n";
+  report = score(d);
+  EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "3 unreadable export lines"));
+}
+
+// ---- detection -----------------------------------------------------------------------------
+
+TEST(Scorer, UndetectedMissesTheDetectionObjective) {
+  Drill r = drill(/*with_alert=*/false);
+  r.objective("detect_within_ms", 3000);
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_EQ(exit_code(report), 1);
+  EXPECT_FALSE(fault0(report).at("detected").as_bool());
+  EXPECT_TRUE(fault0(report).at("detection_ms").is_null());
+  EXPECT_TRUE(mentions(failures(report, "objectives"), "undetected (detect within 3000 ms)"));
+  const json::object& o = report.at("objectives").as_array().at(0).as_object();
+  EXPECT_EQ(o.at("name"), "fault[0] detect_within");
+  EXPECT_FALSE(o.at("pass").as_bool());
+  EXPECT_NE(report_summary(report).find("UNDETECTED"), std::string::npos);
+
+  // An alert that fired only before T0, or an alert not named in [detection], does not count.
+  r.alert(1000 * kMs, "firing", "LedgerPrimaryDown", "ledger-9").alert(1500 * kMs, "resolved", "LedgerPrimaryDown", "ledger-9");
+  r.alert(5500 * kMs, "firing", "SomethingElse");
+  report = r.score();
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_FALSE(fault0(report).at("detected").as_bool());
+}
+
+TEST(Scorer, DetectedTooLate) {
+  Drill r = drill();
+  r.objective("detect_within_ms", 500);
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "objectives"), "detected in 1000"));
+}
+
+TEST(Scorer, DetectionByLogPatternAndEarliestWins) {
+  // The log line comes first: it detects.
+  Drill r = drill();
+  r.log(300 * kMs);                                   // bootstrap promotion, before T0: ignored
+  r.log(5200 * kMs, "something unrelated");           // a pattern not in [detection]: ignored
+  r.log(5500 * kMs);
+  json::object report = r.score();
+  EXPECT_EQ(fault0(report).at("detected_by").as_string(), "log /promoting .* to epoch/");
+  EXPECT_EQ(number(fault0(report).at("detection_ms")), 500);
+
+  // The alert comes first: it detects, the later log line changes nothing.
+  Drill s = drill();
+  s.log(300 * kMs);
+  s.log(6500 * kMs);
+  report = s.score();
+  EXPECT_EQ(fault0(report).at("detected_by").as_string(), "alert LedgerPrimaryDown");
+  EXPECT_EQ(number(fault0(report).at("detection_ms")), 1000);
+
+  // Only the log: detected by it.
+  Drill l = drill(/*with_alert=*/false);
+  l.objective("detect_within_ms", 3000);
+  l.log(7000 * kMs);
+  report = l.score();
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+  EXPECT_EQ(number(fault0(report).at("detection_ms")), 2000);
+}
+
+TEST(Scorer, HarnessSideDetectionAfterNFailedProbes) {
+  Drill r = drill();
+  for (int64_t t = 250; t < 20000; t += 250) {
+    bool ok = t < 5000 || t >= 8500;
+    r.probe(t * kMs, "ledger-1", ok);
+    r.probe(t * kMs + 1, "ledger-2", true);
+  }
+  r.probe(5300 * kMs, "ledger-2", false);  // one failure in a row is not N (3)
+  json::object report = r.score();
+  const json::object& f = fault0(report);
+  // The third consecutive failure of ledger-1 after T0: 5000, 5250, 5500.
+  EXPECT_EQ(number(f.at("harness_detection_ms")), 500);
+  EXPECT_EQ(number(f.at("detection_gap_ms")), 500);  // the alert at 6000 ms
+  EXPECT_EQ(number(f.at("detection_ms")), 1000);      // the harness does not replace the alert
+  // Fault tolerance: ledger-1 went down, the other four did not (arbiter/gateway have no probes).
+  EXPECT_EQ(section(report, "availability").at("nodes_survived").as_int64(), 4);
+  EXPECT_DOUBLE_EQ(section(report, "availability").at("fault_tolerance").as_double(), 0.8);
+
+  // With probe_failures = 5, later.
+  r.run_json()["detection"].as_object()["probe_failures"] = 5;
+  EXPECT_EQ(number(fault0(r.score()).at("harness_detection_ms")), 1000);
+}
+
+// ---- recovery ------------------------------------------------------------------------------
+
+TEST(Scorer, NeverRecoveredMissesTheObjective) {
+  Drill r;
+  r.traffic(10, 5000, "ok");
+  r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0);
+  r.traffic(5000, 15000, "fail");
+  r.alert(6000 * kMs, "firing");
+  r.end(16000 * kMs);
+  r.objective("recover_within_ms", 10000);
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_EQ(exit_code(report), 1);
+  EXPECT_FALSE(fault0(report).at("recovered").as_bool());
+  EXPECT_TRUE(fault0(report).at("recovery_ms").is_null());
+  EXPECT_TRUE(mentions(failures(report, "objectives"), "not recovered (recover within 10000 ms)"));
+  EXPECT_NE(report_summary(report).find("NOT RECOVERED"), std::string::npos);
+
+  // DESIGN.md §6 lists "not recovered" among the objectives missed, RTO or not.
+  r.objective("recover_within_ms", nullptr);
+  report = r.score();
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "objectives"), "not recovered"));
+}
+
+TEST(Scorer, RecoveredTooSlowly) {
+  Drill r = drill();
+  r.objective("recover_within_ms", 2500);
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "objectives"), "recovered in 3000"));
+}
+
+TEST(Scorer, RecoveryNeedsTheHold) {
+  // Steady again from 8000 ms but the workload ends at 9490 ms: less than the 2 s hold.
+  Drill r;
+  r.traffic(10, 5000, "ok");
+  r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0);
+  r.traffic(5000, 7000, "fail");
+  r.traffic(7000, 9500, "ok");
+  r.end(10000 * kMs);
+  json::object report = r.score();
+  EXPECT_FALSE(fault0(report).at("recovered").as_bool()) << dump(report);
+}
+
+TEST(Scorer, FlappingMovesRecoveryLater) {
+  // Steady from 8000 ms, unsteady again in [9000, 9500), steady for good from 10500 ms.
+  Drill r;
+  r.traffic(10, 5000, "ok");
+  r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0);
+  r.traffic(5000, 7000, "fail");
+  r.alert(6000 * kMs, "firing");
+  r.traffic(7000, 9000, "ok");
+  r.traffic(9000, 9500, "unknown");
+  r.traffic(9500, 20000, "ok");
+  r.end(21000 * kMs);
+  json::object report = r.score();
+  const json::object& f = fault0(report);
+  EXPECT_TRUE(f.at("recovered").as_bool()) << dump(report);
+  EXPECT_EQ(number(f.at("recovery_ms")), 5500);
+  EXPECT_EQ(number(f.at("outage_ms")), 5500);
+  EXPECT_EQ(count(report, "unknown_absent"), 50);
+}
+
+TEST(Scorer, SlowOperationsAreImpactWhenLatencyIsPartOfTheSteadyState) {
+  Drill r;
+  r.steady("latency_p99_max_ms", 50);
+  r.traffic(10, 5000, "ok");
+  r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0);
+  for (int64_t t = 5000; t < 7000; t += 10) {
+    Transfer p = Drill::payment(10'000 + t / 10);
+    r.attempt(t * kMs, p, "ok", 1, 200 * kMs);  // acknowledged, but slow
+    r.ledger().push_back(p);
+  }
+  r.traffic(7000, 20000, "ok");
+  r.end(21000 * kMs);
+  json::object report = r.score();
+  const json::object& f = fault0(report);
+  EXPECT_EQ(number(f.at("impact_ms")), 5000) << dump(report);
+  EXPECT_FALSE(f.at("masked").as_bool());
+  EXPECT_EQ(number(f.at("recovery_ms")), 3000);
+  expect_nothing_flagged(report);
+}
+
+TEST(Scorer, MaskedFaultRecoversAtT0) {
+  Drill r;
+  r.objective("detect_within_ms", 3000).objective("recover_within_ms", 10000);
+  r.traffic(10, 5000, "ok");
+  r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0);
+  r.alert(5800 * kMs, "firing");
+  r.traffic(5000, 20000, "ok");
+  r.end(21000 * kMs);
+  json::object report = r.score();
+  const json::object& f = fault0(report);
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+  EXPECT_TRUE(f.at("masked").as_bool());
+  EXPECT_TRUE(f.at("impact_ms").is_null());
+  EXPECT_TRUE(f.at("recovered").as_bool());
+  EXPECT_EQ(number(f.at("recovery_ms")), 0);
+  EXPECT_TRUE(f.at("outage_ms").is_null());
+  EXPECT_NE(report_summary(report).find("masked: no impact"), std::string::npos);
+}
+
+// ---- inconclusive, aborted, precedence -----------------------------------------------------
+
+TEST(Scorer, AlertAlreadyFiringBeforeT0IsInconclusive) {
+  Drill r = drill();
+  r.alert(3000 * kMs, "firing", "LedgerPrimaryDown", "ledger-2");
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
+  EXPECT_EQ(exit_code(report), 3);
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "detection alert already firing before T0"));
+
+  // Resolved before T0: fine.
+  r.alert(4000 * kMs, "resolved", "LedgerPrimaryDown", "ledger-2");
+  report = r.score();
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+}
+
+TEST(Scorer, FaultNeverVerifiedIsInconclusive) {
+  Drill r;
+  r.traffic(10, 5000, "ok");
+  r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0, /*verified=*/false);
+  r.traffic(5000, 10000, "ok");
+  r.end(11000 * kMs);
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "fault[0] process.kill was never verified in effect"));
+
+  Drill s;
+  s.traffic(10, 5000, "ok");
+  s.fault_apply(4999 * kMs, 4998 * kMs);
+  s.record(kT0, "fault", "apply_failed", {{"fault", 0}, {"fault_kind", "process.kill"}, {"verified", false}, {"error", "no such pid"}});
+  s.traffic(5000, 10000, "ok");
+  s.end(11000 * kMs);
+  report = s.score();
+  EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "never verified"));
+}
+
+TEST(Scorer, InterruptedRunIsInconclusive) {
+  Drill r;
+  r.traffic(10, 5000, "ok");  // no end record: the controller was killed
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "the run did not finish"));
+}
+
+TEST(Scorer, HarnessErrorsAndPreconditionsAreInconclusive) {
+  Drill r = drill();
+  r.error(20600 * kMs, "final read ledger-2 exports/ledger-2.ndjson", "status 500");
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "inconclusive");
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "harness error: final read ledger-2"));
+
+  Drill p = drill();
+  p.precondition_failed(1000 * kMs, "steady state did not hold in the baseline");
+  report = p.score();
+  EXPECT_EQ(verdict(report), "inconclusive");
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "precondition failed: steady state did not hold"));
+
+  RunData d = drill().data();
+  d.read_errors.push_back("timeline.jsonl:17: unreadable record");
+  report = score(d);
+  EXPECT_EQ(verdict(report), "inconclusive");
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "timeline.jsonl:17"));
+}
+
+TEST(Scorer, AbortedRun) {
+  Drill r = drill();
+  r.abort(9000 * kMs, "stop condition: error ratio above 0.5");
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "aborted") << dump(report);
+  EXPECT_EQ(exit_code(report), 4);
+  EXPECT_TRUE(mentions(failures(report, "aborted"), "aborted: stop condition"));
+}
+
+TEST(Scorer, VerdictPrecedenceListsEveryFailingCondition) {
+  auto build = [](bool precondition, bool aborted, bool lost, bool undetected) {
+    Drill r = drill(!undetected);
+    r.objective("detect_within_ms", 3000);
+    if (precondition) r.precondition_failed(1000 * kMs, "system did not become healthy");
+    if (aborted) r.abort(9000 * kMs, "stop condition");
+    if (lost) r.ledger().erase(r.ledger().begin());
+    return r.score();
+  };
+  auto lists = [](const json::object& report, std::size_t inconclusive, std::size_t aborted, std::size_t safety,
+                  std::size_t objectives) {
+    EXPECT_EQ(failures(report, "inconclusive").size(), inconclusive) << dump(report);
+    EXPECT_EQ(failures(report, "aborted").size(), aborted);
+    EXPECT_EQ(failures(report, "safety").size(), safety);
+    EXPECT_EQ(failures(report, "objectives").size(), objectives);
+  };
+  json::object all = build(true, true, true, true);
+  EXPECT_EQ(verdict(all), "inconclusive");
+  EXPECT_EQ(exit_code(all), 3);
+  lists(all, 1, 1, 1, 1);
+  json::object no_inconclusive = build(false, true, true, true);
+  EXPECT_EQ(verdict(no_inconclusive), "aborted");
+  EXPECT_EQ(exit_code(no_inconclusive), 4);
+  lists(no_inconclusive, 0, 1, 1, 1);
+  json::object safety = build(false, false, true, true);
+  EXPECT_EQ(verdict(safety), "safety_failure");
+  EXPECT_EQ(exit_code(safety), 2);
+  lists(safety, 0, 0, 1, 1);
+  json::object objectives = build(false, false, false, true);
+  EXPECT_EQ(verdict(objectives), "objectives_missed");
+  EXPECT_EQ(exit_code(objectives), 1);
+  lists(objectives, 0, 0, 0, 1);
+  json::object pass = build(false, false, false, false);
+  EXPECT_EQ(verdict(pass), "pass");
+  lists(pass, 0, 0, 0, 0);
+  // The summary lists every failing condition too.
+  std::string summary = report_summary(all);
+  for (const char* g : {"inconclusive:", "aborted:", "safety:", "objectives:"}) {
+    EXPECT_NE(summary.find(std::string("✗ ") + g), std::string::npos) << g << "\n" << summary;
+  }
+}
+
+TEST(Scorer, ExitCodes) {
+  EXPECT_EQ(exit_code_of("pass"), 0);
+  EXPECT_EQ(exit_code_of("objectives_missed"), 1);
+  EXPECT_EQ(exit_code_of("safety_failure"), 2);
+  EXPECT_EQ(exit_code_of("inconclusive"), 3);
+  EXPECT_EQ(exit_code_of("aborted"), 4);
+  EXPECT_EQ(exit_code_of("something new"), 3);  // never 0
+}
+
+// ---- a checker that fails never lets a drill pass ------------------------------------------
+
+TEST(Scorer, CheckerExceptionIsInconclusive) {
+  // A detection alert that is not a string: the checker's as_string() throws.
+  Drill r = drill();
+  r.run_json()["detection"].as_object()["alerts"] = json::array{5};
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
+  EXPECT_EQ(exit_code(report), 3);
+  ASSERT_EQ(failures(report, "inconclusive").size(), 1u);
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "checker error: "));
+  EXPECT_NE(report_summary(report).find("verdict: inconclusive (exit 3)"), std::string::npos);
+
+  // A schema that is not a string.
+  Drill s = drill();
+  s.run_json()["schema"] = 1;
+  EXPECT_EQ(verdict(s.score()), "inconclusive");
+
+  // A node entry that is not an object.
+  Drill n = drill();
+  n.run_json()["nodes"].as_array().push_back(7);
+  EXPECT_EQ(verdict(n.score()), "inconclusive");
+}
+
+TEST(Scorer, MalformedRunJsonIsInconclusive) {
+  // "objectives": 5 would otherwise read as "no objectives" and let an undetected drill pass.
+  for (const char* section_name : {"objectives", "steady_state", "detection", "workload", "contract"}) {
+    Drill r = drill(/*with_alert=*/false);
+    r.run_json()[section_name] = 5;
+    json::object report = r.score();
+    EXPECT_EQ(verdict(report), "inconclusive") << section_name << ": " << dump(report);
+  }
+  Drill r = drill();
+  r.run_json().erase("contract");
+  EXPECT_EQ(verdict(r.score()), "inconclusive");
+  Drill empty = drill();
+  empty.run_json() = json::object{};
+  EXPECT_EQ(verdict(empty.score()), "inconclusive");
+}
+
+TEST(Scorer, DetectionObjectiveAndItsReportAgreeAtTheBoundary) {
+  // Detected 3000.0004 ms after T0: reported as 3000 ms (µs precision), so it meets a 3000 ms
+  // objective both in the objectives list and in the verdict.
+  Drill r = drill(/*with_alert=*/false);
+  r.objective("detect_within_ms", 3000);
+  r.alert(kT0 + 3000 * kMs + 400, "firing");
+  json::object report = r.score();
+  EXPECT_EQ(number(fault0(report).at("detection_ms")), 3000);
+  const json::object& o = report.at("objectives").as_array().at(0).as_object();
+  EXPECT_EQ(verdict(report) == "pass", o.at("pass").as_bool()) << dump(report);
+}
+
+// ---- determinism and availability ----------------------------------------------------------
+
+TEST(Scorer, RescoringIsByteIdentical) {
+  Drill r = drill();
+  r.objective("detect_within_ms", 3000).objective("recover_within_ms", 10000).objective("mtbf_ms", 86'400'000);
+  r.ledger().erase(r.ledger().begin() + 5);
+  r.ledger().push_back(Transfer{"ghost", "acct-1", "acct-2", 3});
+  for (int64_t t = 250; t < 20000; t += 250) r.probe(t * kMs, "ledger-1", t < 5000 || t > 8000);
+  RunData d = r.data();
+  std::string first = json::serialize(score(d));
+  std::string second = json::serialize(score(d));
+  std::string rebuilt = json::serialize(score(r.data()));
+  EXPECT_EQ(first, second);
+  EXPECT_EQ(first, rebuilt);
+}
+
+TEST(Scorer, AvailabilityAndProjection) {
+  Drill r = drill();
+  r.objective("mtbf_ms", 997'000).objective("availability_min", 0.95);
+  json::object report = r.score();
+  const json::object& a = section(report, "availability");
+  EXPECT_DOUBLE_EQ(a.at("mttr_ms").as_double(), 3000);
+  EXPECT_DOUBLE_EQ(a.at("projected_availability").as_double(), 997'000.0 / 1'000'000.0);
+  EXPECT_DOUBLE_EQ(a.at("slo").as_double(), 0.95);
+  // 1799 / 1999 < 0.95: the availability objective is missed.
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "objectives"), "availability"));
+  // An unexpected exit is reported and costs fault tolerance.
+  Drill x = drill();
+  x.exited(6000 * kMs, "ledger-3", false);
+  x.exited(5000 * kMs, "ledger-1", true);  // the kill itself
+  report = x.score();
+  ASSERT_EQ(report.at("unexpected_exits").as_array().size(), 1u);
+  EXPECT_EQ(report.at("unexpected_exits").as_array()[0], "ledger-3");
+  EXPECT_EQ(section(report, "availability").at("nodes_survived").as_int64(), 4);
+}
+
+// ---- read_run_dir ----------------------------------------------------------------------------
+
+TEST(Scorer, ReadRunDirRoundTrip) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("scorer_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "exports");
+  RunData d = drill().data();
+  std::ofstream(dir / "run.json") << json::serialize(d.run);
+  {
+    std::ofstream out(dir / "timeline.jsonl");
+    for (const auto& rec : d.timeline) out << json::serialize(rec) << "\n";
+  }
+  for (const auto& [node, text] : d.exports) std::ofstream(dir / "exports" / (node + ".ndjson")) << text;
+  for (const auto& [node, text] : d.balances) std::ofstream(dir / "exports" / (node + ".balances.json")) << text;
+  auto read = read_run_dir(dir.string());
+  ASSERT_TRUE(read.is_ok());
+  EXPECT_EQ(json::serialize(score(*read)), json::serialize(score(d)));
+
+  // A torn last line (the controller killed mid-write): inconclusive, named.
+  std::ofstream(dir / "timeline.jsonl", std::ios::app) << "{\"seq\":99";
+  read = read_run_dir(dir.string());
+  ASSERT_TRUE(read.is_ok());
+  json::object report = score(*read);
+  EXPECT_EQ(verdict(report), "inconclusive");
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "unreadable record"));
+  fs::remove_all(dir);
+  EXPECT_FALSE(read_run_dir(dir.string()).is_ok());
+}
+
+}  // namespace
+}  // namespace firedrill
