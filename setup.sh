@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # firedrill set-up for a fresh Debian 12 machine: installs the packages of DESIGN.md §8 (as root
 # or through sudo; idempotent), configures and builds, then does one of:
-#   ./setup.sh run    the main job: refpay on loopback with a stream of payments and the
-#                     final balances check (later: the default game day)
+#   ./setup.sh run    the main job: the default game day on the bundled payment system
+#                     (`firedrill run`: four faults under load, verdict and report paths)
 #   ./setup.sh test   every test (ctest), warnings as errors when CI=true
 #   ./setup.sh build  only install and build
 set -euo pipefail
@@ -52,7 +52,7 @@ install_packages
 build
 case "$mode" in
   build) ;;
-  run) exec "$build_dir/bin/refpay-demo" "${@:2}" ;;
+  run) exec "$build_dir/bin/firedrill" run "${@:2}" ;;
   test) cd "$build_dir" && exec ctest --output-on-failure -j "$jobs" --timeout 600 "${@:2}" ;;
   *) echo "usage: ./setup.sh [build|run|test]" >&2; exit 64 ;;
 esac

@@ -124,7 +124,14 @@ struct RunArguments {
 
 // `firedrill run`: validates and plans in the user's process, then enters the lab (a new PID,
 // mount and network namespace, plus a user namespace when not root) and runs the drill there.
-int run(const RunArguments& args) {
+// The default game day: scenarios/gameday.toml of the source tree this binary was built from.
+std::string default_scenario() { return std::string(FIREDRILL_SOURCE_DIR) + "/scenarios/gameday.toml"; }
+
+int run(RunArguments args) {
+  if (args.scenario.empty()) {
+    args.scenario = default_scenario();
+    std::cout << "firedrill: no scenario given: running the default game day " << args.scenario << std::endl;
+  }
   auto loaded = load_scenario(args.scenario);
   if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
     std::cerr << errors->text();
@@ -246,7 +253,8 @@ int run_cli(int argc, char** argv) {
   auto* score_cmd = app.add_subcommand("score", "re-score a finished or interrupted run directory");
   score_cmd->add_option("run_dir", score_dir, "run directory")->required()->check(CLI::ExistingDirectory);
   auto* run_cmd = app.add_subcommand("run", "run a drill: lab up, system up, faults, final reads, score");
-  run_cmd->add_option("scenario", run_args.scenario, "scenario file")->required()->check(CLI::ExistingFile);
+  run_cmd->add_option("scenario", run_args.scenario, "scenario file (default: the game day, scenarios/gameday.toml)")
+      ->check(CLI::ExistingFile);
   run_cmd->add_option("--seed", run_args.seed, "override the scenario's seed")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   run_cmd->add_option("--out", run_args.out, "run directory (default: runs/<name>-<UTC time>)");

@@ -145,10 +145,21 @@ class Drill : public std::enable_shared_from_this<Drill> {
     say("phase: " + phase);
   }
 
+  // One line per event. On a terminal the once-a-second status line stays at the bottom and is
+  // redrawn in place; elsewhere (CI logs) it is a plain line like the others.
   void say(const std::string& line) {
     bool important = line.rfind("error", 0) == 0 || line.rfind("inconclusive", 0) == 0;
     if (!options_.progress && !important) return;
-    std::printf("[%8s] %s\n", format_offset(timeline_->now_ns()).c_str(), line.c_str());
+    std::printf("%s[%8s] %s\n", tty_ ? "\r\x1b[2K" : "", format_offset(timeline_->now_ns()).c_str(), line.c_str());
+    if (tty_ && !status_line_.empty()) std::printf("%s", status_line_.c_str());
+    std::fflush(stdout);
+  }
+
+  void show_status(const std::string& line) {
+    if (!options_.progress) return;
+    if (!tty_) return say(line);
+    status_line_ = "[" + format_offset(timeline_->now_ns()) + "] " + line;
+    std::printf("\r\x1b[2K%s", status_line_.c_str());
     std::fflush(stdout);
   }
 
@@ -562,6 +573,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
   void finish() {
     if (stopping_) return;
     stopping_ = true;
+    if (tty_ && !status_line_.empty()) std::printf("\n");
+    status_line_.clear();
     set_phase("lab_down");
     for (auto& t : step_timers_) t->cancel();
     phase_timer_.cancel();
@@ -673,7 +686,13 @@ class Drill : public std::enable_shared_from_this<Drill> {
                   phase_.c_str(), static_cast<long long>(w.ok), static_cast<long long>(w.fail),
                   static_cast<long long>(w.unknown), w.latency_p99_ms, is_steady ? "steady  " : "UNSTEADY",
                   active.empty() ? "-" : active.c_str());
-    say(line);
+    // Recovery as it happens: the steady state lost and regained during the drill.
+    if (phase_ == "faults" || phase_ == "heal" || phase_ == "convergence") {
+      if (was_steady_ && !is_steady) say("steady state lost");
+      if (!was_steady_ && is_steady) say("steady state back");
+    }
+    was_steady_ = is_steady;
+    show_status(line);
   }
 
   void on_process_event(const ProcessEvent& e) {
@@ -723,6 +742,9 @@ class Drill : public std::enable_shared_from_this<Drill> {
   bool stopping_ = false;
   bool aborting_ = false;
   bool traffic_stopped_ = false;
+  bool tty_ = isatty(STDOUT_FILENO) != 0;
+  bool was_steady_ = true;
+  std::string status_line_;
   int64_t harness_errors_ = 0;
   int64_t faults_verified_ = 0;
   int64_t unexpected_exits_ = 0;

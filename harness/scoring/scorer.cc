@@ -766,6 +766,18 @@ std::optional<int64_t> harness_detection(const Timeline& t, int64_t from, int64_
   return best;
 }
 
+// How long a fault's recovery is observed: until the next fault that starts after this one is
+// reverted (its own disturbance must not count against this one), else the end of the workload.
+// Faults that overlap this one share its window: the drill measures their joint recovery.
+int64_t observation_end(const Timeline& t, const FaultTimes& fault) {
+  int64_t settled = fault.reverted_ns.value_or(fault.t0_ns.value_or(0));
+  int64_t end = t.workload_end_ns;
+  for (const auto& [index, other] : t.faults) {
+    if (other.start_ns && *other.start_ns > settled) end = std::min(end, *other.start_ns);
+  }
+  return end;
+}
+
 json::array measure_faults(const RunData& data, const Timeline& t, const SteadyEvaluator& steady,
                            Failures& failures, std::vector<int64_t>& recoveries) {
   const json::object& detection = obj(data.run, "detection");
@@ -839,7 +851,7 @@ json::array measure_faults(const RunData& data, const Timeline& t, const SteadyE
     if (masked) {
       recover = t0;
     } else {
-      recover = steady.recovery(*impact, t.workload_end_ns);
+      recover = steady.recovery(*impact, observation_end(t, f));
     }
     int64_t detection_ns = detect.value_or(t0) - t0;
     int64_t recovery_ns = std::max<int64_t>(0, recover.value_or(t0) - t0);
