@@ -102,14 +102,14 @@ class KilledWhileActive : public ::testing::TestWithParam<const char*> {};
 TEST_P(KilledWhileActive, LeavesNoProcessMountNamespaceOrLinkBehind) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
   std::string out = make_temp_dir() + "/run";
-  HostState before = host_state(out);
   pid_t pid = start_run((kSource / "tests/data/scenarios" / (std::string("hold_") + GetParam() + ".toml")).string(), out);
   ASSERT_TRUE(wait_for_record(out, "applied", milliseconds(60'000))) << text_of(out + ".log");
+  HostState during = host_state(out);
   kill(pid, SIGKILL);
   wait_exit(pid, milliseconds(5'000));
   // Routes, qdiscs and links lived in the lab's network namespaces, the ballast on its tmpfs,
   // the skew only in its processes: with those gone, so is the fault.
-  expect_nothing_left(before, out, milliseconds(2'000));
+  expect_nothing_left(during, out, milliseconds(2'000));
   fs::remove_all(fs::path(out).parent_path());
 }
 

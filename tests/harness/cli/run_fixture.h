@@ -101,17 +101,23 @@ inline bool wait_for_record(const std::string& run_dir, const std::string& kind,
   return false;
 }
 
-// What of a drill could remain on the host: processes whose environment names the run
-// directory, network namespaces, mounts, links.
+// What of a drill could remain on the host: its processes (found by the run directory in their
+// command line or environment), the network namespaces they live in, mounts of the run
+// directory, links of the host. Other drills may run at the same time (ctest -j), so the
+// namespaces checked are only those of this drill's own processes, seen while it ran.
 struct HostState {
-  std::set<std::string> net_namespaces;
   std::set<pid_t> drill_processes;
+  std::set<std::string> drill_net_namespaces;
+  std::set<std::string> net_namespaces;  // of every process
   std::vector<std::string> drill_mounts;
   std::set<std::string> links;
 };
 
 inline HostState host_state(const std::string& run_dir) {
   HostState state;
+  // The host's own namespace is not the drill's, though firedrill's outer process lives in it.
+  std::error_code self_ec;
+  const std::string host_ns = fs::read_symlink("/proc/self/ns/net", self_ec).string();
   for (const auto& entry : fs::directory_iterator("/proc")) {
     std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
@@ -120,8 +126,9 @@ inline HostState host_state(const std::string& run_dir) {
     if (!ec) state.net_namespaces.insert(ns.string());
     std::string environ = text_of(entry.path() / "environ");
     std::string cmdline = text_of(entry.path() / "cmdline");
-    if (environ.find(run_dir) != std::string::npos || cmdline.find(run_dir + "/") != std::string::npos) {
+    if (environ.find(run_dir) != std::string::npos || cmdline.find(run_dir) != std::string::npos) {
       state.drill_processes.insert(std::stoi(name));
+      if (!ec && ns.string() != host_ns) state.drill_net_namespaces.insert(ns.string());
     }
   }
   std::ifstream mounts("/proc/self/mounts");
@@ -132,21 +139,25 @@ inline HostState host_state(const std::string& run_dir) {
   return state;
 }
 
-// Within `timeout`, nothing of the drill remains relative to `before`.
-inline void expect_nothing_left(const HostState& before, const std::string& run_dir, milliseconds timeout) {
+// Within `timeout`, nothing of the drill seen in `during` remains.
+inline void expect_nothing_left(const HostState& during, const std::string& run_dir, milliseconds timeout) {
+  EXPECT_FALSE(during.drill_net_namespaces.empty()) << "the drill's namespaces were never seen";
   auto deadline = Clock::now() + timeout;
   HostState now;
+  std::vector<std::string> remaining;
   auto clean = [&] {
     now = host_state(run_dir);
-    bool ns_ok = std::includes(before.net_namespaces.begin(), before.net_namespaces.end(),
-                               now.net_namespaces.begin(), now.net_namespaces.end());
-    return now.drill_processes.empty() && now.drill_mounts.empty() && ns_ok && now.links == before.links;
+    remaining.clear();
+    for (const auto& ns : during.drill_net_namespaces) {
+      if (now.net_namespaces.count(ns)) remaining.push_back(ns);
+    }
+    return now.drill_processes.empty() && now.drill_mounts.empty() && remaining.empty() && now.links == during.links;
   };
   while (!clean() && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(20));
   EXPECT_TRUE(now.drill_processes.empty()) << now.drill_processes.size() << " drill processes remain";
   EXPECT_TRUE(now.drill_mounts.empty()) << now.drill_mounts.front();
-  for (const auto& ns : now.net_namespaces) EXPECT_TRUE(before.net_namespaces.count(ns)) << "network namespace " << ns << " remains";
-  EXPECT_EQ(now.links, before.links);
+  for (const auto& ns : remaining) ADD_FAILURE() << "network namespace " << ns << " of the drill remains";
+  EXPECT_EQ(now.links, during.links);
 }
 
 }  // namespace firedrill::testing

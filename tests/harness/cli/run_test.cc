@@ -83,9 +83,9 @@ TEST(FiredrillRun, APrimaryKillDrillCompletesWithAFullTimeline) {
 TEST(FiredrillRun, SigintRevertsTheFaultsAndStillWritesTheTimelineAndSummary) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
   std::string out = make_temp_dir() + "/run";
-  HostState before = host_state(out);
   pid_t pid = start_run((kSource / "tests/data/scenarios/standby_pause_long.toml").string(), out);
   ASSERT_TRUE(wait_for_record(out, "applied", milliseconds(30'000))) << text_of(out + ".log");
+  HostState during = host_state(out);
   kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid, milliseconds(30'000)), 4) << text_of(out + ".log");
   auto records = read_timeline(out);
@@ -95,14 +95,13 @@ TEST(FiredrillRun, SigintRevertsTheFaultsAndStillWritesTheTimelineAndSummary) {
   })) << "the pause was reverted (SIGCONT)";
   EXPECT_TRUE(has(records, "end"));
   EXPECT_TRUE(fs::exists(out + "/summary.txt"));
-  expect_nothing_left(before, out, milliseconds(2'000));
+  expect_nothing_left(during, out, milliseconds(2'000));
   fs::remove_all(fs::path(out).parent_path());
 }
 
 TEST(FiredrillRun, SigkillOfTheControllerLeavesNothingBehind) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
   std::string out = make_temp_dir() + "/run";
-  HostState before = host_state(out);
   pid_t pid = start_run((kSource / "tests/data/scenarios/standby_pause_long.toml").string(), out);
   ASSERT_TRUE(wait_for_record(out, "applied", milliseconds(30'000))) << text_of(out + ".log");
   HostState during = host_state(out);
@@ -110,7 +109,7 @@ TEST(FiredrillRun, SigkillOfTheControllerLeavesNothingBehind) {
   EXPECT_TRUE(during.drill_mounts.empty()) << "the volumes live in the lab's own mount namespace";
   kill(pid, SIGKILL);
   wait_exit(pid, milliseconds(5'000));
-  expect_nothing_left(before, out, milliseconds(2'000));
+  expect_nothing_left(during, out, milliseconds(2'000));
   fs::remove_all(fs::path(out).parent_path());
 }
 
@@ -119,12 +118,13 @@ TEST(FiredrillRun, AnOrdinaryUserRunsThroughAUserNamespaceOrIsToldWhatIsMissing)
   std::string dir = make_temp_dir();
   fs::permissions(dir, fs::perms::all);
   std::string out = dir + "/run";
-  HostState before = host_state(out);
   pid_t pid = start_run((kSource / "tests/data/scenarios/standby_pause_long.toml").string(), out, 65534);
   bool started = wait_for_record(out, "applied", milliseconds(30'000));
+  HostState during = host_state(out);
   if (started) {
     kill(pid, SIGINT);
     EXPECT_EQ(wait_exit(pid, milliseconds(30'000)), 4) << text_of(out + ".log");
+    expect_nothing_left(during, out, milliseconds(2'000));
   } else {
     int code = wait_exit(pid, milliseconds(5'000));
     std::string log = text_of(out + ".log");
@@ -132,7 +132,6 @@ TEST(FiredrillRun, AnOrdinaryUserRunsThroughAUserNamespaceOrIsToldWhatIsMissing)
     EXPECT_NE(log.find("cannot build the lab"), std::string::npos) << log;
     EXPECT_NE(log.find("user namespace"), std::string::npos) << log;
   }
-  expect_nothing_left(before, out, milliseconds(2'000));
   fs::remove_all(dir);
 }
 

@@ -1,0 +1,167 @@
+// firedrill drives a team's own payment service through the same contract as refpay (issue [7/8],
+// "Your own service"): minipay (tests/data/minipay/), one Python process with its own API shape
+// and no alerts. A kill of its only process, restarted 2 s later, is detected by its recovery log
+// line and passes; the same drill with minipay's seeded --lose-every bug is a safety failure whose
+// lost_ids equal the set this test computes from the raw timeline and export, and are transfers
+// minipay itself logged as dropped. Needs root and /usr/bin/python3 (skips elsewhere, fails in CI).
+#include <regex>
+#include <set>
+
+#include "harness/cli/run_fixture.h"
+#include "testing/prerequisite.h"
+
+namespace firedrill::testing {
+namespace {
+
+const fs::path kMinipay = kSource / "tests/data/minipay";
+
+// A definition cannot name a file of the source tree (no placeholder for it), so the test renders
+// minipay.toml.in with the script's absolute path into a temporary directory and puts the
+// scenarios beside it, where their `definition = "minipay.toml"` finds it.
+std::string render_minipay() {
+  std::string dir = make_temp_dir();
+  std::string definition = text_of(kMinipay / "minipay.toml.in");
+  const std::string token = "@MINIPAY_PY@";
+  auto at = definition.find(token);
+  EXPECT_NE(at, std::string::npos);
+  if (at != std::string::npos) definition.replace(at, token.size(), (kMinipay / "minipay.py").string());
+  std::ofstream(dir + "/minipay.toml") << definition;
+  for (const char* scenario : {"minipay-kill.toml", "minipay-kill-lose-every.toml"}) {
+    fs::copy_file(kMinipay / scenario, fs::path(dir) / scenario);
+  }
+  return dir;
+}
+
+// `firedrill ARGS...` with its output to LOG; its exit code.
+int firedrill(const std::vector<std::string>& args, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::string exe = firedrill_path();
+    std::vector<char*> argv{exe.data()};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  return wait_exit(pid, milliseconds(30'000));
+}
+
+struct Drill {
+  int exit_code = -1;
+  std::string dir;
+  json::object report;
+};
+
+Drill run_drill(const std::string& lab_dir, const std::string& scenario) {
+  Drill d;
+  d.dir = lab_dir + "/run-" + scenario;
+  pid_t pid = start_run(lab_dir + "/" + scenario, d.dir);
+  d.exit_code = wait_exit(pid, milliseconds(120'000));
+  std::string report = text_of(d.dir + "/report.json");
+  if (!report.empty()) d.report = json::parse(report).as_object();
+  return d;
+}
+
+std::set<std::string> strings(const json::value& list) {
+  std::set<std::string> out;
+  for (const auto& v : list.as_array()) out.insert(std::string(v.as_string()));
+  return out;
+}
+
+#define REQUIRE_LAB_AND_PYTHON()                                                \
+  FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");     \
+  FIREDRILL_REQUIRE(fs::exists("/usr/bin/python3"), "/usr/bin/python3, to run minipay (Debian's python3)")
+
+TEST(OwnService, DefinitionAndScenariosValidateAndPlan) {
+  FIREDRILL_REQUIRE(fs::exists("/usr/bin/python3"), "/usr/bin/python3, to run minipay (Debian's python3)");
+  std::string dir = render_minipay();
+  EXPECT_EQ(firedrill({"validate", dir + "/minipay-kill.toml", dir + "/minipay-kill-lose-every.toml"}, dir + "/validate.log"), 0)
+      << text_of(dir + "/validate.log");
+  EXPECT_EQ(firedrill({"plan", dir + "/minipay-kill-lose-every.toml"}, dir + "/plan.log"), 0) << text_of(dir + "/plan.log");
+  std::string plan = text_of(dir + "/plan.log");
+  EXPECT_NE(plan.find("apply   fault[0] process.kill node:minipay  restart_after=2s"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("revert  fault[0] process.kill node:minipay  restart"), std::string::npos) << plan;
+  fs::remove_all(dir);
+}
+
+TEST(OwnService, KillOfTheOnlyProcessIsDetectedByItsRecoveryLogLineAndPasses) {
+  REQUIRE_LAB_AND_PYTHON();
+  std::string lab = render_minipay();
+  Drill d = run_drill(lab, "minipay-kill.toml");
+  ASSERT_EQ(d.exit_code, 0) << text_of(d.dir + ".log");
+  EXPECT_EQ(d.report.at("verdict"), "pass");
+  ASSERT_EQ(d.report.at("faults").as_array().size(), 1u);
+  const auto& fault = d.report.at("faults").at(0).as_object();
+  EXPECT_EQ(fault.at("node"), "minipay");
+  EXPECT_TRUE(fault.at("detected").as_bool());
+  EXPECT_EQ(std::string(fault.at("detected_by").as_string()).rfind("log", 0), 0u) << fault.at("detected_by");
+  EXPECT_TRUE(fault.at("recovered").as_bool());
+  // The harness noticed too, by its own probes, before minipay's restart logged anything.
+  EXPECT_FALSE(fault.at("harness_detection_ms").is_null());
+  const auto& reconciliation = d.report.at("reconciliation").as_object();
+  EXPECT_GT(reconciliation.at("acknowledged").as_int64(), 0);
+  EXPECT_EQ(reconciliation.at("lost").as_int64(), 0);
+  EXPECT_EQ(reconciliation.at("duplicated").as_int64(), 0);
+  EXPECT_TRUE(reconciliation.at("money_conserved").as_bool());
+  EXPECT_TRUE(reconciliation.at("balances_match_replay").as_bool());
+
+  // Through minipay's own API: its export and balances were read, its log was matched.
+  EXPECT_FALSE(text_of(d.dir + "/exports/minipay.ndjson").empty());
+  EXPECT_NE(text_of(d.dir + "/exports/minipay.balances.json").find("\"user-1\""), std::string::npos);
+  auto records = read_timeline(d.dir);
+  EXPECT_TRUE(has(records, "log_match", [](const json::object& r) {
+    return r.at("node") == "minipay" && r.at("pattern") == "minipay starting recovery";
+  }));
+  EXPECT_TRUE(has(records, "invoke", [](const json::object& r) {
+    return std::string(r.at("from").as_string()).rfind("user-", 0) == 0;
+  }));
+  fs::remove_all(lab);
+}
+
+TEST(OwnService, SeededLossIsASafetyFailureListingExactlyTheDroppedPayments) {
+  REQUIRE_LAB_AND_PYTHON();
+  std::string lab = render_minipay();
+  Drill d = run_drill(lab, "minipay-kill-lose-every.toml");
+  ASSERT_EQ(d.exit_code, 2) << text_of(d.dir + ".log");
+  EXPECT_EQ(d.report.at("verdict"), "safety_failure");
+  EXPECT_TRUE(d.report.at("failures").at("inconclusive").as_array().empty());
+
+  // Independently: keys acknowledged in the timeline, minus the refs in minipay's export.
+  std::set<std::string> acknowledged;
+  for (const auto& r : read_timeline(d.dir)) {
+    if (r.at("source") == "workload" && r.at("kind") == "ok") acknowledged.insert(std::string(r.at("key").as_string()));
+  }
+  std::set<std::string> present;
+  std::istringstream in(text_of(d.dir + "/exports/minipay.ndjson"));
+  for (std::string line; std::getline(in, line);) present.insert(std::string(json::parse(line).at("ref").as_string()));
+  std::set<std::string> lost;
+  for (const auto& key : acknowledged) {
+    if (!present.count(key)) lost.insert(key);
+  }
+  ASSERT_FALSE(lost.empty());
+  const auto& reconciliation = d.report.at("reconciliation").as_object();
+  EXPECT_EQ(reconciliation.at("lost").as_int64(), static_cast<int64_t>(lost.size()));
+  EXPECT_EQ(strings(reconciliation.at("lost_ids")), lost);
+
+  // Each of them is a transfer minipay acknowledged and dropped on purpose, and nothing else went
+  // wrong: the dropped transfers never moved money, so the books still balance.
+  std::set<std::string> dropped;
+  std::string err = text_of(d.dir + "/logs/minipay.err");
+  std::regex line("lose-every: dropped (\\S+)");
+  for (auto it = std::sregex_iterator(err.begin(), err.end(), line); it != std::sregex_iterator(); ++it) {
+    dropped.insert((*it)[1].str());
+  }
+  for (const auto& key : lost) EXPECT_TRUE(dropped.count(key)) << key << " lost but not dropped by minipay";
+  EXPECT_EQ(reconciliation.at("duplicated").as_int64(), 0);
+  EXPECT_TRUE(reconciliation.at("money_conserved").as_bool());
+  EXPECT_TRUE(reconciliation.at("balances_match_replay").as_bool());
+  const auto& fault = d.report.at("faults").at(0).as_object();
+  EXPECT_EQ(std::string(fault.at("detected_by").as_string()).rfind("log", 0), 0u) << fault.at("detected_by");
+  fs::remove_all(lab);
+}
+
+}  // namespace
+}  // namespace firedrill::testing
