@@ -24,7 +24,7 @@ packages=(
 )
 # Only the tests need these: headless Chromium renders report.html, python3-jsonschema checks
 # report.json against its JSON Schema.
-test_packages=(chromium python3-jsonschema)
+test_packages=(chromium python3 python3-jsonschema)
 
 install_packages() {
   local missing=()

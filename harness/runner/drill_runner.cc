@@ -500,7 +500,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
   // ---- after the faults -------------------------------------------------------------------
 
   void converge() {
-    if (stopping_) return;
+    if (stopping_ || aborting_) return;  // an abort during the heal goes straight to the final reads
     set_phase("convergence");
     phase_timer_.expires_after(scenario_.drill.convergence);
     phase_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -658,6 +658,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
       next_progress_ = now + milliseconds(1000);
       progress();
     }
+    check_stop_conditions();
     tick_timer_.expires_after(kTick);
     tick_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) self->tick();
@@ -693,6 +694,72 @@ class Drill : public std::enable_shared_from_this<Drill> {
     }
     was_steady_ = is_steady;
     show_status(line);
+  }
+
+  // ---- stop conditions ([stop]) --------------------------------------------------------------
+
+  // The abort guards, every tick. They protect the system from a drill gone wrong, so they are
+  // evaluated while faults may be in effect or their damage may last: from the start of the
+  // fault phase through convergence (not in the baseline, which has its own gate). The first
+  // guard to trip records a `stop_condition` and takes the abort path: every fault reverted,
+  // newest first, then the final reads and the reports; verdict aborted.
+  void check_stop_conditions() {
+    if (!workload_) return;
+    const int64_t now = timeline_->now_ns();
+    // The last ok completion is followed from the workload's start (to the tick), so a stall
+    // that began in the baseline is measured from its true start.
+    const int64_t ok = workload_->totals().ok;
+    if (last_ok_ns_ < 0 || ok != ok_seen_) {
+      ok_seen_ = ok;
+      last_ok_ns_ = now;
+    }
+    const bool guarded = phase_ == "faults" || phase_ == "heal" || phase_ == "convergence";
+    if (!guarded || aborting_ || stopping_ || traffic_stopped_) {
+      error_ratio_above_since_ns_ = -1;
+      return;
+    }
+    const StopSpec& stop = scenario_.stop;
+    if (stop.error_ratio_max && stop.error_ratio_for) {
+      const double max = stop.error_ratio_max.value_or(1.0);
+      const Milliseconds hold = stop.error_ratio_for.value_or(Milliseconds(0));
+      auto w = workload_->window(scenario_.steady_state.window.count() * kNsPerMs);
+      const int64_t total = w.ok + w.fail + w.unknown;
+      const double ratio = total > 0 ? static_cast<double>(w.fail + w.unknown) / static_cast<double>(total) : 0.0;
+      // A window without completions says nothing about the ratio: "continuously above" ends.
+      if (total == 0 || ratio <= max) {
+        error_ratio_above_since_ns_ = -1;
+      } else {
+        if (error_ratio_above_since_ns_ < 0) error_ratio_above_since_ns_ = now;
+        if (now - error_ratio_above_since_ns_ >= hold.count() * kNsPerMs) {
+          char text[160];
+          std::snprintf(text, sizeof text, "stop condition error_ratio: %.2f > %g for %s (tripped at %s)", ratio, max,
+                        format_duration(hold).c_str(), format_offset(now).c_str());
+          return trip_stop_condition("error_ratio", json::value(max), json::value(ratio), error_ratio_above_since_ns_,
+                                     hold, text);
+        }
+      }
+    }
+    if (stop.no_progress_for) {
+      const Milliseconds limit = stop.no_progress_for.value_or(Milliseconds(0));
+      const int64_t stalled_ns = now - last_ok_ns_;
+      if (stalled_ns >= limit.count() * kNsPerMs) {
+        char text[160];
+        std::snprintf(text, sizeof text, "stop condition no_progress: no payment ok for %s >= %s (tripped at %s)",
+                      format_offset(stalled_ns).c_str(), format_duration(limit).c_str(), format_offset(now).c_str());
+        return trip_stop_condition("no_progress", json::value(limit.count()), json::value(stalled_ns / kNsPerMs),
+                                   last_ok_ns_, limit, text);
+      }
+    }
+  }
+
+  // `threshold` and `observed` are a share for error_ratio, milliseconds for no_progress;
+  // `since_ns` is when the condition began (above the ratio; the last ok completion).
+  void trip_stop_condition(const char* guard, json::value threshold, json::value observed, int64_t since_ns,
+                           Milliseconds hold, const std::string& reason) {
+    timeline_->record("harness", "stop_condition", {{"guard", guard}, {"threshold", std::move(threshold)},
+                                                    {"observed", std::move(observed)}, {"since_ns", since_ns},
+                                                    {"for_ms", hold.count()}, {"reason", reason}});
+    abort(reason);
   }
 
   void on_process_event(const ProcessEvent& e) {
@@ -736,6 +803,9 @@ class Drill : public std::enable_shared_from_this<Drill> {
   std::vector<std::shared_ptr<asio::steady_timer>> step_timers_;
   Clock::time_point fault_phase_start_{};
   Clock::time_point next_progress_{};
+  int64_t ok_seen_ = 0;                       // the workload's ok count at the last tick
+  int64_t last_ok_ns_ = -1;                   // when that count last grew (-1: not yet seen)
+  int64_t error_ratio_above_since_ns_ = -1;   // start of the current excess (-1: none)
   std::string phase_;
   std::size_t pending_reads_ = 0;
   RunEnd end_ = RunEnd::completed;

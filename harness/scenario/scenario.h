@@ -74,6 +74,17 @@ struct ObjectivesSpec {
   std::optional<Milliseconds> mtbf;
 };
 
+// Abort guards ([stop]): when one trips during the faults, heal or convergence phase the drill
+// is aborted (faults reverted, verdict aborted, exit 4). An absent guard never trips.
+struct StopSpec {
+  // Trips when the failed + unknown share of the completions of the last steady_state.window
+  // stays above error_ratio_max continuously for error_ratio_for. Both set, or neither.
+  std::optional<double> error_ratio_max;
+  std::optional<Milliseconds> error_ratio_for;
+  // Trips when no payment has completed ok for this long while the workload runs.
+  std::optional<Milliseconds> no_progress_for;
+};
+
 // Where a value came from, for messages found after loading (e.g. by the planner).
 struct SourcePosition {
   std::string file;
@@ -168,6 +179,7 @@ struct Scenario {
   DetectionSpec detection;
   std::vector<FaultSpec> faults;
   ObjectivesSpec objectives;
+  StopSpec stop;
 };
 
 // Reads and validates a scenario file and the system definition it names. On any error returns

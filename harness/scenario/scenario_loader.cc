@@ -107,6 +107,26 @@ void read_objectives(TableReader& r, ObjectivesSpec& o) {
   r.finish();
 }
 
+// [stop]: the abort guards. The error-ratio guard needs both its threshold and its duration.
+void read_stop(TableReader& r, const toml::table& table, StopSpec& stop) {
+  stop.error_ratio_max = r.number("error_ratio_max", 0, 1);
+  if (stop.error_ratio_max && *stop.error_ratio_max >= 1) {
+    r.error("error_ratio_max", "1 can never be exceeded: the guard would never trip");
+    stop.error_ratio_max.reset();
+  }
+  stop.error_ratio_for = r.duration("error_ratio_for", Milliseconds(0), limits::drill_duration_max);
+  stop.no_progress_for = r.duration("no_progress_for", Milliseconds(100), limits::drill_duration_max);
+  bool has_max = table.contains("error_ratio_max");
+  bool has_for = table.contains("error_ratio_for");
+  if (has_max && !has_for) {
+    r.error("error_ratio_max", "needs error_ratio_for, how long the ratio must stay above it");
+  }
+  if (has_for && !has_max) {
+    r.error("error_ratio_for", "needs error_ratio_max, the failed + unknown share it must stay above");
+  }
+  r.finish();
+}
+
 // The scenario's [system] table: `definition` plus overrides of declared parameters, each of the
 // declared default's type.
 void read_system(TableReader& r, const toml::table& table, Scenario& s, const std::string& scenario_path) {
@@ -480,6 +500,10 @@ std::variant<Scenario, Diagnostics> load_scenario(const std::string& path) {
   if (const toml::table* t = top.table("objectives")) {
     TableReader r(*t, "objectives", path, d);
     read_objectives(r, s.objectives);
+  }
+  if (const toml::table* t = top.table("stop")) {
+    TableReader r(*t, "stop", path, d);
+    read_stop(r, *t, s.stop);
   }
   top.finish();
   check_coexistence(s, d);

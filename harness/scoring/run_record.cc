@@ -62,6 +62,10 @@ json::object make_run_record(const Scenario& s, const Plan& plan) {
                               {"convergence_ms", plan.convergence.count()}}},
       {"nodes", std::move(nodes)},
       {"faults", std::move(faults)},
+      {"stop", json::object{{"error_ratio_max", s.stop.error_ratio_max ? json::value(*s.stop.error_ratio_max)
+                                                                        : json::value(nullptr)},
+                            {"error_ratio_for_ms", optional_ms(s.stop.error_ratio_for)},
+                            {"no_progress_for_ms", optional_ms(s.stop.no_progress_for)}}},
   };
 }
 

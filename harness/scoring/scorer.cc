@@ -217,6 +217,7 @@ struct Timeline {
   std::vector<std::string> preconditions_failed, harness_errors, unexpected_exits;
   std::set<std::string> final_reads_ok;
   std::optional<std::string> abort_reason;
+  std::optional<json::object> stop_condition;  // the guard that tripped, as report.json gives it
   bool ended = false;
   int64_t workload_end_ns = 0;
 };
@@ -303,6 +304,16 @@ Timeline read_timeline(const std::vector<json::object>& records) {
       if (kind == "precondition_failed") t.preconditions_failed.push_back(str(r, "what"));
       if (kind == "error") t.harness_errors.push_back(str(r, "where") + ": " + str(r, "error"));
       if (kind == "abort") t.abort_reason = str(r, "reason");
+      if (kind == "stop_condition" && !t.stop_condition) {
+        const json::value* threshold = field(r, "threshold");
+        const json::value* observed = field(r, "observed");
+        t.stop_condition = json::object{{"guard", str(r, "guard")},
+                                        {"threshold", threshold ? *threshold : json::value(nullptr)},
+                                        {"observed", observed ? *observed : json::value(nullptr)},
+                                        {"for_ms", num(r, "for_ms")},
+                                        {"since_ms", static_cast<double>(num(r, "since_ns")) / kNsPerMs},
+                                        {"tripped_ms", static_cast<double>(at) / kNsPerMs}};
+      }
       if (kind == "end") t.ended = true;
       if (kind == "final_read" && boolean(r, "ok")) t.final_reads_ok.insert(str(r, "path"));
     }
@@ -954,7 +965,7 @@ json::object score_or_throw(const RunData& data) {
   for (const auto& e : data.read_errors) failures.inconclusive.push_back(e);
   for (const auto& p : t.preconditions_failed) failures.inconclusive.push_back("precondition failed: " + p);
   for (const auto& e : t.harness_errors) failures.inconclusive.push_back("harness error: " + e);
-  if (t.abort_reason) failures.aborted.push_back("aborted: " + *t.abort_reason);
+  if (t.abort_reason) failures.aborted.push_back(*t.abort_reason);
   if (!t.ended) failures.inconclusive.push_back("the run did not finish (no end record): the controller was interrupted");
   if (std::string(data.run.contains("schema") ? data.run.at("schema").as_string() : "") != "firedrill.run/v1") {
     failures.inconclusive.push_back("run.json missing or of an unknown schema");
@@ -1027,7 +1038,7 @@ json::object score_or_throw(const RunData& data) {
 
   std::string verdict = verdict_of(failures);
   const json::object& scenario = obj(data.run, "scenario");
-  return json::object{
+  json::object report{
       {"schema", kReportSchema},
       {"verdict", verdict},
       {"exit_code", exit_code_of(verdict)},
@@ -1044,6 +1055,8 @@ json::object score_or_throw(const RunData& data) {
       {"objectives", std::move(objectives)},
       {"unexpected_exits", to_array(t.unexpected_exits)},
   };
+  if (t.stop_condition) report["stop_condition"] = std::move(*t.stop_condition);
+  return report;
 }
 
 }  // namespace

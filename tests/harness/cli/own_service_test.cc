@@ -21,10 +21,9 @@ const fs::path kMinipay = kSource / "tests/data/minipay";
 std::string render_minipay() {
   std::string dir = make_temp_dir();
   std::string definition = text_of(kMinipay / "minipay.toml.in");
-  const std::string token = "@MINIPAY_PY@";
-  auto at = definition.find(token);
-  EXPECT_NE(at, std::string::npos);
-  if (at != std::string::npos) definition.replace(at, token.size(), (kMinipay / "minipay.py").string());
+  const std::string token = "@MINIPAY_PY@", script = (kMinipay / "minipay.py").string();
+  EXPECT_NE(definition.find(token), std::string::npos);
+  for (std::size_t at; (at = definition.find(token)) != std::string::npos;) definition.replace(at, token.size(), script);
   std::ofstream(dir + "/minipay.toml") << definition;
   for (const char* scenario : {"minipay-kill.toml", "minipay-kill-lose-every.toml"}) {
     fs::copy_file(kMinipay / scenario, fs::path(dir) / scenario);

@@ -815,7 +815,7 @@ TEST(Scorer, AbortedRun) {
   json::object report = r.score();
   EXPECT_EQ(verdict(report), "aborted") << dump(report);
   EXPECT_EQ(exit_code(report), 4);
-  EXPECT_TRUE(mentions(failures(report, "aborted"), "aborted: stop condition"));
+  EXPECT_TRUE(mentions(failures(report, "aborted"), "stop condition"));
 }
 
 TEST(Scorer, VerdictPrecedenceListsEveryFailingCondition) {
