@@ -10,23 +10,6 @@
 namespace firedrill::testing {
 namespace {
 
-struct Drill {
-  int exit_code = -1;
-  std::string dir;
-  json::object report;
-  std::vector<json::object> timeline;
-};
-
-Drill run(const fs::path& scenario) {
-  Drill d;
-  d.dir = make_temp_dir() + "/run";
-  d.exit_code = wait_exit(start_run(scenario.string(), d.dir), milliseconds(180'000));
-  std::string report = text_of(d.dir + "/report.json");
-  if (!report.empty()) d.report = json::parse(report).as_object();
-  d.timeline = read_timeline(d.dir);
-  return d;
-}
-
 int64_t count(const Drill& d, const std::function<bool(const json::object&)>& match) {
   return std::count_if(d.timeline.begin(), d.timeline.end(), match);
 }
@@ -47,7 +30,7 @@ const json::object& reconciliation(const Drill& d) { return d.report.at("reconci
 
 TEST(FaultsEndToEnd, APartitionedPrimaryIsReplacedAndConvergesAfterTheHeal) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run(kSource / "scenarios/primary-partitioned.toml");
+  Drill d = run_to_end(kSource / "scenarios/primary-partitioned.toml");
   ASSERT_EQ(d.exit_code, 0) << text_of(d.dir + ".log");
   EXPECT_TRUE(alert_fired(d, "LedgerPrimaryDown"));
   EXPECT_TRUE(alert_fired(d, "LedgerFailoverCompleted"));
@@ -58,7 +41,7 @@ TEST(FaultsEndToEnd, APartitionedPrimaryIsReplacedAndConvergesAfterTheHeal) {
 
 TEST(FaultsEndToEnd, AFullPrimaryDiskRefusesFailsOverAndLosesNothing) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run(kSource / "scenarios/disk-full-primary.toml");
+  Drill d = run_to_end(kSource / "scenarios/disk-full-primary.toml");
   ASSERT_EQ(d.exit_code, 0) << text_of(d.dir + ".log");
   EXPECT_GT(payments_with_status(d, 507), 0) << "refused with 507 while the disk was full";
   EXPECT_TRUE(alert_fired(d, "LedgerDiskFull"));
@@ -70,7 +53,7 @@ TEST(FaultsEndToEnd, AFullPrimaryDiskRefusesFailsOverAndLosesNothing) {
 
 TEST(FaultsEndToEnd, ASkewedPrimaryClockCausesTheFreshnessOutageAndItsAlertThenRecovers) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run(kSource / "scenarios/clock-skew-primary.toml");
+  Drill d = run_to_end(kSource / "scenarios/clock-skew-primary.toml");
   ASSERT_EQ(d.exit_code, 0) << text_of(d.dir + ".log");
   EXPECT_GT(payments_with_status(d, 409), 0) << "refused: timestamps outside the freshness window";
   EXPECT_TRUE(alert_fired(d, "LedgerClockRejections"));
@@ -82,7 +65,7 @@ TEST(FaultsEndToEnd, ASkewedPrimaryClockCausesTheFreshnessOutageAndItsAlertThenR
 
 TEST(FaultsEndToEnd, OverlappingFaultsApplyAndRevertCleanlyInReverseOrder) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run(kSource / "tests/data/scenarios/partition_during_disk_full.toml");
+  Drill d = run_to_end(kSource / "tests/data/scenarios/partition_during_disk_full.toml");
   EXPECT_NE(d.exit_code, 3) << text_of(d.dir + ".log");
   std::vector<std::string> steps;
   for (const auto& r : d.timeline) {

@@ -48,28 +48,6 @@ int firedrill(const std::vector<std::string>& args, const std::string& log) {
   return wait_exit(pid, milliseconds(30'000));
 }
 
-struct Drill {
-  int exit_code = -1;
-  std::string dir;
-  json::object report;
-};
-
-Drill run_drill(const std::string& lab_dir, const std::string& scenario) {
-  Drill d;
-  d.dir = lab_dir + "/run-" + scenario;
-  pid_t pid = start_run(lab_dir + "/" + scenario, d.dir);
-  d.exit_code = wait_exit(pid, milliseconds(120'000));
-  std::string report = text_of(d.dir + "/report.json");
-  if (!report.empty()) d.report = json::parse(report).as_object();
-  return d;
-}
-
-std::set<std::string> strings(const json::value& list) {
-  std::set<std::string> out;
-  for (const auto& v : list.as_array()) out.insert(std::string(v.as_string()));
-  return out;
-}
-
 #define REQUIRE_LAB_AND_PYTHON()                                                \
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");     \
   FIREDRILL_REQUIRE(fs::exists("/usr/bin/python3"), "/usr/bin/python3, to run minipay (Debian's python3)")
@@ -89,7 +67,7 @@ TEST(OwnService, DefinitionAndScenariosValidateAndPlan) {
 TEST(OwnService, KillOfTheOnlyProcessIsDetectedByItsRecoveryLogLineAndPasses) {
   REQUIRE_LAB_AND_PYTHON();
   std::string lab = render_minipay();
-  Drill d = run_drill(lab, "minipay-kill.toml");
+  Drill d = run_to_end(lab + "/minipay-kill.toml", lab + "/run-minipay-kill.toml");
   ASSERT_EQ(d.exit_code, 0) << text_of(d.dir + ".log");
   EXPECT_EQ(d.report.at("verdict"), "pass");
   ASSERT_EQ(d.report.at("faults").as_array().size(), 1u);
@@ -123,7 +101,7 @@ TEST(OwnService, KillOfTheOnlyProcessIsDetectedByItsRecoveryLogLineAndPasses) {
 TEST(OwnService, SeededLossIsASafetyFailureListingExactlyTheDroppedPayments) {
   REQUIRE_LAB_AND_PYTHON();
   std::string lab = render_minipay();
-  Drill d = run_drill(lab, "minipay-kill-lose-every.toml");
+  Drill d = run_to_end(lab + "/minipay-kill-lose-every.toml", lab + "/run-minipay-kill-lose-every.toml");
   ASSERT_EQ(d.exit_code, 2) << text_of(d.dir + ".log");
   EXPECT_EQ(d.report.at("verdict"), "safety_failure");
   EXPECT_TRUE(d.report.at("failures").at("inconclusive").as_array().empty());
@@ -143,7 +121,7 @@ TEST(OwnService, SeededLossIsASafetyFailureListingExactlyTheDroppedPayments) {
   ASSERT_FALSE(lost.empty());
   const auto& reconciliation = d.report.at("reconciliation").as_object();
   EXPECT_EQ(reconciliation.at("lost").as_int64(), static_cast<int64_t>(lost.size()));
-  EXPECT_EQ(strings(reconciliation.at("lost_ids")), lost);
+  EXPECT_EQ(string_set(reconciliation.at("lost_ids")), lost);
 
   // Each of them is a transfer minipay acknowledged and dropped on purpose, and nothing else went
   // wrong: the dropped transfers never moved money, so the books still balance.

@@ -101,6 +101,32 @@ inline bool wait_for_record(const std::string& run_dir, const std::string& kind,
   return false;
 }
 
+// A drill run to its end: exit code, run directory, report.json and timeline.
+struct Drill {
+  int exit_code = -1;
+  std::string dir;
+  json::object report;
+  std::vector<json::object> timeline;
+};
+
+// Runs `firedrill run SCENARIO --out OUT` to its end (OUT: a fresh temp dir's "run" by default).
+inline Drill run_to_end(const fs::path& scenario, std::string out = "", milliseconds timeout = milliseconds(180'000)) {
+  Drill d;
+  d.dir = out.empty() ? make_temp_dir() + "/run" : std::move(out);
+  d.exit_code = wait_exit(start_run(scenario.string(), d.dir), timeout);
+  std::string report = text_of(d.dir + "/report.json");
+  if (!report.empty()) d.report = json::parse(report).as_object();
+  d.timeline = read_timeline(d.dir);
+  return d;
+}
+
+// The strings of a JSON array, as a set.
+inline std::set<std::string> string_set(const json::value& list) {
+  std::set<std::string> out;
+  for (const auto& v : list.as_array()) out.insert(std::string(v.as_string()));
+  return out;
+}
+
 // What of a drill could remain on the host: its processes (found by the run directory in their
 // command line or environment), the network namespaces they live in, mounts of the run
 // directory, links of the host. Other drills may run at the same time (ctest -j), so the

@@ -11,32 +11,10 @@
 namespace firedrill::testing {
 namespace {
 
-struct Drill {
-  int exit_code = -1;
-  std::string dir;
-  json::object report;
-};
-
-Drill run_drill(const std::string& scenario) {
-  Drill d;
-  d.dir = make_temp_dir() + "/run";
-  pid_t pid = start_run((kSource / "tests/data/scenarios" / scenario).string(), d.dir);
-  d.exit_code = wait_exit(pid, milliseconds(120'000));
-  std::string report = text_of(d.dir + "/report.json");
-  if (!report.empty()) d.report = json::parse(report).as_object();
-  return d;
-}
-
-std::set<std::string> strings(const json::value& list) {
-  std::set<std::string> out;
-  for (const auto& v : list.as_array()) out.insert(std::string(v.as_string()));
-  return out;
-}
-
 TEST(ScoringEndToEnd, SyncPrimaryKillPassesWithNothingLostTenRunsOutOfTen) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
   for (int run = 0; run < 10; ++run) {
-    Drill d = run_drill("primary_kill_quick.toml");
+    Drill d = run_to_end(kSource / "tests/data/scenarios" / "primary_kill_quick.toml");
     ASSERT_EQ(d.exit_code, 0) << "run " << run << ":\n" << text_of(d.dir + ".log");
     EXPECT_EQ(d.report.at("verdict"), "pass");
     EXPECT_EQ(d.report.at("reconciliation").at("lost").as_int64(), 0);
@@ -49,7 +27,7 @@ TEST(ScoringEndToEnd, SyncPrimaryKillPassesWithNothingLostTenRunsOutOfTen) {
 
 TEST(ScoringEndToEnd, AsyncLossIsASafetyFailureListingExactlyTheLostPayments) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run_drill("async_paused_standbys_kill.toml");
+  Drill d = run_to_end(kSource / "tests/data/scenarios" / "async_paused_standbys_kill.toml");
   ASSERT_EQ(d.exit_code, 2) << text_of(d.dir + ".log");
   EXPECT_EQ(d.report.at("verdict"), "safety_failure");
 
@@ -76,14 +54,14 @@ TEST(ScoringEndToEnd, AsyncLossIsASafetyFailureListingExactlyTheLostPayments) {
     }
   }
   EXPECT_FALSE(lost.empty());
-  EXPECT_EQ(strings(d.report.at("reconciliation").at("lost_ids")), lost);
+  EXPECT_EQ(string_set(d.report.at("reconciliation").at("lost_ids")), lost);
   EXPECT_GT(d.report.at("reconciliation").at("rpo_ms").to_number<double>(), 0);
   fs::remove_all(fs::path(d.dir).parent_path());
 }
 
 TEST(ScoringEndToEnd, ClockSkewWithAShortIdempotencyTtlIsCaughtAsDuplicates) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run_drill("clock_skew_short_ttl.toml");
+  Drill d = run_to_end(kSource / "tests/data/scenarios" / "clock_skew_short_ttl.toml");
   ASSERT_EQ(d.exit_code, 2) << text_of(d.dir + ".log");
   EXPECT_GT(d.report.at("reconciliation").at("duplicated").as_int64(), 0);
 

@@ -12,23 +12,6 @@ namespace {
 
 constexpr int64_t kNsPerMs = 1'000'000;
 
-struct Drill {
-  int exit_code = -1;
-  std::string dir;
-  json::object report;
-  std::vector<json::object> timeline;
-};
-
-Drill run(const std::string& scenario) {
-  Drill d;
-  d.dir = make_temp_dir() + "/run";
-  d.exit_code = wait_exit(start_run((kSource / "tests/data/scenarios" / scenario).string(), d.dir), milliseconds(90'000));
-  std::string report = text_of(d.dir + "/report.json");
-  if (!report.empty()) d.report = json::parse(report).as_object();
-  d.timeline = read_timeline(d.dir);
-  return d;
-}
-
 // The first record of `source` / `kind`, or an empty object.
 json::object first(const Drill& d, const std::string& source, const std::string& kind) {
   for (const auto& r : d.timeline) {
@@ -88,7 +71,7 @@ void expect_aborted_by(const Drill& d, const std::string& guard, int64_t trip_ms
 
 TEST(StopConditions, AnErrorRatioAboveTheGuardAbortsTheDrillAndRevertsTheFault) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run("stop_error_ratio.toml");
+  Drill d = run_to_end(kSource / "tests/data/scenarios" / "stop_error_ratio.toml", "", milliseconds(90'000));
   expect_aborted_by(d, "error_ratio", 5'000);
   if (HasFatalFailure()) return;
   json::object stop = first(d, "harness", "stop_condition");
@@ -101,7 +84,7 @@ TEST(StopConditions, AnErrorRatioAboveTheGuardAbortsTheDrillAndRevertsTheFault) 
 
 TEST(StopConditions, NoPaymentOkForTheGuardsDurationAbortsTheDrillAndResumesThePausedNode) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run("stop_no_progress.toml");
+  Drill d = run_to_end(kSource / "tests/data/scenarios" / "stop_no_progress.toml", "", milliseconds(90'000));
   expect_aborted_by(d, "no_progress", 4'000);
   if (HasFatalFailure()) return;
   json::object stop = first(d, "harness", "stop_condition");
