@@ -140,6 +140,9 @@ int run(RunArguments args) {
   const Scenario& scenario = std::get<Scenario>(loaded);
   Plan plan = make_plan(scenario, args.seed ? static_cast<uint64_t>(*args.seed) : scenario.drill.seed);
   auto run_dir = make_run_dir(args.out, scenario.drill.name);
+  if (run_dir && run_dir->rfind("/dev/shm", 0) == 0) {
+    run_dir = Status::error("run directory " + *run_dir + ": not under /dev/shm (the lab mounts its own /dev/shm)");
+  }
   if (!run_dir) {
     std::cerr << "firedrill: " << run_dir.status().message() << "\n";
     return kExitUsage;
@@ -178,12 +181,21 @@ int score_run(const std::string& run_dir, const std::string& sign_key) {
   // The auditor's sections (scope, frozen objectives, method, timeline, deviations, limitations).
   HostFacts host = current_host_facts();
   host.netem = netem_available().is_ok();
-  for (auto& [key, value] : auditor_sections(run_dir, data->run, data->timeline, host)) report[key] = value;
+  for (auto& [key, value] : auditor_sections(run_dir, data->run, data->timeline, host, data->workload.size())) report[key] = value;
   // The readers' reports, each a pure function of the scored report (and the timeline); written
   // before the manifest so that the evidence covers them too.
   std::ofstream(run_dir + "/report.md") << markdown_report(report);
   std::ofstream(run_dir + "/junit.xml") << junit_report(report);
-  std::ofstream(run_dir + "/report.html") << html_report(report, data->timeline, data->run);
+  std::vector<HtmlCompletion> completions;
+  for (const WorkloadRecord& w : data->workload) {
+    if (w.kind == WorkloadRecord::invoke || w.kind == WorkloadRecord::skipped) continue;
+    completions.push_back(HtmlCompletion{(w.flags & WorkloadRecord::has_t) ? w.t_ns : -1, w.value,
+                                         w.kind == WorkloadRecord::ok     ? HtmlCompletion::ok
+                                         : w.kind == WorkloadRecord::fail ? HtmlCompletion::fail
+                                                                          : HtmlCompletion::unknown,
+                                         (w.flags & WorkloadRecord::has_latency) != 0});
+  }
+  std::ofstream(run_dir + "/report.html") << html_report(report, data->timeline, data->run, completions);
   report["evidence"] = make_manifest(run_dir);
   if (Status s = write_report(run_dir, report); !s) {
     std::cerr << "firedrill: " << s.message() << "\n";

@@ -87,11 +87,21 @@ LocalCluster::LocalCluster(LocalClusterOptions options) : options_(std::move(opt
 }
 
 LocalCluster::~LocalCluster() {
+  // SIGTERM first: a clean exit lets libfaketime remove its /dev/shm files (a SIGKILLed process
+  // leaves them on the host). Whatever still runs after 2 s is killed.
   for (auto& [name, pid] : pids_) {
-    if (pid > 0) ::kill(pid, SIGKILL);
+    if (pid > 0) ::kill(pid, SIGCONT), ::kill(pid, SIGTERM);
   }
+  auto deadline = Clock::now() + std::chrono::seconds(2);
   for (auto& [name, pid] : pids_) {
-    if (pid > 0) waitpid(pid, nullptr, 0);
+    while (pid > 0 && Clock::now() < deadline && waitpid(pid, nullptr, WNOHANG) == 0) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0) {
+      ::kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    pid = -1;
   }
 }
 
