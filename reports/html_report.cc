@@ -232,10 +232,11 @@ double percentile(std::vector<double>& sample, double p) {
 
 // Buckets the workload's outcomes by completion time. The chart spans the whole timeline (from
 // the drill's start to its last record) so the phases around the workload are visible too.
-Series bucketize(const std::vector<json::object>& timeline, double min_end_ms) {
+Series bucketize(const std::vector<json::object>& timeline, const std::vector<HtmlCompletion>& workload, double min_end_ms) {
   Series s;
   int64_t end_ns = static_cast<int64_t>(min_end_ms * 1e6);
   for (const auto& r : timeline) end_ns = std::max(end_ns, t_ns_of(r).value_or(0));
+  for (const auto& c : workload) end_ns = std::max<int64_t>(end_ns, c.t_ns < 0 ? 0 : c.t_ns);
   s.end_ns = std::max<int64_t>(end_ns, 1);
   // The narrowest bucket of a width people count in that keeps the chart within its limit.
   for (int64_t width_s : {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400}) {
@@ -258,6 +259,16 @@ Series bucketize(const std::vector<json::object>& timeline, double min_end_ms) {
     }
     ++b.ok;
     if (auto latency = rv::number(r, "latency_ns")) b.latencies_ms.push_back(*latency / 1e6);
+  }
+  for (const auto& c : workload) {
+    if (c.t_ns < 0) continue;
+    Bucket& b = s.buckets[std::min<std::size_t>(static_cast<std::size_t>(c.t_ns / s.bucket_ns), s.buckets.size() - 1)];
+    if (c.outcome != HtmlCompletion::ok) {
+      ++b.errors;
+      continue;
+    }
+    ++b.ok;
+    if (c.has_latency) b.latencies_ms.push_back(static_cast<double>(c.latency_ns) / 1e6);
   }
   for (auto& b : s.buckets) {
     if (b.latencies_ms.empty()) continue;
@@ -542,14 +553,15 @@ void write_legend(std::string& out, const Frame& f) {
   out += "</g>\n";
 }
 
-void write_chart(std::string& out, const json::object& report, const std::vector<json::object>& timeline) {
+void write_chart(std::string& out, const json::object& report, const std::vector<json::object>& timeline,
+                 const std::vector<HtmlCompletion>& workload) {
   // The chart reaches at least to the last fault instant the report names.
   double report_end_ms = 0;
   for (const auto& v : rv::array(report, "faults")) {
     if (!v.is_object()) continue;
     for (const char* key : {"t0_ms", "reverted_ms"}) report_end_ms = std::max(report_end_ms, rv::number(v.as_object(), key).value_or(0));
   }
-  Series s = bucketize(timeline, report_end_ms);
+  Series s = bucketize(timeline, workload, report_end_ms);
   Frame f;
   // The axis ends on a bucket boundary so that every bucket, the last one too, is a whole second
   // (or whole bucket) and its rate is a true count per second.
@@ -875,7 +887,8 @@ void write_footer(std::string& out, const json::object& report) {
 
 }  // namespace
 
-std::string html_report(const json::object& report, const std::vector<json::object>& timeline, const json::object& run) {
+std::string html_report(const json::object& report, const std::vector<json::object>& timeline, const json::object& run,
+                        const std::vector<HtmlCompletion>& workload) {
   std::string name = rv::text(rv::object(report, "scenario"), "name");
   std::string out;
   out.reserve(64 * 1024);
@@ -889,7 +902,7 @@ std::string html_report(const json::object& report, const std::vector<json::obje
   write_verdict(out, report);
   out += "<main>\n";
   write_scenario(out, report, run, timeline);
-  write_chart(out, report, timeline);
+  write_chart(out, report, timeline, workload);
   write_fault_table(out, report);
   write_objectives(out, report);
   write_reconciliation(out, report);

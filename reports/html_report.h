@@ -10,6 +10,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,18 @@ constexpr const char* kHtmlToolVersion = "0.1.0";
 // are shown as "—", never an exception; every piece of text from the inputs is HTML-escaped.
 // The page marks its own rendering for tests: on load, <body data-check="..."> summarises what
 // the SVG holds (svg, windows, t0, detect, recover, width).
+// `workload` holds the workload's completions when `timeline` does not (scoring keeps them
+// compact): charted as the timeline's workload records are.
+struct HtmlCompletion {
+  enum Outcome : uint8_t { ok, fail, unknown };
+  int64_t t_ns = -1;        // < 0: no time
+  int64_t latency_ns = 0;
+  Outcome outcome = ok;
+  bool has_latency = false;
+};
 std::string html_report(const boost::json::object& report,
                         const std::vector<boost::json::object>& timeline,
-                        const boost::json::object& run);
+                        const boost::json::object& run,
+                        const std::vector<HtmlCompletion>& workload = {});
 
 }  // namespace firedrill

@@ -229,7 +229,7 @@ json::object preconditions(const std::vector<json::object>& timeline, const Cloc
 }
 
 json::object timeline_section(const std::string& run_dir, const std::vector<json::object>& timeline,
-                              const json::object* start, const Clock& clock) {
+                              std::size_t workload_records, const json::object* start, const Clock& clock) {
   json::array phases, faults;
   for (const auto& r : timeline) {
     if (is(r, "harness", "phase")) {
@@ -245,7 +245,7 @@ json::object timeline_section(const std::string& run_dir, const std::vector<json
       {"file", kTimelineFile},
       {"utc_anchor", start ? copy_or_null(*start, "utc") : json::value(nullptr)},
       {"chain_head", chain_head((fs::path(run_dir) / kTimelineFile).string())},
-      {"records", static_cast<int64_t>(timeline.size())},  // readable records
+      {"records", static_cast<int64_t>(timeline.size() + workload_records)},  // readable records
       {"phases", std::move(phases)},
       {"faults", std::move(faults)},
       {"clock", "offset_ms: the controller's monotonic clock since the drill started; utc: utc_anchor plus that "
@@ -419,7 +419,8 @@ json::object auditor_sections(const std::string& run_dir, const json::object& ru
 }
 
 json::object auditor_sections(const std::string& run_dir, const json::object& run,
-                              const std::vector<json::object>& timeline, const HostFacts& host) {
+                              const std::vector<json::object>& timeline, const HostFacts& host,
+                              std::size_t workload_records) {
   const json::object* start = first_record(timeline, "harness", "start");
   Clock clock(start);
   return json::object{
@@ -427,7 +428,7 @@ json::object auditor_sections(const std::string& run_dir, const json::object& ru
       {"objectives_frozen", objectives_frozen(run_dir, run)},
       {"method", method(run_dir, run)},
       {"preconditions", preconditions(timeline, clock)},
-      {"timeline", timeline_section(run_dir, timeline, start, clock)},
+      {"timeline", timeline_section(run_dir, timeline, workload_records, start, clock)},
       {"deviations", deviations(timeline, clock)},
       {"limitations", limitations(timeline, host)},
       {"who", who(start, host)},

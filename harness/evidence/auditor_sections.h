@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,8 +41,11 @@ HostFacts current_host_facts();
 // inputs give nulls and empty lists, never an exception.
 boost::json::object auditor_sections(const std::string& run_dir, const boost::json::object& run,
                                      const std::vector<boost::json::object>& timeline);
+// `workload_records`: the timeline's records kept apart from `timeline` (scoring's compact
+// workload records; none of them is read here, but they are counted).
 boost::json::object auditor_sections(const std::string& run_dir, const boost::json::object& run,
-                                     const std::vector<boost::json::object>& timeline, const HostFacts& host);
+                                     const std::vector<boost::json::object>& timeline, const HostFacts& host,
+                                     std::size_t workload_records = 0);
 
 // "firedrill 0.1.0".
 std::string tool_version();

@@ -226,11 +226,41 @@ Outcome outcome_of(std::string_view kind) {
   return kind == "ok" ? Outcome::ok : kind == "fail" ? Outcome::fail : kind == "unknown" ? Outcome::unknown : Outcome::none;
 }
 
-Timeline read_timeline(const std::vector<json::object>& records) {
+Timeline read_timeline(const RunData& data) {
+  const std::vector<json::object>& records = data.timeline;
+  const std::size_t total = records.size() + data.workload.size();
   Timeline t;
-  t.key_index.reserve(records.size() / 2 + 16);
-  t.keys.reserve(records.size() / 2 + 16);
-  t.op_entry.assign(records.size() + 1, 0);  // ops are numbered from 1, one per attempt
+  t.key_index.reserve(total / 2 + 16);
+  t.keys.reserve(total / 2 + 16);
+  t.op_entry.assign(total + 1, 0);  // ops are numbered from 1, one per attempt
+  // The workload's records, compact (those of read_run_dir); the rest of the timeline is read
+  // below, and the two never touch the same state.
+  for (const WorkloadRecord& w : data.workload) {
+    const std::string_view key = data.strings.view(w.key);
+    if (w.kind == WorkloadRecord::invoke) {
+      const std::size_t before = t.keys.size();
+      KeyState& k = t.key(key);
+      t.note_op(w.op, static_cast<std::size_t>(&k - t.keys.data()));
+      if (!k.invoked && t.keys.size() > before) {
+        k.invoked = true;
+        k.from = data.strings.view(w.from);
+        k.to = data.strings.view(w.to);
+        k.amount = w.value;
+        t.key_order.push_back(t.keys.size() - 1);
+      }
+    } else if (w.kind != WorkloadRecord::skipped) {
+      const Outcome o = w.kind == WorkloadRecord::ok ? Outcome::ok : w.kind == WorkloadRecord::fail ? Outcome::fail : Outcome::unknown;
+      t.completions.push_back(Completion{w.t_ns, o, w.value});
+      t.workload_end_ns = std::max(t.workload_end_ns, w.t_ns);
+      KeyState& k = t.key_of_op(key, w.op);
+      if (o == Outcome::ok) {
+        if (!k.ok) k.first_ack_ns = w.t_ns;
+        k.ok = true;
+      }
+      k.unknown = k.unknown || o == Outcome::unknown;
+      k.fail = k.fail || o == Outcome::fail;
+    }
+  }
   for (const json::object& r : records) {
     // The fields of the frequent records, found in one pass over the record (a record's keys
     // are unique, so this is what a lookup per field would find).
@@ -960,7 +990,7 @@ std::string verdict_of(const Failures& f) {
 }
 
 json::object score_or_throw(const RunData& data) {
-  Timeline t = read_timeline(data.timeline);
+  Timeline t = read_timeline(data);
   Failures failures;
   for (const auto& e : data.read_errors) failures.inconclusive.push_back(e);
   for (const auto& p : t.preconditions_failed) failures.inconclusive.push_back("precondition failed: " + p);
@@ -1059,7 +1089,91 @@ json::object score_or_throw(const RunData& data) {
   return report;
 }
 
+// The compact form of a workload record of a known kind, or nullopt.
+std::optional<WorkloadRecord> workload_record(const json::object& r, StringTable& strings) {
+  const json::value *source_v = nullptr, *kind_v = nullptr, *at_v = nullptr, *key_v = nullptr, *from_v = nullptr,
+                    *to_v = nullptr, *amount_v = nullptr, *latency_v = nullptr, *op_v = nullptr;
+  for (const auto& kv : r) {
+    const std::string_view name = kv.key();
+    if (name == "source") source_v = &kv.value();
+    else if (name == "kind") kind_v = &kv.value();
+    else if (name == "t_ns") at_v = &kv.value();
+    else if (name == "key") key_v = &kv.value();
+    else if (name == "from") from_v = &kv.value();
+    else if (name == "to") to_v = &kv.value();
+    else if (name == "amount") amount_v = &kv.value();
+    else if (name == "latency_ns") latency_v = &kv.value();
+    else if (name == "op") op_v = &kv.value();
+  }
+  if (view_of(source_v) != "workload") return std::nullopt;
+  const std::string_view kind = view_of(kind_v);
+  WorkloadRecord w;
+  if (kind == "invoke") w.kind = WorkloadRecord::invoke;
+  else if (kind == "ok") w.kind = WorkloadRecord::ok;
+  else if (kind == "fail") w.kind = WorkloadRecord::fail;
+  else if (kind == "unknown") w.kind = WorkloadRecord::unknown;
+  else if (kind == "skipped") w.kind = WorkloadRecord::skipped;
+  else return std::nullopt;
+  w.t_ns = num_of(at_v);
+  if (at_v && at_v->is_number()) w.flags |= WorkloadRecord::has_t;
+  w.op = num_of(op_v, -1);
+  w.key = strings.intern(view_of(key_v));
+  if (w.kind == WorkloadRecord::invoke) {
+    w.from = strings.intern(view_of(from_v));
+    w.to = strings.intern(view_of(to_v));
+    w.value = num_of(amount_v);
+  } else {
+    w.value = num_of(latency_v);
+    if (latency_v && latency_v->is_number()) w.flags |= WorkloadRecord::has_latency;
+  }
+  return w;
+}
+
 }  // namespace
+
+StringTable::StringTable() : offsets_{0, 0} { rehash(16); }
+
+void StringTable::rehash(std::size_t capacity) {
+  slots_.assign(capacity, 0);
+  for (uint32_t id = 1; id < size(); ++id) {
+    std::size_t i = std::hash<std::string_view>{}(view(id)) & (capacity - 1);
+    while (slots_[i] != 0) i = (i + 1) & (capacity - 1);
+    slots_[i] = id + 1;
+  }
+}
+
+int64_t StringTable::find(std::string_view s) const {
+  if (s.empty()) return 0;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = std::hash<std::string_view>{}(s) & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == 0) return -1;
+    if (view(slots_[i] - 1) == s) return slots_[i] - 1;
+  }
+}
+
+uint32_t StringTable::intern(std::string_view s) {
+  if (s.empty()) return 0;
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = std::hash<std::string_view>{}(s) & mask;
+  for (;; i = (i + 1) & mask) {
+    if (slots_[i] == 0) break;
+    if (view(slots_[i] - 1) == s) return slots_[i] - 1;
+  }
+  const auto id = static_cast<uint32_t>(size());
+  chars_.append(s);
+  offsets_.push_back(chars_.size());
+  slots_[i] = id + 1;
+  if (2 * (size() + 1) > slots_.size()) rehash(2 * slots_.size());
+  return id;
+}
+
+void add_record(RunData& data, json::object record) {
+  if (auto w = workload_record(record, data.strings)) {
+    data.workload.push_back(*w);
+  } else {
+    data.timeline.push_back(std::move(record));
+  }
+}
 
 Result<RunData> read_run_dir(const std::string& dir) {
   RunData data;
@@ -1088,13 +1202,20 @@ Result<RunData> read_run_dir(const std::string& dir) {
   while (std::getline(lines, line)) {
     ++number;
     json::error_code ec;
-    json::value v = json::parse(line, ec);
+    // Parsed into a buffer on the stack; only the records kept as JSON are copied out of it.
+    unsigned char buffer[4096];
+    json::monotonic_resource scratch(buffer, sizeof buffer);
+    json::value v = json::parse(line, ec, json::storage_ptr(&scratch));
     // A controller killed mid-write leaves at most a torn last line; anything else is damage.
     if (ec || !v.is_object()) {
       data.read_errors.push_back("timeline.jsonl:" + std::to_string(number) + ": unreadable record");
       continue;
     }
-    data.timeline.push_back(std::move(v.as_object()));
+    if (auto w = workload_record(v.as_object(), data.strings)) {
+      data.workload.push_back(*w);
+    } else {
+      data.timeline.emplace_back(v.as_object(), json::storage_ptr());
+    }
   }
   fs::path exports = fs::path(dir) / "exports";
   if (fs::is_directory(exports)) {

@@ -222,7 +222,7 @@ TEST(ResidueTorture, TwentyDrillsKilledAtRandomMomentsLeaveNothingAndScoreInconc
 
     // Nothing of it may remain (the kernel needs a moment to tear the namespaces down).
     std::vector<std::string> left;
-    const auto deadline = Clock::now() + milliseconds(3'000);
+    const auto deadline = Clock::now() + milliseconds(10'000);
     do {
       left = residue(out, seen, links_before, shm_before);
       if (left.empty()) break;

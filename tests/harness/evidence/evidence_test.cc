@@ -174,7 +174,7 @@ json::object make_report(const fs::path& dir) {
   auto data = read_run_dir(dir.string());
   EXPECT_TRUE(data) << data.status().message();
   json::object report = score(*data);
-  for (auto& [key, value] : auditor_sections(dir.string(), data->run, data->timeline, fixed_host())) {
+  for (auto& [key, value] : auditor_sections(dir.string(), data->run, data->timeline, fixed_host(), data->workload.size())) {
     EXPECT_FALSE(report.contains(key)) << key << ": the auditor sections must only add keys";
     report[key] = value;
   }
@@ -513,7 +513,7 @@ TEST_F(EvidenceTest, AuditorSectionsDescribeTheDrill) {
 
   const json::object& timeline = report_.at("timeline").as_object();
   EXPECT_EQ(timeline.at("chain_head"), json::value(chain_head((run_ / kTimelineFile).string())));
-  EXPECT_EQ(timeline.at("records"), static_cast<int64_t>(data->timeline.size()));
+  EXPECT_EQ(timeline.at("records"), static_cast<int64_t>(data->timeline.size() + data->workload.size()));
   const std::string anchor(timeline.at("utc_anchor").as_string());
   const json::object& first_phase = timeline.at("phases").as_array()[0].as_object();
   EXPECT_EQ(first_phase.at("phase"), "lab_up");
