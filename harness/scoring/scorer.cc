@@ -88,6 +88,30 @@ json::value difference_ms(const std::optional<int64_t>& later, const std::option
 
 // ---- what the timeline says ----------------------------------------------------------------
 
+// The fields of the frequent timeline records, found in one pass over a record (its keys are
+// unique, so this is what a lookup per field would find, without nine lookups).
+struct RecordFields {
+  const json::value *source = nullptr, *kind = nullptr, *at = nullptr, *key = nullptr, *from = nullptr,
+                    *to = nullptr, *amount = nullptr, *latency = nullptr, *op = nullptr;
+};
+
+RecordFields fields_of(const json::object& r) {
+  RecordFields f;
+  for (const auto& kv : r) {
+    const std::string_view name = kv.key();
+    if (name == "source") f.source = &kv.value();
+    else if (name == "kind") f.kind = &kv.value();
+    else if (name == "t_ns") f.at = &kv.value();
+    else if (name == "key") f.key = &kv.value();
+    else if (name == "from") f.from = &kv.value();
+    else if (name == "to") f.to = &kv.value();
+    else if (name == "amount") f.amount = &kv.value();
+    else if (name == "latency_ns") f.latency = &kv.value();
+    else if (name == "op") f.op = &kv.value();
+  }
+  return f;
+}
+
 enum class Outcome { none, ok, fail, unknown };
 
 struct Completion {
@@ -264,20 +288,10 @@ Timeline read_timeline(const RunData& data) {
   for (const json::object& r : records) {
     // The fields of the frequent records, found in one pass over the record (a record's keys
     // are unique, so this is what a lookup per field would find).
-    const json::value *source_v = nullptr, *kind_v = nullptr, *at_v = nullptr, *key_v = nullptr, *from_v = nullptr,
-                      *to_v = nullptr, *amount_v = nullptr, *latency_v = nullptr, *op_v = nullptr;
-    for (const auto& kv : r) {
-      const std::string_view name = kv.key();
-      if (name == "source") source_v = &kv.value();
-      else if (name == "kind") kind_v = &kv.value();
-      else if (name == "t_ns") at_v = &kv.value();
-      else if (name == "key") key_v = &kv.value();
-      else if (name == "from") from_v = &kv.value();
-      else if (name == "to") to_v = &kv.value();
-      else if (name == "amount") amount_v = &kv.value();
-      else if (name == "latency_ns") latency_v = &kv.value();
-      else if (name == "op") op_v = &kv.value();
-    }
+    const RecordFields fields = fields_of(r);
+    const json::value *source_v = fields.source, *kind_v = fields.kind, *at_v = fields.at, *key_v = fields.key,
+                      *from_v = fields.from, *to_v = fields.to, *amount_v = fields.amount,
+                      *latency_v = fields.latency, *op_v = fields.op;
     const std::string_view source = view_of(source_v);
     const std::string_view kind = view_of(kind_v);
     const int64_t at = num_of(at_v);
@@ -1091,20 +1105,9 @@ json::object score_or_throw(const RunData& data) {
 
 // The compact form of a workload record of a known kind, or nullopt.
 std::optional<WorkloadRecord> workload_record(const json::object& r, StringTable& strings) {
-  const json::value *source_v = nullptr, *kind_v = nullptr, *at_v = nullptr, *key_v = nullptr, *from_v = nullptr,
-                    *to_v = nullptr, *amount_v = nullptr, *latency_v = nullptr, *op_v = nullptr;
-  for (const auto& kv : r) {
-    const std::string_view name = kv.key();
-    if (name == "source") source_v = &kv.value();
-    else if (name == "kind") kind_v = &kv.value();
-    else if (name == "t_ns") at_v = &kv.value();
-    else if (name == "key") key_v = &kv.value();
-    else if (name == "from") from_v = &kv.value();
-    else if (name == "to") to_v = &kv.value();
-    else if (name == "amount") amount_v = &kv.value();
-    else if (name == "latency_ns") latency_v = &kv.value();
-    else if (name == "op") op_v = &kv.value();
-  }
+  const RecordFields f = fields_of(r);
+  const json::value *source_v = f.source, *kind_v = f.kind, *at_v = f.at, *key_v = f.key, *from_v = f.from,
+                    *to_v = f.to, *amount_v = f.amount, *latency_v = f.latency, *op_v = f.op;
   if (view_of(source_v) != "workload") return std::nullopt;
   const std::string_view kind = view_of(kind_v);
   WorkloadRecord w;
