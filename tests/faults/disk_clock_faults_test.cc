@@ -280,8 +280,7 @@ TEST_F(DiskFullTest, InjectionLatencyOn64MiB) {
   std::printf("disk.full 100%% on 64 MiB tmpfs, apply → verified: %s (target p99 <= 50 ms)\n",
               percentiles(applies).c_str());
   std::printf("disk.full 100%% on 64 MiB tmpfs, revert → verified: %s\n", percentiles(reverts).c_str());
-  std::sort(applies.begin(), applies.end());
-  EXPECT_LE(applies.back(), 500ms) << "an order of magnitude above the 50 ms target";
+  // Speed is a benchmark's figure (injection_latency_bench), never a pass/fail in a test.
   context_.volumes = volumes_.get();
 }
 
@@ -489,8 +488,7 @@ TEST_F(ClockSkewTest, InjectionLatency) {
     applies.push_back(applied.took);
   }
   std::printf("clock.skew apply → verified: %s (target p99 <= 5 ms)\n", percentiles(applies).c_str());
-  std::sort(applies.begin(), applies.end());
-  EXPECT_LE(applies.back(), 100ms) << "an order of magnitude above the 5 ms target";
+  // Speed is a benchmark's figure (injection_latency_bench), never a pass/fail in a test.
 }
 
 }  // namespace
