@@ -17,7 +17,10 @@ const std::vector<FaultKind>& fault_catalog() {
        {{"signal", FaultParameterType::signal, false, "SIGKILL",
          "SIGKILL, SIGTERM, SIGINT, SIGQUIT, SIGHUP or SIGABRT"},
         {"restart_after", FaultParameterType::duration, false, "",
-         "restart the node this long after it exited (absent: at the heal)"}}},
+         "restart the node this long after it exited (absent: at the heal)"},
+        {"while_stopped", FaultParameterType::string, false, "",
+         "a node action (system definition [node.actions]) run to completion while the node is "
+         "stopped, before the restart, e.g. \"cold_backup\""}}},
       {"process.pause",
        "freeze a node's process (SIGSTOP), as a long GC pause or a hung VM would",
        "SIGSTOP to the node's process",
@@ -87,6 +90,30 @@ const std::vector<FaultKind>& fault_catalog() {
        true,
        {{"offset", FaultParameterType::offset, true, "", "e.g. \"+10m\" or \"-90s\""},
         {"rate", FaultParameterType::number, false, "", "clock speed factor, e.g. 1.5 (absent: 1)"}}},
+      {"storage.loss",
+       "lose a node's disk: the process is killed and its data volume emptied; then restore it",
+       "SIGKILL to the node's process, then everything in its tmpfs volume is removed",
+       "the process is reaped and the volume is empty",
+       "when `duration` has passed: the node's `restore` action rebuilds the volume from the "
+       "system's backups (timed on the timeline), then the node is started again",
+       "write access to the node's volume (the lab's own mount)",
+       true,
+       {{"restore", FaultParameterType::string, false, "restore",
+         "the node action that rebuilds the data directory before the restart; \"none\": "
+         "restart on the empty volume (the system re-syncs the node itself)"}},
+       true,
+       true},
+      {"backup.corrupt",
+       "flip one byte of a node's newest backup file (bit rot in the backup store)",
+       "the byte in the middle of the newest file in the node's {backup_dir} matching `pattern` "
+       "is inverted",
+       "the byte reads back inverted",
+       "the byte is put back at the heal (so nothing is left behind)",
+       "write access to the drill's backup store",
+       false,
+       {{"pattern", FaultParameterType::string, false, "*",
+         "a glob of file names in the node's backup directory, e.g. \"full-*.sqlite\" or "
+         "\"archive-*.ndjson\""}}},
   };
   return kinds;
 }

@@ -42,6 +42,9 @@ struct FaultKind {
   std::vector<FaultParameter> parameters;
   // False for kinds that act on several nodes named in their parameters (network.partition).
   bool needs_target = true;
+  // True when a static-role target ("role:ledger") means every node with the role at once
+  // (storage.loss: the site is lost); otherwise a role target is one node.
+  bool whole_static_role = false;
 };
 
 // Every fault kind, in the order `firedrill faults` lists them.

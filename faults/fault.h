@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -30,6 +31,23 @@ class Volumes;
 // The outcome of one step: Status plus what was observed (node, pid, state, ...).
 using FaultDone = std::function<void(Status status, boost::json::object evidence)>;
 
+// A node action ([node.actions] of the system definition) a fault asks the runner to run.
+struct ActionRequest {
+  int fault = 0;         // the asking fault's index, for the timeline
+  std::string node;
+  std::string action;    // e.g. "restore", "cold_backup"
+  std::string purpose;   // why: "restore" (storage.loss), "while_stopped" (process.kill)
+};
+
+// How an action ended. The runner recorded its start and end on the timeline (source "action").
+struct ActionOutcome {
+  bool succeeded = false;      // ran and exited 0
+  std::string error;           // could not start, unknown action, exit status, timeout
+  int exit_code = -1;
+  boost::json::value output;   // the last line of its stdout when that line is JSON; else null
+  int64_t duration_ns = 0;
+};
+
 // What a fault may touch. Owned by the runner; outlives every fault. The lab's parts are set
 // once the lab is up, before any fault is made.
 struct FaultContext {
@@ -46,6 +64,11 @@ struct FaultContext {
   std::function<std::map<std::string, std::string>(const std::string& node)> node_environment;
   // Resolves "role:NAME" (or a node name) to a node now, asynchronously; for group members.
   std::function<void(const std::string& target, std::function<void(Result<std::string>)>)> resolve;
+  // storage.loss, process.kill: runs a node action to completion (its own deadline, the node's
+  // action_timeout), then calls back on the io_context.
+  std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run_action;
+  // backup.corrupt: the node's directory in the drill's backup store ({backup_dir}).
+  std::function<std::string(const std::string& node)> backup_dir;
 };
 
 class Fault {

@@ -5,6 +5,7 @@
 #include "disk/disk_full_fault.h"
 #include "network/network_faults.h"
 #include "process/process_faults.h"
+#include "storage/storage_faults.h"
 
 namespace firedrill {
 
@@ -21,6 +22,8 @@ Result<std::unique_ptr<Fault>> make_fault(const FaultSpec& spec, const std::stri
       {"network.loss", &make_network_loss},
       {"disk.full", &make_disk_full},
       {"clock.skew", &make_clock_skew},
+      {"storage.loss", &make_storage_loss},
+      {"backup.corrupt", &make_backup_corrupt},
   };
   for (const auto& [kind, factory] : kFactories) {
     if (spec.kind == kind) return factory(spec, node, context);

@@ -1,62 +1,24 @@
 // process.kill and process.pause; see process_faults.h.
 #include "process/process_faults.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 
 #include "catalog.h"
+#include "poll_until.h"
 #include "supervision/supervisor.h"
 
 namespace firedrill {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Checks `observed` every 100 µs until it holds (done: ok) or the deadline passes (done:
-// error). The evidence is collected at that moment.
-class Poller : public std::enable_shared_from_this<Poller> {
- public:
-  Poller(FaultContext& context, std::function<bool()> observed, std::string what,
-         std::function<boost::json::object()> evidence, FaultDone done)
-      : timer_(context.io),
-        deadline_(Clock::now() + context.step_deadline),
-        observed_(std::move(observed)),
-        what_(std::move(what)),
-        evidence_(std::move(evidence)),
-        done_(std::move(done)) {}
-
-  void check() {
-    if (observed_()) return done_(Status::ok(), evidence_());
-    if (Clock::now() >= deadline_) {
-      return done_(Status::error(what_ + ": not observed before the step deadline"), evidence_());
-    }
-    timer_.expires_after(std::chrono::microseconds(100));
-    timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->check(); });
-  }
-
- private:
-  boost::asio::steady_timer timer_;
-  Clock::time_point deadline_;
-  std::function<bool()> observed_;
-  std::string what_;
-  std::function<boost::json::object()> evidence_;
-  FaultDone done_;
-};
-
-void poll_until(FaultContext& context, std::function<bool()> observed, std::string what,
-                std::function<boost::json::object()> evidence, FaultDone done) {
-  std::make_shared<Poller>(context, std::move(observed), std::move(what), std::move(evidence),
-                           std::move(done))
-      ->check();
-}
-
 class ProcessKill : public Fault {
  public:
   ProcessKill(const FaultSpec& spec, std::string node, FaultContext& context)
-      : node_(std::move(node)), context_(context) {
+      : index_(spec.index), node_(std::move(node)), context_(context) {
     if (auto it = spec.parameters.find("signal"); it != spec.parameters.end()) {
       signal_name_ = std::get<std::string>(it->second);
+    }
+    if (auto it = spec.parameters.find("while_stopped"); it != spec.parameters.end()) {
+      while_stopped_ = std::get<std::string>(it->second);
     }
   }
   const std::string& kind() const override { return kind_; }
@@ -82,22 +44,38 @@ class ProcessKill : public Fault {
     if (context_.supervisor.running(node_)) {
       return done(Status::ok(), {{"node", node_}, {"already_running", true}});
     }
+    if (while_stopped_.empty() || !context_.run_action) return restart({}, std::move(done));
+    // Maintenance while the node is down (a cold backup): its outcome is evidence, and the node
+    // is restarted whatever it was, as an operator would.
+    context_.run_action({index_, node_, while_stopped_, "while_stopped"},
+                        [this, done = std::move(done)](ActionOutcome outcome) mutable {
+                          boost::json::object action{{"action", while_stopped_},
+                                                     {"succeeded", outcome.succeeded},
+                                                     {"error", outcome.error}};
+                          restart(std::move(action), std::move(done));
+                        });
+  }
+
+ private:
+  void restart(boost::json::object action, FaultDone done) {
     Status restarted = context_.supervisor.restart_after(node_, std::chrono::milliseconds(0));
     if (!restarted) return done(restarted.with_context("process.kill revert"), {{"node", node_}});
     poll_until(
         context_, [this] { return context_.supervisor.running(node_); },
         "process.kill revert: node " + node_ + ": restart",
-        [this] {
-          return boost::json::object{{"node", node_},
-                                     {"pid", context_.supervisor.pid(node_).value_or(0)}};
+        [this, action = std::move(action)] {
+          boost::json::object e{{"node", node_}, {"pid", context_.supervisor.pid(node_).value_or(0)}};
+          if (!action.empty()) e["while_stopped"] = action;
+          return e;
         },
         std::move(done));
   }
 
- private:
   const std::string kind_ = "process.kill";
+  int index_;
   std::string node_;
   std::string signal_name_ = "SIGKILL";
+  std::string while_stopped_;
   FaultContext& context_;
 };
 

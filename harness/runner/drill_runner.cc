@@ -16,6 +16,7 @@
 
 #include "evidence/auditor_sections.h"
 #include "fault.h"
+#include "catalog.h"
 #include "network/network_faults.h"
 #include "lab/lab.h"
 #include "lab/network.h"
@@ -208,11 +209,16 @@ class Drill : public std::enable_shared_from_this<Drill> {
     fs::create_directories(options_.run_dir + "/exports", ec);
     for (const auto& n : scenario_.system.nodes) {
       std::ofstream(clock_file(n.name), std::ios::trunc) << "+0\n";
+      fs::create_directories(backup_store() + "/" + n.name, ec);
     }
     fault_context_.network = network_.get();
     fault_context_.volumes = volumes_.get();
     fault_context_.clock_file = [this](const std::string& node) { return clock_file(node); };
     fault_context_.node_environment = [this](const std::string& node) { return specs_.at(node).env; };
+    fault_context_.backup_dir = [this](const std::string& node) { return backup_store() + "/" + node; };
+    fault_context_.run_action = [this](const ActionRequest& request, std::function<void(ActionOutcome)> done) {
+      run_action(request, std::move(done));
+    };
     fault_context_.resolve = [this](const std::string& target, std::function<void(Result<std::string>)> next) {
       resolve(target.rfind("role:", 0) == 0 || target.rfind("node:", 0) == 0 ? target : "node:" + target,
               std::move(next));
@@ -232,13 +238,17 @@ class Drill : public std::enable_shared_from_this<Drill> {
   }
 
   std::string clock_file(const std::string& node) const { return options_.run_dir + "/clock/" + node + ".faketime"; }
+  // The systems' backups live outside every node's volume, so storage.loss cannot take them, and
+  // in the run directory, so they stay as evidence of what was restored.
+  std::string backup_store() const { return options_.run_dir + "/backup-store"; }
   std::string alert_url() const {
     return "http://" + network_->controller_address() + ":" + std::to_string(kAlertPort) + "/alerts";
   }
 
   Status start_nodes() {
     set_phase("system_up");
-    RenderInputs inputs;
+    RenderInputs& inputs = inputs_;
+    inputs.backup_store = backup_store();
     inputs.bin_dir = options_.bin_dir;
     inputs.controller_address = network_->controller_address();
     inputs.alert_url = alert_url();
@@ -436,9 +446,27 @@ class Drill : public std::enable_shared_from_this<Drill> {
     next(Status::error("role " + name + ": no node has it"));
   }
 
+  // For a kind that takes a whole static role (storage.loss of "role:ledger"): every node with
+  // the role, joined by ','; nullopt for any other kind or target.
+  std::optional<std::string> whole_role(const PlannedStep& step) const {
+    const FaultKind* kind = find_fault_kind(step.kind);
+    if (!kind || !kind->whole_static_role || step.target.rfind("role:", 0) != 0) return std::nullopt;
+    std::string role = step.target.substr(5);
+    if (scenario_.system.find_dynamic_role(role)) return std::nullopt;
+    std::string nodes;
+    for (const auto& n : scenario_.system.nodes) {
+      if (std::count(n.roles.begin(), n.roles.end(), role)) nodes += (nodes.empty() ? "" : ",") + n.name;
+    }
+    return nodes;
+  }
+
   void apply_step(const PlannedStep& step) {
     int64_t scheduled = timeline_->now_ns();
-    resolve(step.target, [this, step, scheduled](Result<std::string> node) {
+    auto resolve_target = [this, step](std::function<void(Result<std::string>)> next) {
+      if (auto nodes = whole_role(step)) return next(*nodes);
+      resolve(step.target, std::move(next));
+    };
+    resolve_target([this, step, scheduled](Result<std::string> node) {
       if (stopping_) return;
       if (!node) return fail("fault[" + std::to_string(step.fault_index) + "] " + step.kind, node.status());
       auto fault = make_fault(spec_of(step.fault_index), *node, fault_context_);
@@ -460,6 +488,83 @@ class Drill : public std::enable_shared_from_this<Drill> {
         if (!s) fail("fault[" + std::to_string(step.fault_index) + "] apply", s);
       });
     });
+  }
+
+  // Runs a node's action ([node.actions]) for a fault: rendered like the node's command, in the
+  // node's environment, network namespace and working directory, output appended to
+  // logs/<node>.<action>.out/.err; its start and end go on the timeline (source "action"), the
+  // end with the exit status, the duration and the JSON report the action printed last, if any.
+  void run_action(const ActionRequest& request, std::function<void(ActionOutcome)> done) {
+    const NodeDefinition* node = scenario_.system.find_node(request.node);
+    auto fail_now = [&](const std::string& error) {
+      timeline_->record("action", "end", {{"fault", request.fault}, {"node", request.node},
+                                          {"action", request.action}, {"purpose", request.purpose},
+                                          {"succeeded", false}, {"error", error}, {"duration_ns", 0}});
+      ActionOutcome outcome;
+      outcome.error = error;
+      asio::post(io_, [done = std::move(done), outcome] { done(outcome); });
+    };
+    if (!node || !node->actions.count(request.action)) {
+      return fail_now("node " + request.node + " has no action \"" + request.action + "\"");
+    }
+    ProcessSpec spec = specs_.at(request.node);
+    spec.name = request.node + "." + request.action;
+    spec.argv.clear();
+    Values values = node_values(values_, request.node, inputs_);
+    for (const auto& arg : node->actions.at(request.action)) {
+      auto rendered = render(arg, values);
+      if (!rendered) return fail_now(rendered.status().message());
+      spec.argv.push_back(*rendered);
+    }
+    spec.stdout_path = options_.run_dir + "/logs/" + spec.name + ".out";
+    spec.stderr_path = options_.run_dir + "/logs/" + spec.name + ".err";
+    std::error_code ec;
+    const auto stdout_offset = fs::exists(spec.stdout_path, ec) ? fs::file_size(spec.stdout_path, ec) : 0;
+    json::array argv;
+    for (const auto& a : spec.argv) argv.push_back(json::string(a));
+    const int64_t started = timeline_->now_ns();
+    timeline_->record("action", "start", {{"fault", request.fault}, {"node", request.node}, {"action", request.action},
+                                          {"purpose", request.purpose}, {"argv", std::move(argv)}});
+    say("action " + request.action + " on " + request.node);
+    supervisor_->run_task(spec, node->action_timeout, [this, request, spec, started, stdout_offset,
+                                                       done = std::move(done)](const TaskResult& r) {
+      ActionOutcome outcome;
+      outcome.succeeded = r.succeeded();
+      outcome.exit_code = r.exit_code;
+      outcome.duration_ns = timeline_->now_ns() - started;
+      outcome.output = last_json_line(spec.stdout_path, stdout_offset);
+      outcome.error = !r.error.empty()   ? r.error
+                      : r.timed_out      ? "timed out"
+                      : r.signal         ? "killed by signal " + std::to_string(r.signal)
+                      : r.exit_code != 0 ? "exit status " + std::to_string(r.exit_code)
+                                         : "";
+      timeline_->record("action", "end", {{"fault", request.fault}, {"node", request.node},
+                                          {"action", request.action}, {"purpose", request.purpose},
+                                          {"succeeded", outcome.succeeded}, {"exit_code", r.exit_code},
+                                          {"signal", r.signal}, {"timed_out", r.timed_out},
+                                          {"error", outcome.error}, {"duration_ns", outcome.duration_ns},
+                                          {"started_ns", started}, {"output", outcome.output},
+                                          {"stdout", "logs/" + spec.name + ".out"}});
+      say("action " + request.action + " on " + request.node + ": " +
+          (outcome.succeeded ? "done" : "failed (" + outcome.error + ")"));
+      done(std::move(outcome));
+    });
+  }
+
+  // The last non-empty line written to `path` after `offset`, parsed as JSON; null when it is not
+  // JSON (an action need not report anything). Reads at most the last 64 KiB.
+  static json::value last_json_line(const std::string& path, std::uintmax_t offset) {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::uintmax_t>(in.tellg());
+    const std::uintmax_t from = std::max(offset, size > 65'536 ? size - 65'536 : 0);
+    in.seekg(static_cast<std::streamoff>(from));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    std::string line = text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+    json::error_code ec;
+    json::value parsed = json::parse(line, ec);
+    return ec ? json::value(nullptr) : parsed;
   }
 
   void revert_step(const PlannedStep& step) {
@@ -665,12 +770,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
     });
   }
 
-  bool supervised_pid(pid_t pid) const {
-    for (const auto& [node, spec] : specs_) {
-      if (supervisor_->pid(node) == pid) return true;
-    }
-    return false;
-  }
+  bool supervised_pid(pid_t pid) const { return supervisor_->owns(pid); }
 
   void progress() {
     if (!workload_) return;
@@ -792,7 +892,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
   std::unique_ptr<AlertReceiver> receiver_;
   std::unique_ptr<PaymentWorkload> workload_;
   std::unique_ptr<LogWatcher> log_watcher_;
-  FaultContext fault_context_{io_, *supervisor_, std::chrono::milliseconds(5000), nullptr, nullptr, {}, {}, {}};
+  FaultContext fault_context_{io_, *supervisor_, std::chrono::milliseconds(5000), nullptr, nullptr, {}, {}, {}, {}, {}};
+  RenderInputs inputs_;
   Values values_;
   std::map<std::string, ProcessSpec> specs_;
   std::map<std::string, std::string> health_urls_;

@@ -32,6 +32,7 @@ Result<Values> shared_values(const SystemDefinition& system, const RenderInputs&
   values["controller_address"] = inputs.controller_address;
   values["alert_url"] = inputs.alert_url;
   values["accounts"] = std::to_string(inputs.accounts);
+  if (!inputs.backup_store.empty()) values["backup_store"] = inputs.backup_store;
   for (const auto& [node, address] : inputs.addresses) values["node." + node + ".address"] = address;
   for (const auto& [node, dir] : inputs.data_dirs) values["node." + node + ".data_dir"] = dir;
   for (const ListPlaceholder& list : system.lists) {
@@ -52,6 +53,7 @@ Values node_values(const Values& shared, const std::string& node, const RenderIn
   values["name"] = node;
   if (auto it = inputs.addresses.find(node); it != inputs.addresses.end()) values["address"] = it->second;
   if (auto it = inputs.data_dirs.find(node); it != inputs.data_dirs.end()) values["data_dir"] = it->second;
+  if (!inputs.backup_store.empty()) values["backup_dir"] = inputs.backup_store + "/" + node;
   return values;
 }
 

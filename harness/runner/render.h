@@ -18,7 +18,8 @@ using Values = std::map<std::string, std::string>;
 Result<std::string> render(const std::string& text, const Values& values);
 
 // The values every node shares: parameters, {bin}, {alert_url}, {controller_address},
-// {node.NAME.address} and {node.NAME.data_dir} for every node, then every [list.*].
+// {node.NAME.address} and {node.NAME.data_dir} for every node, {backup_store}, then every
+// [list.*].
 struct RenderInputs {
   std::string bin_dir;
   std::string controller_address;
@@ -27,9 +28,12 @@ struct RenderInputs {
   std::map<std::string, std::string> data_dirs;  // node → volume path
   std::map<std::string, ParameterValue> parameters;
   int64_t accounts = 0;                          // {accounts}: the workload's account count
+  // {backup_store}: the drill's backup store, outside every node's volume (run_dir/backup-store);
+  // {backup_dir} is the node's own directory in it. Empty: neither placeholder exists.
+  std::string backup_store;
 };
 Result<Values> shared_values(const SystemDefinition& system, const RenderInputs& inputs);
-// `shared` plus {name}, {address}, {data_dir} of `node`.
+// `shared` plus {name}, {address}, {data_dir}, {backup_dir} of `node`.
 Values node_values(const Values& shared, const std::string& node, const RenderInputs& inputs);
 
 }  // namespace firedrill

@@ -116,6 +116,11 @@ struct NodeDefinition {
   std::string balances_url;
   Milliseconds ready_timeout{15'000};
   Milliseconds stop_grace{2'000};
+  // Named one-shot commands with placeholders ([node.actions]), run by faults: "restore" rebuilds
+  // the data directory from backups after storage.loss, "cold_backup" runs while process.kill
+  // keeps the node stopped. Each must finish within action_timeout.
+  std::map<std::string, std::vector<std::string>> actions;
+  Milliseconds action_timeout{120'000};
 };
 
 // How the harness learns which node holds a dynamic role such as "ledger-primary": GET `url`

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -273,6 +274,7 @@ void read_fault_parameters(TableReader& r, const FaultKind& kind, const Scenario
       }
       case FaultParameterType::string:
         if (auto v = r.string(p.name, p.required)) f.parameters[p.name] = *v;
+        else if (!p.default_text.empty()) f.parameters[p.name] = p.default_text;
         break;
       case FaultParameterType::integer:
         if (auto v = r.integer(p.name, 0, std::numeric_limits<int32_t>::max(), p.required)) f.parameters[p.name] = *v;
@@ -355,6 +357,44 @@ void check_partition(TableReader& r, const toml::table& table, const FaultSpec& 
   }
 }
 
+// The nodes a target may act on: the node, every node of a static role, or for a dynamic role
+// every node (any of them may hold it when the fault happens).
+std::vector<const NodeDefinition*> possible_nodes(const std::string& target, const SystemDefinition& system) {
+  std::vector<const NodeDefinition*> nodes;
+  std::string name = target.size() > 5 ? target.substr(5) : "";
+  for (const auto& n : system.nodes) {
+    bool is_node = target.rfind("node:", 0) == 0 && n.name == name;
+    bool has_role = target.rfind("role:", 0) == 0 &&
+                    (system.find_dynamic_role(name) || std::count(n.roles.begin(), n.roles.end(), name));
+    if (is_node || has_role) nodes.push_back(&n);
+  }
+  return nodes;
+}
+
+// A node action a fault runs (storage.loss `restore`, process.kill `while_stopped`) must be
+// declared by the nodes it may run on ("none" means no action).
+void check_action(TableReader& r, const toml::table& table, const FaultSpec& f, const std::string& key,
+                  const SystemDefinition& system) {
+  auto it = f.parameters.find(key);
+  if (it == f.parameters.end() || system.path.empty()) return;
+  const std::string& action = std::get<std::string>(it->second);
+  if (action == "none") return;
+  auto nodes = possible_nodes(f.target, system);
+  bool dynamic = f.target.rfind("role:", 0) == 0 && system.find_dynamic_role(f.target.substr(5));
+  std::string missing;
+  bool any = false;
+  for (const NodeDefinition* n : nodes) {
+    if (n->actions.count(action)) any = true;
+    else missing += (missing.empty() ? "" : ", ") + n->name;
+  }
+  if (missing.empty() || (dynamic && any)) return;
+  std::string hint = key == "restore" && !table.contains(key)
+                         ? " (the default); give restore = \"none\" to restart on the empty volume"
+                         : "";
+  r.error(key, "node " + missing + " of system " + system.name + " has no action \"" + action +
+                   "\" in its [node.actions]" + hint);
+}
+
 void read_fault(const toml::table& table, int index, Scenario& s, const std::string& file,
                 Diagnostics& d) {
   TableReader r(table, "fault[" + std::to_string(index) + "]", file, d);
@@ -393,6 +433,8 @@ void read_fault(const toml::table& table, int index, Scenario& s, const std::str
   if (kind) read_fault_parameters(r, *kind, s, f, at.has_value());
   if (kind && !kind->needs_target && f.target.empty()) f.target = kind->name;
   if (kind && kind->name == "network.partition") check_partition(r, table, f);
+  if (kind && kind->name == "storage.loss") check_action(r, table, f, "restore", s.system);
+  if (kind && kind->name == "process.kill") check_action(r, table, f, "while_stopped", s.system);
   r.finish();
   s.faults.push_back(std::move(f));
 }
@@ -415,6 +457,8 @@ std::string resource_of(const std::string& kind) {
   if (kind == "network.bandwidth" || kind == "network.delay" || kind == "network.loss") return "qdisc";
   if (kind == "network.isolate") return "link";
   if (kind == "disk.full") return "volume";
+  if (kind == "storage.loss") return "process";  // it kills the node and owns it until restored
+  if (kind == "backup.corrupt") return "backups";
   if (kind == "clock.skew") return "clock";
   return "";  // network.partition: routes of its own, any number may overlap
 }

@@ -12,6 +12,28 @@ namespace firedrill {
 namespace {
 
 const std::regex kNodeName("[a-z][a-z0-9-]{0,31}");
+const std::regex kActionName("[a-z][a-z0-9_-]{0,31}");
+
+// [node.actions]: name = ["program", "arg", ...], each a non-empty command.
+void read_actions(const toml::table& table, const std::string& path, NodeDefinition& node,
+                  const std::string& file, Diagnostics& d) {
+  TableReader r(table, path, file, d);
+  for (const auto& [k, v] : table) {
+    std::string name(k.str());
+    if (!std::regex_match(name, kActionName)) {
+      r.error(name, "\"" + name + "\" is not a valid action name (a-z, 0-9, _ and -, at most 32)");
+      continue;
+    }
+    auto command = r.strings(name);
+    if (!command) continue;
+    if (command->empty()) {
+      r.error(name, "must name a program");
+      continue;
+    }
+    node.actions[name] = *command;
+  }
+  r.finish();
+}
 
 std::optional<ParameterValue> parameter_from_node(const toml::node& node) {
   if (auto s = node.as_string()) return ParameterValue(s->get());
@@ -48,6 +70,10 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
   if (auto url = r.string("balances_url")) node.balances_url = *url;
   if (auto t = r.duration("ready_timeout", Milliseconds(100), Milliseconds(600'000))) node.ready_timeout = *t;
   if (auto t = r.duration("stop_grace", Milliseconds(0), Milliseconds(60'000))) node.stop_grace = *t;
+  if (auto t = r.duration("action_timeout", Milliseconds(100), Milliseconds(3'600'000))) node.action_timeout = *t;
+  if (const toml::table* actions = r.table("actions")) {
+    read_actions(*actions, r.key_path("actions"), node, top.file(), d);
+  }
   r.finish();
   if (!name) return;
   int64_t n = count.value_or(1);

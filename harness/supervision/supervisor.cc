@@ -239,12 +239,69 @@ int kill_group(int pid, int sig) {
 
 }  // namespace
 
+// A one-shot task: its process and its deadline; held by unique_ptr for the same reason.
+struct Task {
+  explicit Task(Executor executor) : deadline_timer(executor) {}
+
+  std::unique_ptr<Process> process;
+  int pid = 0;
+  bool timed_out = false;
+  asio::steady_timer deadline_timer;
+  std::function<void(const TaskResult&)> done;
+};
+
 class Supervisor::Impl : public std::enable_shared_from_this<Supervisor::Impl> {
  public:
   Impl(asio::io_context& io, std::function<void(const ProcessEvent&)> on_event)
       : io_(io), on_event_(std::move(on_event)) {}
 
-  ~Impl() { kill_all_nodes(/*deliver=*/false); }
+  ~Impl() {
+    kill_all_nodes(/*deliver=*/false);
+    kill_all_tasks();
+  }
+
+  void run_task(const ProcessSpec& spec, std::chrono::milliseconds deadline,
+                std::function<void(const TaskResult&)> done) {
+    auto process = launch(io_.get_executor(), spec);
+    if (!process) {
+      TaskResult result;
+      result.error = process.status().with_context("supervisor.run_task: " + spec.name).message();
+      asio::post(io_, [done = std::move(done), result] { done(result); });
+      return;
+    }
+    const std::uint64_t id = ++task_counter_;
+    auto task = std::make_unique<Task>(io_.get_executor());
+    task->process = std::move(*process);
+    task->pid = task->process->id();
+    task->done = std::move(done);
+    task->deadline_timer.expires_after(deadline);
+    task->deadline_timer.async_wait([weak = weak_from_this(), id](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (!self || ec == asio::error::operation_aborted) return;
+      if (auto it = self->tasks_.find(id); it != self->tasks_.end()) {
+        it->second->timed_out = true;
+        kill_group(it->second->pid, SIGKILL);
+      }
+    });
+    task->process->handle().async_wait(
+        [weak = weak_from_this(), id](const boost::system::error_code& ec, int status) {
+          auto self = weak.lock();
+          if (!self) return;
+          self->on_task_reaped(id, ec, status);
+        });
+    tasks_.emplace(id, std::move(task));
+  }
+
+  // Shutdown: every task still running is SIGKILLed and reaped, without calling `done`.
+  void kill_all_tasks() {
+    for (auto& [id, task] : tasks_) {
+      kill_group(task->pid, SIGKILL);
+      while (::waitpid(task->pid, nullptr, 0) == -1 && errno == EINTR) {
+      }
+      task->process->detach();
+    }
+    tasks_.clear();
+  }
 
   Status start(const ProcessSpec& spec) {
     const std::string what = "supervisor.start: node " + spec.name;
@@ -348,6 +405,16 @@ class Supervisor::Impl : public std::enable_shared_from_this<Supervisor::Impl> {
     return node && node->running;
   }
 
+  bool owns(int pid) const {
+    for (const auto& [name, node] : nodes_) {
+      if (node->running && node->pid == pid) return true;
+    }
+    for (const auto& [id, task] : tasks_) {
+      if (task->pid == pid) return true;
+    }
+    return false;
+  }
+
   std::optional<char> state(const std::string& name) const {
     auto node_pid = pid(name);
     if (!node_pid) return std::nullopt;
@@ -368,6 +435,23 @@ class Supervisor::Impl : public std::enable_shared_from_this<Supervisor::Impl> {
   const Node* find(const std::string& name) const {
     auto it = nodes_.find(name);
     return it == nodes_.end() ? nullptr : it->second.get();
+  }
+
+  void on_task_reaped(std::uint64_t id, const boost::system::error_code& ec, int status) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end() || ec == asio::error::operation_aborted) return;
+    std::unique_ptr<Task> task = std::move(it->second);
+    tasks_.erase(it);
+    task->deadline_timer.cancel();
+    TaskResult result;
+    result.timed_out = task->timed_out;
+    if (ec) result.error = "wait: " + ec.message();
+    if (!ec && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    if (!ec && WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+    // Any helper it left in its group dies with it (the group only: the pid is reaped).
+    ::kill(-task->pid, SIGKILL);
+    task->process->detach();
+    task->done(result);
   }
 
   // Launches node.spec and watches the process; posts the started or start_failed event.
@@ -472,6 +556,8 @@ class Supervisor::Impl : public std::enable_shared_from_this<Supervisor::Impl> {
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   std::deque<ProcessEvent> queue_;
   bool draining_ = false;
+  std::map<std::uint64_t, std::unique_ptr<Task>> tasks_;
+  std::uint64_t task_counter_ = 0;
 };
 
 Supervisor::Supervisor(boost::asio::io_context& io,
@@ -494,11 +580,21 @@ Status Supervisor::stop(const std::string& name, std::chrono::milliseconds grace
   return impl_->stop(name, grace);
 }
 
-void Supervisor::kill_all() { impl_->kill_all_nodes(/*deliver=*/true); }
+void Supervisor::kill_all() {
+  impl_->kill_all_nodes(/*deliver=*/true);
+  impl_->kill_all_tasks();
+}
+
+void Supervisor::run_task(const ProcessSpec& spec, std::chrono::milliseconds deadline,
+                          std::function<void(const TaskResult&)> done) {
+  impl_->run_task(spec, deadline, std::move(done));
+}
 
 std::optional<int> Supervisor::pid(const std::string& name) const { return impl_->pid(name); }
 
 bool Supervisor::running(const std::string& name) const { return impl_->running(name); }
+
+bool Supervisor::owns(int pid) const { return impl_->owns(pid); }
 
 std::optional<char> Supervisor::state(const std::string& name) const {
   return impl_->state(name);

@@ -67,6 +67,16 @@ struct ProcessEvent {
   std::string error;
 };
 
+// How a one-shot task (Supervisor::run_task) ended.
+struct TaskResult {
+  // Empty when the program ran; otherwise why it could not be started ("fork/exec ...: ...").
+  std::string error;
+  int exit_code = -1;      // the exit status when it exited normally; -1 otherwise
+  int signal = 0;          // the signal that ended it; 0 when it exited normally
+  bool timed_out = false;  // it outlived its deadline and its group was SIGKILLed
+  bool succeeded() const { return error.empty() && exit_code == 0; }
+};
+
 // Starts, signals, stops and reaps the nodes of one drill, on the controller's io_context.
 //
 // Each node runs as the leader of its own process group, and signal(), stop() and kill_all() act
@@ -121,6 +131,14 @@ class Supervisor {
   // the node is unknown or kill(2) fails.
   Status stop(const std::string& name, std::chrono::milliseconds grace);
 
+  // Runs a one-shot program to completion (a node's restore or backup action), launched like a
+  // node (own process group, PR_SET_PDEATHSIG, spec.netns_fd, spec.working_dir, the logs) but
+  // not a node: no ProcessEvent, no name to signal. Past `deadline` its group is SIGKILLed.
+  // `done` is called once, from a handler, unless the Supervisor is destroyed first (then the
+  // task is killed with the nodes). spec.name only labels errors.
+  void run_task(const ProcessSpec& spec, std::chrono::milliseconds deadline,
+                std::function<void(const TaskResult&)> done);
+
   // SIGKILLs every running node's group and reaps each leader before returning, delivering their
   // exited events (expected) synchronously; cancels pending restarts. For shutdown paths.
   void kill_all();
@@ -130,6 +148,10 @@ class Supervisor {
 
   // True from a successful start() until the exit is reaped.
   bool running(const std::string& name) const;
+
+  // True when `pid` is a running node's or task's process: the lab's init must not reap it
+  // (reap_orphans), or the Supervisor would lose its exit status.
+  bool owns(int pid) const;
 
   // The state letter of /proc/PID/stat ('R', 'S', 'D', 'T' when stopped, 'Z' before reaping, ...)
   // of the node's process; nullopt when it is not running or /proc cannot be read. The pause fault

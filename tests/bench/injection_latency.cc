@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
   FaultContext context{io, supervisor, std::chrono::milliseconds(5000), network->get(), volumes->get(),
                        [&](const std::string& node) { return root + "/clock/" + node + ".faketime"; },
                        [&](const std::string&) { return env; },
-                       [](const std::string& target, std::function<void(Result<std::string>)> next) { next(target); }};
+                       [](const std::string& target, std::function<void(Result<std::string>)> next) { next(target); },
+                       {}, {}};
 
   struct Kind {
     const char* figure;

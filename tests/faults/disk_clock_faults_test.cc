@@ -167,7 +167,7 @@ class DiskFullTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   Supervisor supervisor_{io_, [](const ProcessEvent&) {}};
-  FaultContext context_{io_, supervisor_, 5s, nullptr, nullptr, {}, {}, {}};
+  FaultContext context_{io_, supervisor_, 5s, nullptr, nullptr, {}, {}, {}, {}, {}};
   std::string dir_;
   std::unique_ptr<Volumes> volumes_;
 };
@@ -396,7 +396,7 @@ class ClockSkewTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   Supervisor supervisor_{io_, [](const ProcessEvent&) {}};
-  FaultContext context_{io_, supervisor_, 5s, nullptr, nullptr, {}, {}, {}};
+  FaultContext context_{io_, supervisor_, 5s, nullptr, nullptr, {}, {}, {}, {}, {}};
   std::string dir_;
   std::string clock_file_;
   std::map<std::string, std::string> environment_;

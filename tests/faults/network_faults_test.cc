@@ -110,7 +110,9 @@ class NetworkFaultsTest : public ::testing::Test {
                                   .volumes = nullptr,
                                   .clock_file = {},
                                   .node_environment = {},
-                                  .resolve = std::move(resolve)});
+                                  .resolve = std::move(resolve),
+                                  .run_action = {},
+                                  .backup_dir = {}});
   }
 
   void TearDown() override {

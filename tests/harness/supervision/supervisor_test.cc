@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -320,6 +321,39 @@ TEST_F(SupervisorTest, ChildJoinsTheGivenNetworkNamespace) {
   EXPECT_EQ(wait_event(Kind::exited, "reader").exit_code, 0);
   EXPECT_EQ(read_file(reader.stdout_path), "net:[" + std::to_string(ns.st_ino) + "]\n");
   ::close(netns_fd);
+}
+
+// One-shot tasks (a node's restore action): exit code and output kept, no node events, a
+// deadline that kills, a start failure reported through `done`.
+TEST_F(SupervisorTest, TaskReportsItsExitAndOutput) {
+  std::optional<TaskResult> result;
+  sup_.run_task(spec("restore", {"/bin/sh", "-c", "echo '{\"ok\":true}'; exit 3"}), 5000ms,
+                [&](const TaskResult& r) { result = r; });
+  ASSERT_TRUE(run_until([&] { return result.has_value(); }));
+  EXPECT_EQ(result->exit_code, 3);
+  EXPECT_EQ(result->signal, 0);
+  EXPECT_FALSE(result->timed_out);
+  EXPECT_FALSE(result->succeeded());
+  EXPECT_TRUE(result->error.empty()) << result->error;
+  EXPECT_EQ(read_file(dir_ + "/restore.out"), "{\"ok\":true}\n");
+  EXPECT_TRUE(events_.empty()) << "a task is not a node";
+}
+
+TEST_F(SupervisorTest, TaskPastItsDeadlineIsKilled) {
+  std::optional<TaskResult> result;
+  sup_.run_task(spec("slow", {"/bin/sleep", "30"}), 100ms, [&](const TaskResult& r) { result = r; });
+  ASSERT_TRUE(run_until([&] { return result.has_value(); }));
+  EXPECT_TRUE(result->timed_out);
+  EXPECT_EQ(result->signal, SIGKILL);
+  EXPECT_FALSE(result->succeeded());
+}
+
+TEST_F(SupervisorTest, TaskThatCannotStartSaysWhy) {
+  std::optional<TaskResult> result;
+  sup_.run_task(spec("nope", {"/bin/nope"}), 1000ms, [&](const TaskResult& r) { result = r; });
+  ASSERT_TRUE(run_until([&] { return result.has_value(); }));
+  EXPECT_NE(result->error.find("/bin/nope"), std::string::npos) << result->error;
+  EXPECT_FALSE(result->succeeded());
 }
 
 }  // namespace
