@@ -72,6 +72,11 @@ struct ObjectivesSpec {
   // The mean time between failures of this kind in production, when known: with the measured
   // recovery it gives the availability projection A = MTBF / (MTBF + MTTR).
   std::optional<Milliseconds> mtbf;
+  // Storage-loss drills: the longest a node's restore may take (first restore start to last
+  // restore end of one storage.loss), and the most data, in time, a restore may lose (T0 − the
+  // acknowledgement of the newest restored payment; without a restore, the reconciliation's RPO).
+  std::optional<Milliseconds> restore_within;
+  std::optional<Milliseconds> rpo_within;
 };
 
 // Abort guards ([stop]): when one trips during the faults, heal or convergence phase the drill

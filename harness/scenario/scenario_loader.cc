@@ -105,6 +105,8 @@ void read_objectives(TableReader& r, ObjectivesSpec& o) {
   o.duplicated_payments_max = r.integer("duplicated_payments_max", 0, std::numeric_limits<int32_t>::max());
   o.availability_min = r.number("availability_min", 0, 1);
   o.mtbf = r.duration("mtbf", Milliseconds(3'600'000), Milliseconds(100LL * 365 * 86'400'000));
+  o.restore_within = r.duration("restore_within", Milliseconds(1), limits::drill_duration_max);
+  o.rpo_within = r.duration("rpo_within", Milliseconds(0), limits::drill_duration_max);
   r.finish();
 }
 

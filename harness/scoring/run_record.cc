@@ -44,7 +44,9 @@ json::object make_run_record(const Scenario& s, const Plan& plan) {
                                   {"availability_min", s.objectives.availability_min
                                                            ? json::value(*s.objectives.availability_min)
                                                            : json::value(nullptr)},
-                                  {"mtbf_ms", optional_ms(s.objectives.mtbf)}}},
+                                  {"mtbf_ms", optional_ms(s.objectives.mtbf)},
+                                  {"restore_within_ms", optional_ms(s.objectives.restore_within)},
+                                  {"rpo_within_ms", optional_ms(s.objectives.rpo_within)}}},
       {"steady_state", json::object{{"success_ratio_min", s.steady_state.success_ratio_min},
                                     {"latency_p99_max_ms", optional_ms(s.steady_state.latency_p99_max)},
                                     {"window_ms", s.steady_state.window.count()},

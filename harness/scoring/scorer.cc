@@ -43,7 +43,11 @@ int64_t num_of(const json::value* v, int64_t fallback = 0) {
   if (!v) return fallback;
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  if (v->is_double()) {
+    // Outside int64's range (1e300, or infinity from a huge exponent) the cast is undefined.
+    const double d = v->as_double();
+    return d >= -0x1p63 && d < 0x1p63 ? static_cast<int64_t>(d) : fallback;
+  }
   return fallback;
 }
 
@@ -240,6 +244,7 @@ struct Timeline {
   std::map<std::string, int64_t> phases;
   std::vector<std::string> preconditions_failed, harness_errors, unexpected_exits;
   std::set<std::string> final_reads_ok;
+  std::vector<const json::object*> restore_ends;  // action end records of purpose "restore"
   std::optional<std::string> abort_reason;
   std::optional<json::object> stop_condition;  // the guard that tripped, as report.json gives it
   bool ended = false;
@@ -334,6 +339,8 @@ Timeline read_timeline(const RunData& data) {
       } else if (kind == "reverted") {
         f.reverted_ns = at;
       }
+    } else if (source == "action" && kind == "end" && str(r, "purpose") == "restore") {
+      t.restore_ends.push_back(&r);
     } else if (source == "alertmanager" && kind == "alert") {
       t.alerts.push_back(AlertEvent{at, str(r, "status") == "firing", str(r, "alertname"),
                                     json::serialize(obj(r, "labels"))});
@@ -506,7 +513,10 @@ bool read_flat_line(std::string_view line, const ContractFields& c, FlatLine& ou
         const bool negative = ch == '-';
         if (negative) ++i;
         const std::size_t digits = i;
-        while (i < n && line[i] >= '0' && line[i] <= '9') integer = integer * 10 + (line[i++] - '0');
+        // Digits past the 18th are not added (the line is rejected below): int64 would overflow.
+        for (; i < n && line[i] >= '0' && line[i] <= '9'; ++i) {
+          if (i - digits < 18) integer = integer * 10 + (line[i] - '0');
+        }
         const std::size_t count = i - digits;
         if (count == 0 || count > 18 || (line[digits] == '0' && (count > 1 || negative))) return false;
         if (i < n && (line[i] == '.' || line[i] == 'e' || line[i] == 'E')) return false;
@@ -995,6 +1005,124 @@ json::object availability(const RunData& data, const Timeline& t, const std::vec
   return out;
 }
 
+// Storage-loss drills (DESIGN.md §5 "Restore"): every restore action with its duration and its
+// report (refpay-restore prints one JSON line: restored_position, restored_key, damaged_file),
+// the restored point (the newest restored transfer: the highest position any node restored) and
+// when the workload was told that payment was acknowledged, the RPO against it, the backups'
+// integrity, and the restore objectives. Null when the drill ran no restore.
+json::value score_restores(const RunData& data, const Timeline& t, const json::object& reconciliation,
+                           Failures& failures, json::array& restores, json::array& objectives) {
+  const json::object& o = obj(data.run, "objectives");
+  auto restore_within = opt_num(o, "restore_within_ms");
+  struct PerFault {
+    int64_t first_start = 0, last_end = 0;
+    bool all_succeeded = true;
+    int64_t restores = 0;
+  };
+  std::map<int, PerFault> per_fault;
+  json::array damaged_files;
+  json::object best_point;
+  int64_t best_position = -1;
+  std::optional<int64_t> best_ack_ns;
+  int best_fault = -1;
+  for (const json::object* end_record : t.restore_ends) {
+    const json::object& r = *end_record;
+    const int fault = static_cast<int>(num(r, "fault"));
+    const int64_t ended = num(r, "t_ns");
+    const int64_t started = num(r, "started_ns", ended - num(r, "duration_ns"));
+    const bool succeeded = boolean(r, "succeeded");
+    const json::value* output = field(r, "output");
+    const json::object empty;
+    const json::object& report = output && output->is_object() ? output->as_object() : empty;
+    const std::string node = str(r, "node");
+    const std::string key = str(report, "restored_key");
+    std::optional<int64_t> ack_ns;
+    if (int64_t i = t.find(key); !key.empty() && i >= 0 && t.keys[static_cast<std::size_t>(i)].ok) {
+      ack_ns = t.keys[static_cast<std::size_t>(i)].first_ack_ns;
+    }
+    const std::string damaged = str(report, "damaged_file");
+    restores.push_back(json::object{
+        {"fault", fault}, {"node", node}, {"action", str(r, "action")},
+        {"started_ms", ms(started)}, {"ended_ms", ms(ended)}, {"duration_ms", ms(ended - started)},
+        {"succeeded", succeeded}, {"error", str(r, "error")},
+        {"restored_position", succeeded ? json::value(num(report, "restored_position")) : json::value(nullptr)},
+        {"restored_key", succeeded ? json::value(key) : json::value(nullptr)},
+        {"restored_point_ms", succeeded ? ms_or_null(ack_ns) : json::value(nullptr)},
+        {"damaged_file", damaged.empty() ? json::value(nullptr) : json::value(damaged)}});
+    PerFault& p = per_fault[fault];
+    p.first_start = p.restores ? std::min(p.first_start, started) : started;
+    p.last_end = std::max(p.last_end, ended);
+    p.all_succeeded = p.all_succeeded && succeeded;
+    ++p.restores;
+    std::string who = "fault[" + std::to_string(fault) + "] storage.loss: restore of " + node;
+    if (!damaged.empty()) {
+      damaged_files.push_back(json::value(damaged));
+      failures.safety.push_back(who + " refused a damaged backup: " + damaged);
+    } else if (!succeeded) {
+      failures.objectives.push_back(who + " failed: " + str(r, "error"));
+    }
+    if (succeeded && num(report, "restored_position") > best_position) {
+      best_position = num(report, "restored_position");
+      best_ack_ns = ack_ns;
+      best_fault = fault;
+      best_point = json::object{{"node", node},
+                                {"position", best_position},
+                                {"key", key},
+                                {"committed_at_ms", report.contains("restored_committed_at_ms")
+                                                        ? report.at("restored_committed_at_ms")
+                                                        : json::value(nullptr)},
+                                {"acknowledged_ms", ms_or_null(ack_ns)}};
+    }
+  }
+  // The RPO against the restored point: from that payment's acknowledgement to the loss (T0).
+  // A restore that brought back no payment of this drill falls back to the reconciliation's RPO.
+  json::value rpo = reconciliation.contains("rpo_ms") ? reconciliation.at("rpo_ms") : json::value(0);
+  if (best_fault >= 0 && best_ack_ns) {
+    if (auto it = t.faults.find(best_fault); it != t.faults.end() && it->second.t0_ns) {
+      rpo = std::max<double>(0, ms(*it->second.t0_ns - *best_ack_ns));
+    }
+  }
+  if (auto target = opt_num(o, "rpo_within_ms")) {
+    bool pass = rpo.to_number<double>() <= static_cast<double>(*target);
+    objectives.push_back(json::object{{"name", "rpo_within"}, {"target", *target}, {"measured", rpo}, {"pass", pass}});
+    if (!pass) {
+      failures.objectives.push_back("RPO " + std::to_string(rpo.to_number<double>()) + " ms, objective " +
+                                    std::to_string(*target) + " ms");
+    }
+  }
+  if (per_fault.empty()) return nullptr;
+  double duration_ms = 0;
+  for (const auto& [fault, p] : per_fault) {
+    double d = ms(p.last_end - p.first_start);
+    duration_ms = std::max(duration_ms, d);
+    if (!restore_within) continue;
+    bool pass = p.all_succeeded && d <= static_cast<double>(*restore_within);
+    std::string who = "fault[" + std::to_string(fault) + "]";
+    objectives.push_back(json::object{{"name", who + " restore_within"}, {"target", *restore_within},
+                                      {"measured", p.all_succeeded ? json::value(d) : json::value(nullptr)},
+                                      {"pass", pass}});
+    if (p.all_succeeded && !pass) {
+      failures.objectives.push_back(who + " storage.loss: restored in " + std::to_string(d) + " ms, objective " +
+                                    std::to_string(*restore_within) + " ms");
+    }
+  }
+  int64_t failed = 0;
+  for (const auto& r : restores) failed += boolean(r.as_object(), "succeeded") ? 0 : 1;
+  return json::object{
+      {"restores", static_cast<int64_t>(restores.size())},
+      {"failed", failed},
+      {"duration_ms", duration_ms},
+      {"restored_point", best_position >= 0 ? json::value(std::move(best_point)) : json::value(nullptr)},
+      {"rpo_ms", rpo},
+      // The payments acknowledged after the restored point that the system did not get back:
+      // the reconciliation's lost set, named here because it is the restore's loss.
+      {"lost", reconciliation.at("lost")},
+      {"lost_ids", reconciliation.at("lost_ids")},
+      {"lost_amount", reconciliation.at("lost_amount")},
+      {"backup_integrity", damaged_files.empty()},
+      {"damaged_files", std::move(damaged_files)}};
+}
+
 std::string verdict_of(const Failures& f) {
   if (!f.inconclusive.empty()) return "inconclusive";
   if (!f.aborted.empty()) return "aborted";
@@ -1080,6 +1208,9 @@ json::object score_or_throw(const RunData& data) {
                                       {"pass", avail["success_ratio"].as_double() >= min->to_number<double>()}});
   }
 
+  json::array restores;
+  json::value restore = score_restores(data, t, reconciliation, failures, restores, objectives);
+
   std::string verdict = verdict_of(failures);
   const json::object& scenario = obj(data.run, "scenario");
   json::object report{
@@ -1098,6 +1229,8 @@ json::object score_or_throw(const RunData& data) {
       {"availability", std::move(avail)},
       {"objectives", std::move(objectives)},
       {"unexpected_exits", to_array(t.unexpected_exits)},
+      {"restore", std::move(restore)},
+      {"restores", std::move(restores)},
   };
   if (t.stop_condition) report["stop_condition"] = std::move(*t.stop_condition);
   return report;
