@@ -70,11 +70,16 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
                HttpServerLimits{.body_bytes_max = config.body_bytes_max}),
         sweep_timer(io_context),
         disk_timer(io_context),
-        pull_timer(io_context) {}
+        pull_timer(io_context) {
+    if (config.backup.enabled()) {
+      backups = std::make_unique<backup::BackupAgent>(io_context, *store, config.backup, config.id);
+    }
+  }
 
   asio::io_context& io;
   LedgerConfig config;
   std::unique_ptr<LedgerStore> store;
+  std::unique_ptr<backup::BackupAgent> backups;  // after `store`: destroyed before it
   HttpServer server;
   asio::steady_timer sweep_timer;
   asio::steady_timer disk_timer;
@@ -110,6 +115,9 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     log->info("ledger {} listening on {}:{} epoch={} last_position={} replication={}", config.id,
               config.host, server.port(), store->epoch(), store->last_position(),
               config.replication);
+    if (backups) {
+      if (Status s = backups->start(); !s) return s;
+    }
     schedule_sweep();
     if (store->disk_full()) schedule_disk_probe();
     return Status::ok();
@@ -117,6 +125,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
 
   void stop() {
     stopped = true;
+    if (backups) backups->stop();
     server.stop();
     sweep_timer.cancel();
     disk_timer.cancel();
@@ -604,7 +613,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
   const char* role_name() const { return role == Role::primary ? "primary" : "standby"; }
 
   json::object status_json() const {
-    return json::object{{"node", config.id},
+    json::object status{{"node", config.id},
                         {"role", role_name()},
                         {"epoch", store->epoch()},
                         {"primary", primary_id},
@@ -617,6 +626,12 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
                         {"clock_rejections_total", clock_rejections},
                         {"commit_failures_total", commit_failures},
                         {"discarded_transfers_total", discarded_transfers}};
+    if (backups) {
+      backup::BackupStats b = backups->stats();
+      status["backup_full_position"] = b.full_position;
+      status["backup_archived_position"] = b.archived_position;
+    }
+    return status;
   }
 
   HttpResponse health() const {
@@ -666,6 +681,18 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
               "transfers removed from a diverged log after a failover", discarded_transfers);
     m.gauge("refpay_ledger_payments_waiting", "payments waiting for commit or replication",
             static_cast<int64_t>(pending.size() + waiters.size()));
+    if (backups) {
+      backup::BackupStats b = backups->stats();
+      m.gauge("refpay_ledger_backup_full_position", "last position of the newest full backup (-1: none)",
+              b.full_position);
+      m.gauge("refpay_ledger_backup_archived_position", "newest position in an archive segment",
+              b.archived_position);
+      m.counter("refpay_ledger_backups_total", "hot full backups written", b.full_backups);
+      m.counter("refpay_ledger_backup_segments_total", "archive segments written", b.segments);
+      m.counter("refpay_ledger_backup_failures_total", "failed backup or archive steps", b.failures);
+      m.counter("refpay_ledger_backups_invalidated_total",
+                "backups removed because a truncation discarded transfers they held", b.invalidated);
+    }
     return HttpResponse{200, m.text(), "text/plain; version=0.0.4"};
   }
 };

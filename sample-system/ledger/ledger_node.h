@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "backup/backup_agent.h"
 #include "common/http.h"
 #include "common/payment.h"
 #include "ledger/ledger_store.h"
@@ -48,6 +49,7 @@ struct LedgerConfig {
   int64_t replication_wait_ms = 500;         // long-poll wait of a standby with nothing to apply
   int64_t disk_probe_interval_ms = 250;      // while the disk is full, how often to try a write
   std::size_t body_bytes_max = 16 * 1024;
+  backup::BackupOptions backup;              // this node's own backups (off by default)
 };
 
 class LedgerNode {

@@ -294,6 +294,7 @@ Result<std::vector<Transfer>> LedgerStore::truncate_after(int64_t position) {
   while (!epoch_starts_.empty() && epoch_starts_.back().second > position) epoch_starts_.pop_back();
   last_position_ = position;
   last_epoch_ = epoch_starts_.empty() ? 0 : epoch_starts_.back().first;
+  if (truncate_listener_) truncate_listener_(position);
   return removed;
 }
 

@@ -61,8 +61,14 @@ class LedgerStore {
   // A full disk or I/O error sets disk_full() until a later write succeeds.
   Status append(const std::vector<Transfer>& batch);
   // Removes every transfer after `position` (a divergent tail after a failover), undoing its
-  // effect on balances and its idempotency records; returns the removed transfers.
+  // effect on balances and its idempotency records; returns the removed transfers. After a
+  // truncation that removed anything, the truncate listener is called with `position`.
   Result<std::vector<Transfer>> truncate_after(int64_t position);
+  // Called after each truncation with the position kept (the backups use it to drop what the
+  // truncation invalidated). One listener; setting another replaces it.
+  void set_truncate_listener(std::function<void(int64_t kept_position)> listener) {
+    truncate_listener_ = std::move(listener);
+  }
 
   // Up to `count_max` transfers after `position`, in order.
   Result<std::vector<Transfer>> read_after(int64_t position, std::size_t count_max) const;
@@ -82,6 +88,11 @@ class LedgerStore {
   // A tiny write, to learn whether the disk accepts writes again after it was full.
   Status probe_write(int64_t now_ms);
   bool disk_full() const { return disk_full_; }
+
+  // The SQLite connection, for the online backup API only (sqlite3_backup_init takes the source
+  // connection; writes made through it while a backup runs are mirrored into the copy). Owned by
+  // the store: a backup using it must finish before the store is destroyed.
+  sqlite3* backup_source() const { return db_; }
 
  private:
   explicit LedgerStore(sqlite3* db);
@@ -105,6 +116,7 @@ class LedgerStore {
   int64_t last_epoch_ = 0;
   int64_t epoch_ = 0;
   bool disk_full_ = false;
+  std::function<void(int64_t)> truncate_listener_;
 };
 
 }  // namespace refpay

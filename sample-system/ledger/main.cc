@@ -1,14 +1,59 @@
 // refpay-ledger: one ledger node (primary or standby) of the reference payment system.
 // Usage: refpay-ledger --config ledger.toml [--set section.key=value ...]
+#include <algorithm>
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "common/config_read.h"
 #include "common/program.h"
+#include "ledger/data_dir_lock.h"
 #include "ledger/ledger_node.h"
 
 using namespace refpay;
 
 namespace {
+
+// True when `inner` is `outer` or lies inside it (paths compared after resolving what exists).
+bool is_within(const std::string& inner, const std::string& outer) {
+  std::error_code ec;
+  auto resolved = [&](const std::string& path) {
+    auto p = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+    return p.has_filename() ? p : p.parent_path();  // "d/" names d
+  };
+  auto a = resolved(inner);
+  auto b = resolved(outer);
+  return std::mismatch(b.begin(), b.end(), a.begin(), a.end()).first == b.end();
+}
+
+// [backup]: this node's own backups. Off unless backup.dir and an interval are set.
+Status read_backup_config(Config& c, LedgerConfig& l) {
+  backup::BackupOptions& b = l.backup;
+  Status s;
+  auto step = [&](Status next) {
+    if (s) s = std::move(next);
+  };
+  constexpr int64_t kWeekMs = 7LL * 86'400'000;
+  step(read_string(c, "backup.dir", b.dir));
+  step(read_int(c, "backup.full_interval_ms", b.full_interval_ms, 0, kWeekMs));
+  step(read_int(c, "backup.archive_interval_ms", b.archive_interval_ms, 0, kWeekMs));
+  step(read_int(c, "backup.full_keep", b.full_keep, 1, 1000));
+  if (!s) return s;
+  for (auto [key, value] : {std::pair{"backup.full_interval_ms", b.full_interval_ms},
+                            std::pair{"backup.archive_interval_ms", b.archive_interval_ms}}) {
+    if (value > 0 && value < 10) {
+      return Status::error(c.where(key) + ": " + key + ": " + std::to_string(value) + " is below 10 ms (0 turns it off)");
+    }
+    if (value > 0 && b.dir.empty()) {
+      return Status::error(c.where(key) + ": " + key + ": needs backup.dir");
+    }
+  }
+  if (!b.dir.empty() && is_within(b.dir, l.data_dir)) {
+    return Status::error(c.where("backup.dir") + ": backup.dir: " + b.dir + " is inside node.data_dir " + l.data_dir +
+                         " (a backup there is lost with the node's storage)");
+  }
+  return Status::ok();
+}
 
 Status read_ledger_config(Config& c, LedgerConfig& l) {
   Status s;
@@ -38,6 +83,7 @@ Status read_ledger_config(Config& c, LedgerConfig& l) {
   step(read_int(c, "ledger.disk_probe_interval_ms", l.disk_probe_interval_ms, 10, 60'000));
   step(read_int(c, "ledger.body_bytes_max", l.body_bytes_max, 256, 1 << 20));
   if (s && l.data_dir.empty()) s = Status::error(c.where("node") + ": node.data_dir: required");
+  if (s) s = read_backup_config(c, l);
   return s;
 }
 
@@ -45,10 +91,14 @@ Status read_ledger_config(Config& c, LedgerConfig& l) {
 
 int main(int argc, char** argv) {
   LedgerConfig config;
+  std::optional<DataDirLock> lock;  // held while the node runs: no cold backup or restore under it
   std::unique_ptr<LedgerNode> node;
   return run_program(
       argc, argv, "refpay-ledger", [&](Config& c) { return read_ledger_config(c, config); },
       [&](boost::asio::io_context& io) -> Status {
+        auto locked = DataDirLock::acquire(config.data_dir);
+        if (!locked) return locked.status();
+        lock.emplace(std::move(*locked));
         auto store = LedgerStore::open(config.data_dir, config.store);
         if (!store) return store.status();
         node = std::make_unique<LedgerNode>(io, config, std::move(*store));
