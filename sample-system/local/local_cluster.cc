@@ -123,6 +123,9 @@ std::string LocalCluster::data_dir(int index) const {
   return it != options_.ledger_data_dirs.end() ? it->second
                                                : options_.work_dir + "/" + ledger_id(index);
 }
+std::string LocalCluster::backup_dir(int index) const {
+  return options_.backup_store.empty() ? "" : options_.backup_store + "/" + ledger_id(index);
+}
 std::string LocalCluster::log_path(const std::string& name) const {
   return options_.work_dir + "/" + name + ".log";
 }
@@ -150,6 +153,11 @@ Status LocalCluster::write_configs() {
                        "sync_timeout_ms = " + std::to_string(options_.sync_timeout_ms) + "\n" +
                        "freshness_window_ms = " + std::to_string(options_.freshness_window_ms) + "\n" +
                        "idempotency_ttl_ms = " + std::to_string(options_.idempotency_ttl_ms) + "\n";
+    if (!options_.backup_store.empty()) {
+      text += "\n[backup]\ndir = \"" + backup_dir(i) + "\"\nfull_interval_ms = " +
+              std::to_string(options_.backup_full_interval_ms) + "\narchive_interval_ms = " +
+              std::to_string(options_.backup_archive_interval_ms) + "\n";
+    }
     if (Status s = write_file(config_path(ledger_id(i)), text); !s) return s;
     if (options_.faketime) {
       if (Status s = write_file(clock_file(i), "+0\n"); !s) return s;
@@ -247,6 +255,25 @@ Status LocalCluster::kill(const std::string& name) {
   if (p <= 0) return Status::ok();
   ::kill(p, SIGKILL);
   waitpid(p, nullptr, 0);
+  pids_[name] = -1;
+  return Status::ok();
+}
+
+Status LocalCluster::stop(const std::string& name, milliseconds timeout) {
+  pid_t p = pid(name);
+  if (p <= 0) return Status::ok();
+  ::kill(p, SIGCONT);
+  ::kill(p, SIGTERM);
+  auto deadline = Clock::now() + timeout;
+  while (waitpid(p, nullptr, WNOHANG) == 0) {
+    if (Clock::now() >= deadline) {
+      ::kill(p, SIGKILL);
+      waitpid(p, nullptr, 0);
+      pids_[name] = -1;
+      return Status::error("stop " + name + ": no exit within " + std::to_string(timeout.count()) + " ms of SIGTERM; killed");
+    }
+    std::this_thread::sleep_for(milliseconds(10));
+  }
   pids_[name] = -1;
   return Status::ok();
 }

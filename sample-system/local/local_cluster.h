@@ -38,6 +38,11 @@ struct LocalClusterOptions {
   // When true every ledger runs under libfaketime with its own control file (clock_file()).
   bool faketime = false;
   std::vector<std::string> ledger_overrides;  // extra --set arguments
+  // Backups: when backup_store is set, each ledger backs up into backup_store/<ledger id> on
+  // these periods (sample-system/README.md §10).
+  std::string backup_store;
+  int64_t backup_full_interval_ms = 0;
+  int64_t backup_archive_interval_ms = 0;
 };
 
 class LocalCluster {
@@ -64,6 +69,10 @@ class LocalCluster {
   Status signal(const std::string& name, int signal);
   // SIGKILLs (if running) and reaps the node.
   Status kill(const std::string& name);
+  // SIGTERM, then waits up to `timeout` for a clean exit (SIGKILL after it); reaps the node.
+  Status stop(const std::string& name, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // The backup directory of a ledger (empty without backup_store).
+  std::string backup_dir(int index) const;
   // Starts the node again with the same config (after kill).
   Status restart(const std::string& name);
 
