@@ -4,19 +4,13 @@
 #include <boost/json.hpp>
 
 #include "net/http.h"
+#include "runner/alert_webhook.h"
 #include "timeline/timeline.h"
-
-namespace json = boost::json;
 
 namespace firedrill {
 namespace {
 
 constexpr std::size_t kAlertBodyBytesMax = 1 << 20;
-
-std::string string_at(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 }  // namespace
 
@@ -30,28 +24,20 @@ struct AlertReceiver::Impl {
 
   void handle(HttpRequest&& request, Respond respond) {
     if (request.method != "POST") return respond(HttpResponse{405, R"({"error":"POST alerts here"})"});
-    json::error_code ec;
-    json::value body = json::parse(request.body, ec);
-    const json::object* payload = ec ? nullptr : body.if_object();
-    const json::value* alerts = payload ? payload->if_contains("alerts") : nullptr;
-    if (!alerts || !alerts->is_array()) {
+    Result<AlertWebhook> webhook = parse_alert_webhook(request.body);
+    if (!webhook) {
       timeline.record("alertmanager", "alert_rejected",
-                      {{"bytes", request.body.size()}, {"error", "not Alertmanager webhook JSON"}});
+                      {{"bytes", request.body.size()}, {"error", webhook.status().message()}});
       return respond(HttpResponse{400, R"({"error":"expected Alertmanager webhook JSON with alerts[]"})"});
     }
-    for (const json::value& a : alerts->as_array()) {
-      const json::object* alert = a.if_object();
-      const json::value* labels = alert ? alert->if_contains("labels") : nullptr;
-      if (!labels || !labels->is_object()) continue;
-      std::string status = string_at(*alert, "status");
-      std::string name = string_at(labels->as_object(), "alertname");
+    for (const WebhookAlert& alert : webhook->alerts) {
       timeline.record("alertmanager", "alert",
-                      {{"status", status},
-                       {"alertname", name},
-                       {"labels", labels->as_object()},
-                       {"starts_at", string_at(*alert, "startsAt")},
-                       {"version", payload->contains("version") ? payload->at("version") : json::value()}});
-      if (on_alert) on_alert(status, name);
+                      {{"status", alert.status},
+                       {"alertname", alert.alertname},
+                       {"labels", alert.labels},
+                       {"starts_at", alert.starts_at},
+                       {"version", webhook->version}});
+      if (on_alert) on_alert(alert.status, alert.alertname);
     }
     respond(HttpResponse{200, "{}"});
   }
