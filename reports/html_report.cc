@@ -723,6 +723,46 @@ void write_reconciliation(std::string& out, const json::object& report) {
   out += "</section>\n";
 }
 
+// Storage-loss drills: each restore, the restored point, the RPO against it, the backups' state.
+void write_restore(std::string& out, const json::object& report) {
+  const json::value* summary = report.if_contains("restore");
+  if (!summary || !summary->is_object()) return;
+  const json::object& x = summary->as_object();
+  out += "<section id=\"restore\"><h2>Restore from backup</h2>\n";
+  out += "<table><thead><tr><th>fault</th><th>node</th><th>action</th><th>start</th><th>duration</th>"
+         "<th>restored to</th><th>result</th></tr></thead><tbody>\n";
+  for (const auto& v : rv::array(report, "restores")) {
+    if (!v.is_object()) continue;
+    const json::object& r = v.as_object();
+    bool ok = rv::flag(r, "succeeded").value_or(false);
+    std::string damaged = rv::text(r, "damaged_file");
+    std::string result = ok ? "restored" : damaged.empty() ? "failed: " + rv::text(r, "error") : "damaged backup: " + damaged;
+    out += std::string(ok ? "<tr>" : "<tr class=\"bad\">") + "<td class=\"num\">" + escape(plain_at(r, "fault")) +
+           "</td><td>" + escape(rv::text(r, "node")) + "</td><td>" + escape(rv::text(r, "action")) +
+           "</td><td class=\"num\">" + instant_text(rv::number(r, "started_ms")) + "</td><td class=\"num\">" +
+           duration_text(rv::number(r, "duration_ms")) + "</td><td class=\"num\">" +
+           escape(plain_at(r, "restored_position")) + "</td><td>" + escape(result) + "</td></tr>\n";
+  }
+  out += "</tbody></table>\n<table class=\"kv\">\n";
+  std::string point = kNone;
+  if (const json::value* p = x.if_contains("restored_point"); p && p->is_object()) {
+    const json::object& rp = p->as_object();
+    point = "position " + plain_at(rp, "position") + " (" + rv::text(rp, "key") + "), acknowledged at ";
+    point = escape(point) + instant_text(rv::number(rp, "acknowledged_ms"));
+  }
+  out += row("restore duration", duration_text(rv::number(x, "duration_ms")));
+  out += row("restored point", point);
+  out += row("RPO against the restored point", duration_text(rv::number(x, "rpo_ms")));
+  out += row("acknowledged after it, lost", count_cell(x, "lost", true) + " <span class=\"muted\">(amount " +
+                                                escape(plain_at(x, "lost_amount")) + ")</span>");
+  std::string damaged;
+  for (const auto& d : rv::array(x, "damaged_files")) damaged += " " + escape(plain(&d));
+  out += row("backup integrity", rv::flag(x, "backup_integrity").value_or(true)
+                                     ? std::string("every file verified")
+                                     : "<span class=\"bad\">damaged:" + damaged + "</span>");
+  out += "</table>\n</section>\n";
+}
+
 void write_invariants(std::string& out, const json::object& report) {
   const json::object& rec = rv::object(report, "reconciliation");
   out += "<section id=\"invariants\"><h2>Invariants</h2>\n<table><thead><tr><th>invariant</th><th>measured</th>"
@@ -815,6 +855,13 @@ std::optional<Event> describe(const json::object& r, std::map<std::string, bool>
     std::string error = rv::text(r, "error");
     if (!error.empty()) e.what += ": " + error;
     e.bad = kind == "apply_failed" || kind == "revert_failed";
+  } else if (source == "action") {
+    e.what = "action " + rv::text(r, "action") + " (" + rv::text(r, "purpose") + ") " + kind;
+    if (kind == "end") {
+      bool ok = rv::flag(r, "succeeded").value_or(false);
+      e.what += ok ? ": done" : ": FAILED " + rv::text(r, "error");
+      e.bad = !ok;
+    }
   } else if (source == "logs") {
     e.what = "log matched /" + rv::text(r, "pattern") + "/: " + rv::text(r, "line");
   } else if (source == "probe") {
@@ -906,6 +953,7 @@ std::string html_report(const json::object& report, const std::vector<json::obje
   write_fault_table(out, report);
   write_objectives(out, report);
   write_reconciliation(out, report);
+  write_restore(out, report);
   write_invariants(out, report);
   write_availability(out, report);
   write_events(out, timeline);

@@ -327,6 +327,27 @@ void write_case(const Case& c, const std::string& scenario_class, std::string& o
   out += "    </testcase>\n";
 }
 
+// Storage-loss drills: one case per restore action, failing as the scorer counts it (a damaged
+// backup is a safety failure, any other failed restore an objective missed).
+void restore_cases(const json::object& report, std::vector<Case>& cases) {
+  for (const json::value& v : array(report, "restores")) {
+    if (!v.is_object()) continue;
+    const json::object& r = v.as_object();
+    Case c{"fault[" + std::to_string(integer(r, "fault", -1)) + "] restore of " + text(r, "node"), "restore"};
+    c.system_out = text(r, "action") + " took " + ms_text(r, "duration_ms") + "; restored to position " +
+                   measured_text(field(r, "restored_position"), "") + " (" + measured_text(field(r, "restored_key"), "") +
+                   ")\n";
+    if (std::string damaged = text(r, "damaged_file"); !damaged.empty()) {
+      cases.push_back(failed(std::move(c), "damaged backup: " + damaged, "safety",
+                             "the restore verified the backup and refused it: " + damaged + "\n" + text(r, "error") + "\n"));
+    } else if (!flag(r, "succeeded").value_or(false)) {
+      cases.push_back(failed(std::move(c), "restore failed: " + text(r, "error"), "objective", text(r, "error") + "\n"));
+    } else {
+      cases.push_back(std::move(c));
+    }
+  }
+}
+
 }  // namespace
 
 std::string junit_report(const json::object& report) {
@@ -335,6 +356,7 @@ std::string junit_report(const json::object& report) {
   objective_cases(report, cases);
   safety_cases(report, cases);
   fault_cases(report, cases);
+  restore_cases(report, cases);
 
   auto count = [&](Outcome o) {
     return std::to_string(std::count_if(cases.begin(), cases.end(), [&](const Case& c) { return c.outcome == o; }));

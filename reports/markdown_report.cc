@@ -216,6 +216,48 @@ void reconciliation(const json::object& report, std::string& out) {
   out += "Reference export: " + md_code(text(r, "reference_node"), false) + ".\n\n";
 }
 
+// Storage-loss drills: each restore, the restored point, the RPO against it, the backups' state.
+void restores(const json::object& report, std::string& out) {
+  const json::value* summary = field(report, "restore");
+  if (!summary || !summary->is_object()) return;
+  const json::object& x = summary->as_object();
+  heading(out, "Restore");
+  std::vector<std::vector<std::string>> rows;
+  for (const json::value& v : array(report, "restores")) {
+    if (!v.is_object()) continue;
+    const json::object& r = v.as_object();
+    std::string result = flag(r, "succeeded").value_or(false) ? "restored" : bold("failed");
+    if (std::string damaged = text(r, "damaged_file"); !damaged.empty()) {
+      result += ": damaged backup " + md_code(damaged, true);
+    } else if (std::string error = text(r, "error"); !error.empty()) {
+      result += ": " + md_text(error);
+    }
+    std::string point = field(r, "restored_position") && !field(r, "restored_position")->is_null()
+                            ? "position " + std::to_string(integer(r, "restored_position"))
+                            : "none";
+    rows.push_back({std::to_string(integer(r, "fault", -1)), md_code(text(r, "node"), true),
+                    md_code(text(r, "action"), true), ms_or(r, "started_ms", "n/a"), ms_or(r, "duration_ms", "n/a"),
+                    point, result});
+  }
+  table(out, {"fault", "node", "action", "start", "duration", "restored to", "result"},
+        {true, false, false, true, true, false, false}, rows);
+  std::string point = "none";
+  if (const json::value* p = field(x, "restored_point"); p && p->is_object()) {
+    const json::object& rp = p->as_object();
+    point = "position " + std::to_string(integer(rp, "position")) + " (" + md_code(text(rp, "key"), false) +
+            ", acknowledged at " + ms_or(rp, "acknowledged_ms", "n/a") + ")";
+  }
+  out += "Restored point: " + point + ". RPO against it: " + bold(ms_or(x, "rpo_ms", "n/a")) +
+         ". Payments acknowledged after it and lost: " + std::to_string(integer(x, "lost")) +
+         " (amount " + std::to_string(integer(x, "lost_amount")) + "). Backups: " +
+         (flag(x, "backup_integrity").value_or(true) ? "every file verified"
+                                                     : bold("damaged") + " — " +
+                                                           bounded_list(strings(x, "damaged_files"),
+                                                                        strings(x, "damaged_files").size(),
+                                                                        kIdsListedMax)) +
+         ".\n\n";
+}
+
 void invariants(const json::object& report, std::string& out) {
   heading(out, "Invariants");
   const json::object& r = object(report, "reconciliation");
@@ -316,6 +358,7 @@ std::string markdown_report(const json::object& report) {
   failing_conditions(report, out);
   faults(report, out);
   reconciliation(report, out);
+  restores(report, out);
   invariants(report, out);
   availability(report, out);
   objectives(report, out);

@@ -1415,6 +1415,19 @@ std::string report_summary(const json::object& report) {
         << num(r, "recovered") << " unknown→applied, " << num(r, "unknown_absent") << " unknown→absent; RPO "
         << (field(r, "rpo_ms") ? field(r, "rpo_ms")->to_number<double>() : 0) << " ms\n";
   }
+  if (const json::value* restore = field(report, "restore"); restore && restore->is_object()) {
+    const json::object& x = restore->as_object();
+    const json::value* point = field(x, "restored_point");
+    out << "  restore: " << num(x, "restores") << " restores (" << num(x, "failed") << " failed) in "
+        << dbl(x, "duration_ms") << " ms; restored point ";
+    if (point && point->is_object()) {
+      out << "position " << num(point->as_object(), "position") << " (" << str(point->as_object(), "key") << ")";
+    } else {
+      out << "none";
+    }
+    out << "; RPO against it " << (field(x, "rpo_ms") ? field(x, "rpo_ms")->to_number<double>() : 0) << " ms; backups "
+        << (boolean(x, "backup_integrity") ? "intact" : "DAMAGED") << "\n";
+  }
   for (const char* group : {"inconclusive", "aborted", "safety", "objectives"}) {
     if (const json::value* list = field(obj(report, "failures"), group); list && list->is_array()) {
       for (const auto& f : list->as_array()) out << "  ✗ " << group << ": " << std::string(f.as_string()) << "\n";
