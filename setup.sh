@@ -3,7 +3,9 @@
 # or through sudo; idempotent), configures and builds, then does one of:
 #   ./setup.sh run    the main job: the default game day on the bundled payment system
 #                     (`firedrill run`: four faults under load, verdict and report paths)
-#   ./setup.sh test   every test (ctest), warnings as errors when CI=true
+#   ./setup.sh test   every test (ctest), warnings as errors when CI=true; then, unless ctest
+#                     arguments narrow the run, the fuzz targets in a clang build of their own
+#                     (build-fuzz/, tests/fuzz/README.md), each for FUZZ_SECONDS (30)
 #   ./setup.sh build  only install and build
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,8 +25,9 @@ packages=(
   iproute2 curl wrk
 )
 # Only the tests need these: headless Chromium renders report.html, python3-jsonschema checks
-# report.json against its JSON Schema.
-test_packages=(chromium python3 python3-jsonschema)
+# report.json against its JSON Schema, clang and its runtime (libFuzzer, sanitizers) build the
+# fuzz targets.
+test_packages=(chromium python3 python3-jsonschema clang-14 libclang-rt-14-dev)
 
 install_packages() {
   local missing=()
@@ -48,11 +51,31 @@ build() {
   cmake --build "$build_dir" -j "$jobs"
 }
 
+# The fuzz targets: configured with clang, built, and each run for FUZZ_SECONDS as a CTest
+# test. Without clang++-14 a laptop skips them; CI fails.
+fuzz() {
+  local fuzz_dir=${FUZZ_BUILD_DIR:-build-fuzz}
+  if ! command -v clang++-14 >/dev/null; then
+    echo "setup: clang++-14 not found: the fuzz targets cannot run (tests/fuzz/README.md)" >&2
+    [ "${CI:-}" = "true" ] && return 1
+    return 0
+  fi
+  cmake -S . -B "$fuzz_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DFIREDRILL_FUZZ=ON -DFIREDRILL_FUZZ_SECONDS="${FUZZ_SECONDS:-30}" >/dev/null || return 1
+  cmake --build "$fuzz_dir" -j "$jobs" || return 1
+  # Verbose: each target's seed, executions and corpus size are in the log.
+  (cd "$fuzz_dir" && ctest --verbose -j "$jobs" -L fuzz)
+}
+
 install_packages
 build
 case "$mode" in
   build) ;;
   run) exec "$build_dir/bin/firedrill" run "${@:2}" ;;
-  test) cd "$build_dir" && exec ctest --output-on-failure -j "$jobs" --timeout 600 "${@:2}" ;;
+  test)
+    status=0
+    (cd "$build_dir" && ctest --output-on-failure -j "$jobs" --timeout 600 "${@:2}") || status=$?
+    [ $# -gt 1 ] || fuzz || status=$?
+    exit $status ;;
   *) echo "usage: ./setup.sh [build|run|test]" >&2; exit 64 ;;
 esac
