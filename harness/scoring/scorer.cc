@@ -82,6 +82,20 @@ json::value ms_or_null(std::optional<int64_t> ns) {
   return ns ? json::value(static_cast<double>(*ns) / kNsPerMs) : json::value(nullptr);
 }
 
+// Sums of amounts and balances, clamped to int64: a damaged export or balances file may hold any
+// int64 (overflow would be undefined), and such values are flagged anyway (corrupted,
+// unexpected, balances differ from the replay), so the clamp changes no verdict.
+int64_t clamped_add(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return sum;
+}
+int64_t clamped_sub(int64_t a, int64_t b) {
+  int64_t difference = 0;
+  if (__builtin_sub_overflow(a, b, &difference)) return b < 0 ? INT64_MAX : INT64_MIN;
+  return difference;
+}
+
 double ms(int64_t ns) { return std::round(static_cast<double>(ns) / 1e3) / 1e3; }
 
 // later − earlier in milliseconds (at least 0), or null when either instant is missing.
@@ -620,12 +634,15 @@ std::map<std::string, int64_t> replay(const std::vector<ExportedTransfer>& trans
   // Summed per account name (few of them), then added to the initial balances.
   std::unordered_map<std::string_view, int64_t> sums;
   for (const auto& t : transfers) {
-    sums[t.from] -= t.amount;
-    sums[t.to] += t.amount;
+    sums[t.from] = clamped_sub(sums[t.from], t.amount);
+    sums[t.to] = clamped_add(sums[t.to], t.amount);
   }
   std::map<std::string, int64_t> balances;
   for (int64_t i = 1; i <= c.accounts; ++i) balances[account_name(c, i)] = c.initial_balance;
-  for (const auto& [name, sum] : sums) balances[std::string(name)] += sum;
+  for (const auto& [name, sum] : sums) {
+    int64_t& balance = balances[std::string(name)];
+    balance = clamped_add(balance, sum);
+  }
   return balances;
 }
 
@@ -685,7 +702,7 @@ json::object reconcile(const RunData& data, const Timeline& t, const ContractFie
     json::array ids;
     void add(std::string_view key, int64_t value) {
       ++count;
-      amount += value;
+      amount = clamped_add(amount, value);
       if (ids.size() < kIdsMax) ids.push_back(json::value(key));
     }
   };
@@ -748,7 +765,7 @@ json::object reconcile(const RunData& data, const Timeline& t, const ContractFie
     }
     int64_t total = 0;
     for (const auto& [id, balance] : reported) {
-      total += balance;
+      total = clamped_add(total, balance);
       if (balance < 0) {
         ++negative;
         invariant_problems.push_back(json::value(node + ": " + id + " is negative"));
