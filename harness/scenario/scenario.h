@@ -206,6 +206,9 @@ constexpr double rate_per_s_max = 20'000;
 constexpr int64_t in_flight_max = 10'000;
 constexpr int64_t nodes_max = 64;
 constexpr int64_t accounts_max = 1'000'000;
+// std::regex compiles a pattern by recursion, one level per nested group: thousands of nested
+// parentheses overflow the stack (found by tests/fuzz/), so [[detection.log]] patterns are short.
+constexpr std::size_t log_pattern_bytes_max = 1024;
 }  // namespace limits
 
 }  // namespace firedrill

@@ -19,14 +19,20 @@ namespace fs = std::filesystem;
 
 // Relative definition paths are looked up beside the scenario, then in each parent directory
 // (so "sample-system/refpay.toml" works from scenarios/ and scenarios/ci/), then in the
-// current directory.
+// current directory. A path the file system refuses (a name longer than NAME_MAX: std::filesystem
+// threw, found by tests/fuzz/) is not found.
 std::optional<std::string> find_definition(const std::string& scenario_path, const std::string& path) {
-  if (fs::path(path).is_absolute()) return fs::is_regular_file(path) ? std::optional(path) : std::nullopt;
-  for (fs::path dir = fs::absolute(scenario_path).parent_path();; dir = dir.parent_path()) {
-    if (fs::is_regular_file(dir / path)) return (dir / path).lexically_normal().string();
+  auto is_file = [](const fs::path& p) {
+    std::error_code ignored;
+    return fs::is_regular_file(p, ignored);
+  };
+  if (fs::path(path).is_absolute()) return is_file(path) ? std::optional(path) : std::nullopt;
+  std::error_code absolute_error;  // then the loop ends at once: an empty path is its own root
+  for (fs::path dir = fs::absolute(scenario_path, absolute_error).parent_path();; dir = dir.parent_path()) {
+    if (is_file(dir / path)) return (dir / path).lexically_normal().string();
     if (dir == dir.root_path()) break;
   }
-  if (fs::is_regular_file(path)) return path;
+  if (is_file(path)) return path;
   return std::nullopt;
 }
 
@@ -83,10 +89,14 @@ void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* sy
       }
       TableReader lr(*element.as_table(), path, r.file(), r.diagnostics());
       LogPattern p{lr.string("node", true).value_or(""), lr.string("pattern", true).value_or("")};
-      try {
-        std::regex check(p.pattern);
-      } catch (const std::regex_error& e) {
-        lr.error("pattern", std::string("not a valid regular expression: ") + e.what());
+      if (p.pattern.size() > limits::log_pattern_bytes_max) {
+        lr.error("pattern", "longer than " + std::to_string(limits::log_pattern_bytes_max) + " bytes");
+      } else {
+        try {
+          std::regex check(p.pattern);
+        } catch (const std::regex_error& e) {
+          lr.error("pattern", std::string("not a valid regular expression: ") + e.what());
+        }
       }
       if (system && !p.node.empty() && !system->find_node(p.node)) {
         lr.error("node", "no node named \"" + p.node + "\" in " + system->path);
