@@ -4,7 +4,7 @@
 // every `archive_interval_ms` the transfers committed since the last archive segment.
 //
 // Work is done in bounded steps posted on the node's io_context (a hot backup copies 1 MiB of
-// pages, or hashes 4 MiB, per step; an archive step writes one segment of at most 10,000
+// pages, or hashes 1 MiB, per step; an archive step writes one segment of at most 2,000
 // transfers), so payments are served between steps and no step blocks the loop for long.
 //
 // Invalidation: when the store truncates a divergent tail after a failover, every backup whose

@@ -30,8 +30,8 @@ constexpr const char* kTempSuffix = ".tmp";
 constexpr const char* kManifestSchema = "refpay.backup/v1";
 // Limits on what a reader accepts; a larger file is damaged, not read.
 constexpr std::size_t kManifestBytesMax = 64 * 1024;
-constexpr int64_t kSegmentEntriesMax = 10'000;             // transfers per archive segment
-constexpr std::size_t kSegmentBytesMax = 64 * 1024 * 1024;  // far above 10,000 export lines
+constexpr int64_t kSegmentEntriesMax = 2'000;              // transfers per archive segment
+constexpr std::size_t kSegmentBytesMax = 64 * 1024 * 1024;  // far above 2,000 export lines
 
 // "full-000000001234.sqlite" for a full backup whose newest transfer is at `last_position`.
 std::string full_backup_name(int64_t last_position);

@@ -28,13 +28,14 @@ namespace refpay::backup {
 // Work done per step() of a hot backup. Each step is short (a few milliseconds) so that the
 // ledger's event loop serves payments between steps.
 constexpr int kHotBackupPagesPerStep = 256;              // 1 MiB at SQLite's 4 KiB pages
-constexpr std::size_t kHashBytesPerStep = 4 * 1024 * 1024;
+constexpr std::size_t kHashBytesPerStep = 1024 * 1024;
 
 // A hot (online) full backup of a running ledger, taken in bounded steps: first the SQLite
 // online backup API copies kHotBackupPagesPerStep pages per step from the store's own connection
 // (so commits made between steps are mirrored into the copy and the copy ends equal to the
-// database as it is when the last page is copied), then the copy is fsynced and hashed
-// kHashBytesPerStep per step, renamed to full-<last_position>.sqlite, and its manifest written.
+// database as it is when the last page is copied), then the copy is hashed kHashBytesPerStep per
+// step (starting its writeback as it goes), fsynced, renamed to full-<last_position>.sqlite, and
+// its manifest written.
 // The store must outlive the backup.
 class HotBackup {
  public:

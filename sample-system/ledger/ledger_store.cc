@@ -178,7 +178,15 @@ Status LedgerStore::load_state(const LedgerStoreOptions& options) {
     last_position_ = std::max<int64_t>(last_position_, sqlite3_column_int64(query, 2));
   }
   sqlite3_finalize(query);
+  reload_max_committed();
   return Status::ok();
+}
+
+void LedgerStore::reload_max_committed() {
+  sqlite3_stmt* query = nullptr;
+  sqlite3_prepare_v2(db_, "SELECT coalesce(max(committed_at_ms), 0) FROM transfers", -1, &query, nullptr);
+  max_committed_at_ms_ = sqlite3_step(query) == SQLITE_ROW ? sqlite3_column_int64(query, 0) : 0;
+  sqlite3_finalize(query);
 }
 
 Status LedgerStore::reload_balances() {
@@ -263,6 +271,7 @@ Status LedgerStore::append(const std::vector<Transfer>& batch) {
   for (const Transfer& t : batch) {
     balances_[t.from] -= t.amount;
     balances_[t.to] += t.amount;
+    max_committed_at_ms_ = std::max(max_committed_at_ms_, t.committed_at_ms);
     if (epoch_starts_.empty() || epoch_starts_.back().first != t.epoch) {
       epoch_starts_.emplace_back(t.epoch, t.position);
     }
@@ -291,6 +300,7 @@ Result<std::vector<Transfer>> LedgerStore::truncate_after(int64_t position) {
     return fail_write("commit truncate");
   }
   (void)reload_balances();
+  reload_max_committed();
   while (!epoch_starts_.empty() && epoch_starts_.back().second > position) epoch_starts_.pop_back();
   last_position_ = position;
   last_epoch_ = epoch_starts_.empty() ? 0 : epoch_starts_.back().first;

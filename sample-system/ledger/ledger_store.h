@@ -48,6 +48,9 @@ class LedgerStore {
   // Position of the newest transfer (0 when empty) and the epoch it was written in.
   int64_t last_position() const { return last_position_; }
   int64_t last_epoch() const { return last_epoch_; }
+  // The latest committed_at_ms in the log (0 when empty): not the newest entry's, since primaries'
+  // clocks differ. Kept in memory (read at open, updated by append and truncate_after).
+  int64_t max_committed_at_ms() const { return max_committed_at_ms_; }
   // The highest epoch this node has been told of (persisted).
   int64_t epoch() const { return epoch_; }
   Status set_epoch(int64_t epoch);
@@ -101,6 +104,7 @@ class LedgerStore {
   Status load_state(const LedgerStoreOptions& options);
   Status fail_write(const char* what);
   Status reload_balances();
+  void reload_max_committed();
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_transfer_ = nullptr;
@@ -114,6 +118,7 @@ class LedgerStore {
   std::vector<std::pair<int64_t, int64_t>> epoch_starts_;
   int64_t last_position_ = 0;
   int64_t last_epoch_ = 0;
+  int64_t max_committed_at_ms_ = 0;
   int64_t epoch_ = 0;
   bool disk_full_ = false;
   std::function<void(int64_t)> truncate_listener_;
