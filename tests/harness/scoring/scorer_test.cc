@@ -988,5 +988,92 @@ TEST(Scorer, ReadRunDirRoundTrip) {
   EXPECT_FALSE(read_run_dir(dir.string()).is_ok());
 }
 
+// ---- restores (storage-loss drills) -----------------------------------------------------------
+
+// A restore action's end record as the runner writes it; `output` is what the action printed.
+json::object restore_end(const char* node, int64_t started_ms, bool succeeded, json::object output,
+                         const char* error = "") {
+  return json::object{{"fault", 0}, {"node", node}, {"action", "restore"}, {"purpose", "restore"},
+                      {"succeeded", succeeded}, {"error", error}, {"started_ns", started_ms * kMs},
+                      {"output", std::move(output)}};
+}
+
+const json::object* objective_named(const json::object& report, const std::string& name) {
+  for (const auto& o : report.at("objectives").as_array()) {
+    if (o.at("name") == json::value(name)) return &o.as_object();
+  }
+  return nullptr;
+}
+
+TEST(Scorer, NoRestoreActionMeansNoRestoreSection) {
+  json::object report = drill().score();
+  EXPECT_TRUE(report.at("restore").is_null());
+  EXPECT_TRUE(report.at("restores").as_array().empty());
+}
+
+TEST(Scorer, RestoreMeasuresItsDurationTheRestoredPointAndTheRpoAgainstIt) {
+  // k-399 was acknowledged at 4000 ms, k-299 at 3000 ms; T0 is 5000 ms.
+  Drill r = drill();
+  r.objective("restore_within_ms", 500).objective("rpo_within_ms", 1500);
+  r.record(7000 * kMs, "action", "end",
+           restore_end("ledger-1", 6800, true, {{"ok", true}, {"restored_position", 400}, {"restored_key", "k-399"}}));
+  r.record(7100 * kMs, "action", "end",
+           restore_end("ledger-2", 6850, true, {{"ok", true}, {"restored_position", 300}, {"restored_key", "k-299"}}));
+  json::object report = r.score();
+  const json::object& restore = section(report, "restore");
+  EXPECT_EQ(restore.at("restores").as_int64(), 2);
+  EXPECT_EQ(restore.at("failed").as_int64(), 0);
+  EXPECT_DOUBLE_EQ(number(restore.at("duration_ms")), 300) << "first start to last end";
+  const json::object& point = restore.at("restored_point").as_object();
+  EXPECT_EQ(point.at("position").as_int64(), 400) << "the highest position any node restored";
+  EXPECT_EQ(point.at("key"), "k-399");
+  EXPECT_DOUBLE_EQ(number(point.at("acknowledged_ms")), 4000);
+  EXPECT_DOUBLE_EQ(number(restore.at("rpo_ms")), 1000);
+  EXPECT_TRUE(restore.at("backup_integrity").as_bool());
+  ASSERT_NE(objective_named(report, "fault[0] restore_within"), nullptr);
+  EXPECT_TRUE(objective_named(report, "fault[0] restore_within")->at("pass").as_bool());
+  EXPECT_TRUE(objective_named(report, "rpo_within")->at("pass").as_bool());
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+}
+
+TEST(Scorer, SlowRestoreAndStaleRestoredPointMissTheirObjectives) {
+  Drill r = drill();
+  r.objective("restore_within_ms", 100).objective("rpo_within_ms", 500);
+  r.record(7000 * kMs, "action", "end",
+           restore_end("ledger-1", 6800, true, {{"ok", true}, {"restored_position", 400}, {"restored_key", "k-399"}}));
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_EQ(exit_code(report), 1);
+  EXPECT_FALSE(objective_named(report, "fault[0] restore_within")->at("pass").as_bool());
+  EXPECT_FALSE(objective_named(report, "rpo_within")->at("pass").as_bool());
+  EXPECT_TRUE(mentions(failures(report, "objectives"), "restored in 200"));
+  EXPECT_TRUE(mentions(failures(report, "objectives"), "RPO 1000"));
+}
+
+TEST(Scorer, DamagedBackupIsASafetyFailureNamingTheFile) {
+  Drill r = drill();
+  r.record(7000 * kMs, "action", "end",
+           restore_end("ledger-3", 6900, false,
+                       {{"ok", false}, {"error", "sha256 mismatch"}, {"damaged_file", "/store/ledger-3/full-000000000400.sqlite"}},
+                       "exit status 65"));
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
+  EXPECT_EQ(exit_code(report), 2);
+  EXPECT_TRUE(mentions(failures(report, "safety"), "refused a damaged backup: /store/ledger-3/full-000000000400.sqlite"));
+  const json::object& restore = section(report, "restore");
+  EXPECT_FALSE(restore.at("backup_integrity").as_bool());
+  EXPECT_EQ(restore.at("damaged_files").as_array().size(), 1u);
+  EXPECT_EQ(restore.at("failed").as_int64(), 1);
+  EXPECT_TRUE(restore.at("restored_point").is_null());
+}
+
+TEST(Scorer, FailedRestoreWithoutDamageIsAnObjectiveMissed) {
+  Drill r = drill();
+  r.record(7000 * kMs, "action", "end", restore_end("ledger-3", 6900, false, {{"ok", false}, {"error", "no backup"}}, "exit status 66"));
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "objectives"), "restore of ledger-3 failed: exit status 66"));
+}
+
 }  // namespace
 }  // namespace firedrill
