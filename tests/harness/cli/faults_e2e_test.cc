@@ -98,7 +98,7 @@ TEST_P(KilledWhileActive, LeavesNoProcessMountNamespaceOrLinkBehind) {
 
 INSTANTIATE_TEST_SUITE_P(EveryKind, KilledWhileActive,
                          ::testing::Values("network-partition", "network-isolate", "network-bandwidth",
-                                           "disk-full", "clock-skew"));
+                                           "disk-full", "clock-skew", "storage-loss"));
 
 }  // namespace
 }  // namespace firedrill::testing
