@@ -575,5 +575,49 @@ TEST(JunitReport, EscapesEverythingFromTheReport) {
   EXPECT_NE(details.find("ctl\xEF\xBF\xBD" "bad\xEF\xBF\xBD" "end\n"), std::string::npos) << details;
 }
 
+// ---- restores (storage-loss drills) -----------------------------------------------------------
+
+// The golden report plus one good and one refused restore, as the scorer writes them.
+json::object report_with_restores() {
+  json::object r = fixture();
+  r["restores"] = json::array{
+      json::object{{"fault", 0}, {"node", "ledger-1"}, {"action", "restore"}, {"started_ms", 15000.0}, {"ended_ms", 15020.0},
+                   {"duration_ms", 20.0}, {"succeeded", true}, {"error", ""}, {"restored_position", 1752},
+                   {"restored_key", "k-1751"}, {"restored_point_ms", 12100.0}, {"damaged_file", nullptr}},
+      json::object{{"fault", 0}, {"node", "ledger-3"}, {"action", "restore"}, {"started_ms", 15001.0}, {"ended_ms", 15009.0},
+                   {"duration_ms", 8.0}, {"succeeded", false}, {"error", "exit status 65"}, {"restored_position", nullptr},
+                   {"restored_key", nullptr}, {"restored_point_ms", nullptr},
+                   {"damaged_file", "backup-store/ledger-3/full-000000001721.sqlite"}}};
+  r["restore"] = json::object{
+      {"restores", 2}, {"failed", 1}, {"duration_ms", 20.0},
+      {"restored_point", json::object{{"node", "ledger-1"}, {"position", 1752}, {"key", "k-1751"},
+                                      {"committed_at_ms", 1796316525709}, {"acknowledged_ms", 12100.0}}},
+      {"rpo_ms", 329.3}, {"lost", 48}, {"lost_ids", json::array{"k-1752"}}, {"lost_amount", 2400},
+      {"backup_integrity", false}, {"damaged_files", json::array{"backup-store/ledger-3/full-000000001721.sqlite"}}};
+  return r;
+}
+
+TEST(MarkdownReport, RestoreSectionGivesTheRestoredPointRpoAndTheDamagedBackup) {
+  std::string md = markdown_report(report_with_restores());
+  EXPECT_NE(md.find("#### Restore"), std::string::npos) << md;
+  EXPECT_NE(md.find("position 1752"), std::string::npos);
+  EXPECT_NE(md.find("RPO against it: **329.3 ms**"), std::string::npos) << md;
+  EXPECT_NE(md.find("damaged backup `backup-store/ledger-3/full-000000001721.sqlite`"), std::string::npos) << md;
+  EXPECT_EQ(markdown_report(fixture()).find("#### Restore"), std::string::npos) << "no restore, no section";
+}
+
+TEST(JunitReport, ARefusedBackupFailsItsRestoreCaseAsSafety) {
+  Element suite = suite_of(junit_report(report_with_restores()));
+  const Element* good = find_case(suite, "fault[0] restore of ledger-1");
+  ASSERT_NE(good, nullptr);
+  EXPECT_EQ(good->child("failure"), nullptr);
+  const Element* refused = find_case(suite, "fault[0] restore of ledger-3");
+  ASSERT_NE(refused, nullptr);
+  ASSERT_NE(refused->child("failure"), nullptr);
+  EXPECT_EQ(refused->child("failure")->attributes.at("type"), "safety");
+  EXPECT_EQ(refused->child("failure")->attributes.at("message"),
+            "damaged backup: backup-store/ledger-3/full-000000001721.sqlite");
+}
+
 }  // namespace
 }  // namespace firedrill
