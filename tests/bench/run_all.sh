@@ -177,8 +177,8 @@ bench_reconcile() {
   done <<<"$table"
 }
 
-# A backup/restore benchmark, when one is built (any *backup*bench* or *restore*bench* program),
-# with a figure|target|measured|ratio table like the others.
+# The backup/restore benchmarks, when built (backup_restore_1m_bench, and any other *backup*bench*
+# or *restore*bench* program), with a figure|target|measured|ratio table like the others.
 bench_backup() {
   local found=() p
   for p in "$bin_dir"/*backup*bench* "$bin_dir"/*restore*bench*; do
