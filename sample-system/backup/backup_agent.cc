@@ -36,9 +36,7 @@ struct BackupAgent::Impl : std::enable_shared_from_this<Impl> {
   BackupStats stats;
 
   Status start() {
-    std::error_code ec;
-    std::filesystem::create_directories(options.dir, ec);
-    if (ec) return Status::error("backup dir " + options.dir + ": " + ec.message());
+    if (Status s = ensure_dir(); !s) return s;
     if (int n = remove_temp_files(options.dir); n > 0) {
       log->warn("ledger {}: removed {} unfinished backup files from {}", node, n, options.dir);
     }
@@ -137,8 +135,17 @@ struct BackupAgent::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Starts a hot backup unless one runs or the log has not moved since the newest full backup.
+  // The directory again, in case someone removed it while the node ran.
+  Status ensure_dir() {
+    std::error_code ec;
+    std::filesystem::create_directories(options.dir, ec);
+    if (ec) return Status::error("backup dir " + options.dir + ": " + ec.message());
+    return Status::ok();
+  }
+
   Result<bool> begin_full() {
     if (hot || store.last_position() == stats.full_position) return false;
+    if (Status s = ensure_dir(); !s) return s;
     auto started = HotBackup::start(store, options.dir, node);
     if (!started) return started.status();
     hot = std::move(*started);
@@ -210,6 +217,7 @@ struct BackupAgent::Impl : std::enable_shared_from_this<Impl> {
 
   // Writes one segment; true when there may be more to archive.
   Result<bool> archive_one() {
+    if (Status s = ensure_dir(); !s) return s;
     auto written = write_archive_segment(store, options.dir, node, stats.archived_position);
     if (!written) return written.status();
     if (!*written) return false;

@@ -130,10 +130,10 @@ Result<bool> HotBackup::copy_step() {
 }
 
 Result<bool> HotBackup::hash_step() {
-  std::vector<char> buffer(1 << 20);
+  buffer_.resize(kHashBytesPerStep);
   std::size_t done = 0;
   while (done < kHashBytesPerStep) {
-    ssize_t n = ::read(hash_fd_, buffer.data(), buffer.size());
+    ssize_t n = ::read(hash_fd_, buffer_.data(), kHashBytesPerStep - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::error("hot backup: read " + temp_path_ + ": " + std::strerror(errno));
     if (n == 0) {
@@ -147,7 +147,7 @@ Result<bool> HotBackup::hash_step() {
       phase_ = Phase::done;
       return true;
     }
-    hash_.update(buffer.data(), static_cast<std::size_t>(n));
+    hash_.update(buffer_.data(), static_cast<std::size_t>(n));
     // Start writing this range to disk now, without waiting for it.
     sync_file_range(hash_fd_, manifest_.bytes, n, SYNC_FILE_RANGE_WRITE);
     manifest_.bytes += n;

@@ -67,6 +67,7 @@ class HotBackup {
   sqlite3* dest_ = nullptr;
   sqlite3_backup* backup_ = nullptr;
   int hash_fd_ = -1;
+  std::vector<char> buffer_;  // one hash step's read
   Sha256 hash_;
   Phase phase_ = Phase::copy;
   Manifest manifest_;
