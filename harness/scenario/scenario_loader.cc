@@ -1,6 +1,7 @@
 // Loading and validating a scenario file; see scenario.h and scenarios/README.md.
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
@@ -76,6 +77,32 @@ void read_steady_state(TableReader& r, SteadyStateSpec& s) {
   r.finish();
 }
 
+// Why a log pattern is refused, if it is. Two checks come before std::regex sees it (both found
+// by tests/fuzz/): libstdc++ compiles by recursion, so thousands of nested groups overflow the
+// stack (hence the length limit); and it reads a repetition count ({n,m}) or a back-reference
+// (\n) into a long without an overflow check (hence at most 9 digits after '{', ',' or '\').
+std::optional<std::string> log_pattern_error(const std::string& pattern) {
+  if (pattern.size() > limits::log_pattern_bytes_max) {
+    return "longer than " + std::to_string(limits::log_pattern_bytes_max) + " bytes";
+  }
+  for (std::size_t i = 0; i < pattern.size();) {
+    if (pattern[i] != '{' && pattern[i] != ',' && pattern[i] != '\\') {
+      ++i;
+      continue;
+    }
+    std::size_t end = ++i;
+    while (end < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[end]))) ++end;
+    if (end - i > 9) return std::string("a repetition count or back-reference of more than 9 digits");
+    i = end;
+  }
+  try {
+    std::regex check(pattern);
+  } catch (const std::regex_error& e) {
+    return std::string("not a valid regular expression: ") + e.what();
+  }
+  return std::nullopt;
+}
+
 void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* system) {
   if (auto v = r.strings("alerts")) d.alerts = *v;
   if (auto v = r.integer("probe_failures", 1, 1000)) d.probe_failures = *v;
@@ -89,15 +116,7 @@ void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* sy
       }
       TableReader lr(*element.as_table(), path, r.file(), r.diagnostics());
       LogPattern p{lr.string("node", true).value_or(""), lr.string("pattern", true).value_or("")};
-      if (p.pattern.size() > limits::log_pattern_bytes_max) {
-        lr.error("pattern", "longer than " + std::to_string(limits::log_pattern_bytes_max) + " bytes");
-      } else {
-        try {
-          std::regex check(p.pattern);
-        } catch (const std::regex_error& e) {
-          lr.error("pattern", std::string("not a valid regular expression: ") + e.what());
-        }
-      }
+      if (auto error = log_pattern_error(p.pattern)) lr.error("pattern", *error);
       if (system && !p.node.empty() && !system->find_node(p.node)) {
         lr.error("node", "no node named \"" + p.node + "\" in " + system->path);
       }
