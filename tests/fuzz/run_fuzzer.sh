@@ -32,7 +32,7 @@ case "$target" in
   *) echo "run_fuzzer.sh: unknown target $target" >&2; exit 64 ;;
 esac
 
-rm -rf "$work/seeds"
+rm -rf "$work/seeds" "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*
 mkdir -p "$work/seeds" "$work/corpus"
 n=0
 for f in "${seeds[@]}" "tests/fuzz/regressions/$target"/*; do
@@ -52,9 +52,15 @@ cd "$work"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
   "$fuzzer" "${options[@]}" "$work/corpus" "$work/seeds" > "$work/log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then
-  cat "$work/log"
-  echo "fuzz $target: FAILED (exit $status); the input is in:" >&2
-  ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null >&2 || true
+  tail -n 150 "$work/log"
+  echo "fuzz $target: FAILED (exit $status); the whole log: $work/log" >&2
+  # The input, also in the log as base64 (a CI machine's work directory is gone afterwards).
+  for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+    [ -f "$f" ] || continue
+    echo "input: $f ($(stat -c %s "$f") bytes); as base64 (base64 -d > FILE recreates it):" >&2
+    head -c 65536 "$f" | base64 -w 0 >&2
+    echo >&2
+  done
   echo "reproduce: $fuzzer <input>; keep it as tests/fuzz/regressions/$target/<name> (tests/fuzz/README.md)" >&2
   exit "$status"
 fi
