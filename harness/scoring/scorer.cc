@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 
@@ -138,12 +141,41 @@ struct Completion {
   int64_t latency_ns;
 };
 
-// One idempotency key: the payment the workload meant, and what it was told. The views point
-// into RunData's timeline records, which outlive the scoring.
+// The strings scoring compares, by id: those of RunData::strings keep their ids, and any other (a
+// key or an account named by a timeline record kept as JSON, an account of an export) is added
+// after them. Equal strings have equal ids, so comparing ids compares the strings.
+class Names {
+ public:
+  explicit Names(const StringTable& base) : base_(base), base_size_(static_cast<uint32_t>(base.size())) {}
+  // The id of `s`, added when it is new.
+  uint32_t id(std::string_view s) {
+    if (const int64_t i = base_.find(s); i >= 0) return static_cast<uint32_t>(i);
+    const uint32_t extra = extra_.intern(s);
+    if (extra > UINT32_MAX - base_size_) throw std::length_error("scoring: more than 2^32 distinct strings");
+    return base_size_ + extra;
+  }
+  // The id of `s`, or -1 when it has none.
+  int64_t find(std::string_view s) const {
+    if (const int64_t i = base_.find(s); i >= 0) return i;
+    const int64_t extra = extra_.find(s);
+    return extra > 0 ? base_size_ + extra : -1;  // extra's id 0 is "", which base_ has
+  }
+  std::string_view view(uint32_t id) const { return id < base_size_ ? base_.view(id) : extra_.view(id - base_size_); }
+  std::size_t size() const { return base_size_ + extra_.size(); }
+
+ private:
+  const StringTable& base_;
+  const uint32_t base_size_;
+  StringTable extra_;
+};
+
+// One idempotency key: the payment the workload meant, and what it was told. Kept in a vector
+// indexed by the key's id in Names (32 bytes per string; `seen` tells the keys apart).
 struct KeyState {
-  std::string_view key, from, to;
+  uint32_t from = 0, to = 0;  // Names ids
   int64_t amount = 0;
   int64_t first_ack_ns = 0;  // the first ok completion (when ok)
+  bool seen = false;         // a workload record named this key
   bool invoked = false, ok = false, unknown = false, fail = false;
 };
 
@@ -161,94 +193,26 @@ struct AlertEvent {
   std::string identity;  // alertname + labels
 };
 
-// Idempotency key → its entry in a vector of KeyState: open addressing with linear probing over
-// one flat array of (hash, entry) pairs. A million keys take 16 MiB and a lookup touches one
-// slot and, on a hash match, the key's bytes (std::unordered_map: a bucket, a node, the bytes).
-class KeyIndex {
- public:
-  void reserve(std::size_t n) {
-    if (2 * n > slots_.size()) rehash(2 * n);
-  }
-  // The entry of `k`, or `next` after recording it there; `keys` holds the entries so far.
-  std::size_t insert(std::string_view k, std::size_t next, const std::vector<KeyState>& keys) {
-    if (2 * (size_ + 1) > slots_.size()) rehash(2 * (size_ + 1));
-    const uint64_t h = std::hash<std::string_view>{}(k);
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-      Slot& s = slots_[i];
-      if (s.entry == kEmpty) {
-        s = Slot{h, next};
-        ++size_;
-        return next;
-      }
-      if (s.hash == h && keys[s.entry].key == k) return s.entry;
-    }
-  }
-  int64_t find(std::string_view k, const std::vector<KeyState>& keys) const {
-    if (slots_.empty()) return -1;
-    const uint64_t h = std::hash<std::string_view>{}(k);
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.entry == kEmpty) return -1;
-      if (s.hash == h && keys[s.entry].key == k) return static_cast<int64_t>(s.entry);
-    }
-  }
-
- private:
-  static constexpr std::size_t kEmpty = ~std::size_t{0};
-  struct Slot {
-    uint64_t hash;
-    std::size_t entry;
-  };
-  void rehash(std::size_t at_least) {
-    std::size_t capacity = 16;
-    while (capacity < at_least) capacity *= 2;
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(capacity, Slot{0, kEmpty});
-    mask_ = capacity - 1;
-    for (const Slot& s : old) {
-      if (s.entry == kEmpty) continue;
-      std::size_t i = s.hash & mask_;
-      while (slots_[i].entry != kEmpty) i = (i + 1) & mask_;
-      slots_[i] = s;
-    }
-  }
-  std::vector<Slot> slots_;
-  std::size_t mask_ = 0, size_ = 0;
-};
-
 struct Timeline {
-  std::vector<KeyState> keys;  // in order of first sight
-  KeyIndex key_index;          // key → its entry in `keys`
-  std::vector<std::size_t> key_order;  // first invoke order, for stable id lists
+  explicit Timeline(const StringTable& strings) : names(strings) {}
+  Names names;                  // the keys' and accounts' ids
+  std::vector<KeyState> keys;   // Names id → its key's state
+  std::vector<uint32_t> key_order;  // keys in first invoke order, for stable id lists
 
-  KeyState& key(std::string_view k) {
-    const std::size_t entry = key_index.insert(k, keys.size(), keys);
-    if (entry == keys.size()) keys.push_back(KeyState{k, {}, {}, 0, 0, false, false, false, false});
-    return keys[entry];
+  // The state of the key of id `id` (a Names id), recorded as seen.
+  KeyState& key(uint32_t id) {
+    if (id >= keys.size()) keys.resize(static_cast<std::size_t>(id) + 1);
+    keys[id].seen = true;
+    return keys[id];
   }
-  // The entry of a key, or -1 when the timeline never mentions it.
-  int64_t find(std::string_view k) const { return key_index.find(k, keys); }
+  // The id of a key the timeline mentions, or -1.
+  int64_t find(std::string_view k) const { return seen(names.find(k)); }
   // The same, trying `guess` first (exports list payments about in the order they were made).
   int64_t find(std::string_view k, int64_t guess) const {
-    if (guess >= 0 && static_cast<std::size_t>(guess) < keys.size() && keys[static_cast<std::size_t>(guess)].key == k) {
-      return guess;
+    if (guess >= 0 && static_cast<std::size_t>(guess) < keys.size() && names.view(static_cast<uint32_t>(guess)) == k) {
+      return seen(guess);
     }
     return find(k);
-  }
-  // A completion names its attempt's op: the entry of the key its invoke named, when it is `k`
-  // (a check, so that this is only a shortcut for key(k)).
-  std::vector<uint32_t> op_entry;  // op → entry + 1 (0: unknown)
-  KeyState& key_of_op(std::string_view k, int64_t op) {
-    if (op > 0 && static_cast<std::size_t>(op) < op_entry.size()) {
-      const uint32_t e = op_entry[static_cast<std::size_t>(op)];
-      if (e != 0 && keys[e - 1].key == k) return keys[e - 1];
-    }
-    return key(k);
-  }
-  void note_op(int64_t op, std::size_t entry) {
-    if (op > 0 && static_cast<std::size_t>(op) < op_entry.size() && entry < UINT32_MAX) {
-      op_entry[static_cast<std::size_t>(op)] = static_cast<uint32_t>(entry + 1);
-    }
   }
   std::vector<Completion> completions;
   std::map<int, FaultTimes> faults;
@@ -263,45 +227,57 @@ struct Timeline {
   std::optional<json::object> stop_condition;  // the guard that tripped, as report.json gives it
   bool ended = false;
   int64_t workload_end_ns = 0;
+
+ private:
+  int64_t seen(int64_t id) const {
+    return id >= 0 && static_cast<std::size_t>(id) < keys.size() && keys[static_cast<std::size_t>(id)].seen ? id : -1;
+  }
 };
 
 Outcome outcome_of(std::string_view kind) {
   return kind == "ok" ? Outcome::ok : kind == "fail" ? Outcome::fail : kind == "unknown" ? Outcome::unknown : Outcome::none;
 }
 
+// A workload invoke: the first sight of a key that is its invoke says what the payment was.
+void note_invoke(Timeline& t, uint32_t key, uint32_t from, uint32_t to, int64_t amount) {
+  const bool first_sight = key >= t.keys.size() || !t.keys[key].seen;
+  KeyState& k = t.key(key);
+  if (!first_sight) return;
+  k.invoked = true;
+  k.from = from;
+  k.to = to;
+  k.amount = amount;
+  t.key_order.push_back(key);
+}
+
+// A workload completion (ok, fail or unknown) of an attempt of `key`.
+void note_completion(Timeline& t, uint32_t key, int64_t at, Outcome o, int64_t latency_ns) {
+  t.completions.push_back(Completion{at, o, latency_ns});
+  t.workload_end_ns = std::max(t.workload_end_ns, at);
+  KeyState& k = t.key(key);
+  if (o == Outcome::ok) {
+    if (!k.ok) k.first_ack_ns = at;
+    k.ok = true;
+  }
+  k.unknown = k.unknown || o == Outcome::unknown;
+  k.fail = k.fail || o == Outcome::fail;
+}
+
 Timeline read_timeline(const RunData& data) {
   const std::vector<json::object>& records = data.timeline;
-  const std::size_t total = records.size() + data.workload.size();
-  Timeline t;
-  t.key_index.reserve(total / 2 + 16);
-  t.keys.reserve(total / 2 + 16);
-  t.op_entry.assign(total + 1, 0);  // ops are numbered from 1, one per attempt
+  Timeline t(data.strings);
+  t.keys.resize(data.strings.size());
   // The workload's records, compact (those of read_run_dir); the rest of the timeline is read
   // below, and the two never touch the same state.
   for (const WorkloadRecord& w : data.workload) {
-    const std::string_view key = data.strings.view(w.key);
+    if (w.key >= data.strings.size() || w.from >= data.strings.size() || w.to >= data.strings.size()) {
+      throw std::out_of_range("workload record names a string its table does not hold");
+    }
     if (w.kind == WorkloadRecord::invoke) {
-      const std::size_t before = t.keys.size();
-      KeyState& k = t.key(key);
-      t.note_op(w.op, static_cast<std::size_t>(&k - t.keys.data()));
-      if (!k.invoked && t.keys.size() > before) {
-        k.invoked = true;
-        k.from = data.strings.view(w.from);
-        k.to = data.strings.view(w.to);
-        k.amount = w.value;
-        t.key_order.push_back(t.keys.size() - 1);
-      }
+      note_invoke(t, w.key, w.from, w.to, w.value);
     } else if (w.kind != WorkloadRecord::skipped) {
       const Outcome o = w.kind == WorkloadRecord::ok ? Outcome::ok : w.kind == WorkloadRecord::fail ? Outcome::fail : Outcome::unknown;
-      t.completions.push_back(Completion{w.t_ns, o, w.value});
-      t.workload_end_ns = std::max(t.workload_end_ns, w.t_ns);
-      KeyState& k = t.key_of_op(key, w.op);
-      if (o == Outcome::ok) {
-        if (!k.ok) k.first_ack_ns = w.t_ns;
-        k.ok = true;
-      }
-      k.unknown = k.unknown || o == Outcome::unknown;
-      k.fail = k.fail || o == Outcome::fail;
+      note_completion(t, w.key, w.t_ns, o, w.value);
     }
   }
   for (const json::object& r : records) {
@@ -310,32 +286,16 @@ Timeline read_timeline(const RunData& data) {
     const RecordFields fields = fields_of(r);
     const json::value *source_v = fields.source, *kind_v = fields.kind, *at_v = fields.at, *key_v = fields.key,
                       *from_v = fields.from, *to_v = fields.to, *amount_v = fields.amount,
-                      *latency_v = fields.latency, *op_v = fields.op;
+                      *latency_v = fields.latency;
     const std::string_view source = view_of(source_v);
     const std::string_view kind = view_of(kind_v);
     const int64_t at = num_of(at_v);
     if (source == "workload") {
       if (kind == "invoke") {
-        const std::size_t before = t.keys.size();
-        KeyState& k = t.key(view_of(key_v));
-        t.note_op(num_of(op_v, -1), static_cast<std::size_t>(&k - t.keys.data()));
-        if (!k.invoked && t.keys.size() > before) {  // the first sight of this key is its invoke
-          k.invoked = true;
-          k.from = view_of(from_v);
-          k.to = view_of(to_v);
-          k.amount = num_of(amount_v);
-          t.key_order.push_back(t.keys.size() - 1);
-        }
+        const uint32_t key = t.names.id(view_of(key_v));
+        note_invoke(t, key, t.names.id(view_of(from_v)), t.names.id(view_of(to_v)), num_of(amount_v));
       } else if (Outcome o = outcome_of(kind); o != Outcome::none) {
-        t.completions.push_back(Completion{at, o, num_of(latency_v)});
-        t.workload_end_ns = std::max(t.workload_end_ns, at);
-        KeyState& k = t.key_of_op(view_of(key_v), num_of(op_v, -1));
-        if (o == Outcome::ok) {
-          if (!k.ok) k.first_ack_ns = at;
-          k.ok = true;
-        }
-        k.unknown = k.unknown || o == Outcome::unknown;
-        k.fail = k.fail || o == Outcome::fail;
+        note_completion(t, t.names.id(view_of(key_v)), at, o, num_of(latency_v));
       }
     } else if (source == "fault") {
       FaultTimes& f = t.faults[static_cast<int>(num(r, "fault"))];
@@ -448,19 +408,37 @@ class SteadyEvaluator {
 
 // ---- exports -------------------------------------------------------------------------------
 
-// Views into the timeline (keys it mentions) or into an Export's own strings.
-struct ExportedTransfer {
-  std::string_view key, from, to;
-  int64_t amount = 0;
-  int64_t index = -1;  // the key's entry in Timeline::keys, -1 when never requested
+// Payments of one kind in the reconciliation: how many, their amount, the first kIdsMax keys.
+struct Category {
+  int64_t count = 0, amount = 0;
+  json::array ids;
+  void add(std::string_view key, int64_t value) {
+    ++count;
+    amount = clamped_add(amount, value);
+    if (ids.size() < kIdsMax) ids.push_back(json::value(key));
+  }
 };
 
-// One export text, parsed. Nodes whose texts are identical share one.
+// One export text, read: what the reconciliation needs of it, gathered line by line (the text
+// itself is not kept). Nodes whose texts are identical share one.
 struct Export {
-  std::vector<ExportedTransfer> transfers;
+  int64_t transfers = 0;  // lines read as transfers
   int64_t bad_lines = 0;
-  std::deque<std::string> strings;  // keys the timeline does not have (stable addresses)
-  std::optional<std::map<std::string, int64_t>> replayed;  // computed once, on first use
+  std::vector<uint32_t> copies;  // key id → its transfers (keys the timeline mentions)
+  // Key id → the amount of its first transfer, when that transfer differs from the request
+  // (from, to or amount); sorted by key id once read.
+  std::vector<std::pair<uint32_t, int64_t>> corrupted;
+  Category unexpected;  // transfers of keys the timeline never mentions, in export order
+  std::unordered_map<uint32_t, int64_t> sums;  // account id → the sum of its transfers
+  int64_t last_key = -1;  // the key id of the last transfer (a guess for the next)
+
+  std::size_t copies_of(uint32_t key) const { return key < copies.size() ? copies[key] : 0; }
+  // The amount of the first transfer of `key` when it is corrupted.
+  std::optional<int64_t> corrupted_amount(uint32_t key) const {
+    auto it = std::lower_bound(corrupted.begin(), corrupted.end(), std::make_pair(key, INT64_MIN));
+    if (it == corrupted.end() || it->first != key) return std::nullopt;
+    return it->second;
+  }
 };
 
 struct ContractFields {
@@ -578,50 +556,125 @@ bool read_flat_line(std::string_view line, const ContractFields& c, FlatLine& ou
   return i == n;
 }
 
-// One NDJSON line at a time (blank lines skipped). Ordinary lines are read in place (views into
-// `text`); others are parsed into a stack buffer. Account names are interned in `accounts`.
-void parse_export(const std::string& text, const ContractFields& c, const Timeline& t,
-                  std::set<std::string, std::less<>>& accounts, Export& out) {
-  auto account = [&](std::string_view name) -> std::string_view {
-    auto it = accounts.find(name);
-    if (it == accounts.end()) it = accounts.emplace(name).first;
-    return *it;
-  };
-  out.transfers.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
-  alignas(std::max_align_t) unsigned char buffer[4096];
-  for (std::size_t begin = 0; begin < text.size();) {
-    std::size_t end = text.find('\n', begin);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + begin, end - begin);
-    begin = end + 1;
-    if (line.empty()) continue;
-    if (FlatLine flat; read_flat_line(line, c, flat)) {
-      ExportedTransfer e;
-      e.index = t.find(flat.key, out.transfers.empty() ? 0 : out.transfers.back().index + 1);
-      e.key = flat.key;
-      e.from = flat.from;
-      e.to = flat.to;
-      e.amount = flat.amount;
-      out.transfers.push_back(e);
-      continue;
-    }
-    json::monotonic_resource arena(buffer, sizeof buffer);
-    json::error_code ec;
-    json::value v = json::parse(line, ec, &arena);
-    if (ec || !v.is_object()) {
-      ++out.bad_lines;
-      continue;
-    }
-    const json::object& o = v.as_object();
-    ExportedTransfer e;
-    const std::string_view key = view(o, c.key.c_str());
-    e.index = t.find(key);
-    e.key = e.index >= 0 ? t.keys[static_cast<std::size_t>(e.index)].key : std::string_view(out.strings.emplace_back(key));
-    e.from = account(view(o, c.from.c_str()));
-    e.to = account(view(o, c.to.c_str()));
-    e.amount = num(o, c.amount.c_str());
-    out.transfers.push_back(e);
+// One transfer of an export, into `out`: counted, summed per account, and checked against the
+// request its key names (copies, first copy) or kept as never requested.
+void add_transfer(Timeline& t, std::string_view key, std::string_view from, std::string_view to, int64_t amount,
+                  Export& out) {
+  ++out.transfers;
+  const uint32_t from_id = t.names.id(from), to_id = t.names.id(to);
+  out.sums[from_id] = clamped_sub(out.sums[from_id], amount);
+  out.sums[to_id] = clamped_add(out.sums[to_id], amount);
+  const int64_t id = t.find(key, out.last_key + 1);
+  out.last_key = id;
+  if (id < 0) {
+    out.unexpected.add(key, amount);
+    return;
   }
+  const auto k = static_cast<uint32_t>(id);
+  if (out.copies[k]++ > 0) return;
+  const KeyState& requested = t.keys[k];
+  if (from_id != requested.from || to_id != requested.to || amount != requested.amount) {
+    out.corrupted.emplace_back(k, amount);
+  }
+}
+
+// One NDJSON line (not blank): ordinary lines are read in place, others parsed into a stack
+// buffer; a line that is not a JSON object is counted as bad.
+void read_export_line(std::string_view line, const ContractFields& c, Timeline& t, Export& out) {
+  if (FlatLine flat; read_flat_line(line, c, flat)) {
+    add_transfer(t, flat.key, flat.from, flat.to, flat.amount, out);
+    return;
+  }
+  alignas(std::max_align_t) unsigned char buffer[4096];
+  json::monotonic_resource arena(buffer, sizeof buffer);
+  json::error_code ec;
+  json::value v = json::parse(line, ec, &arena);
+  if (ec || !v.is_object()) {
+    ++out.bad_lines;
+    return;
+  }
+  const json::object& o = v.as_object();
+  add_transfer(t, view(o, c.key.c_str()), view(o, c.from.c_str()), view(o, c.to.c_str()), num(o, c.amount.c_str()), out);
+}
+
+constexpr std::size_t kBlockBytes = std::size_t{1} << 20;  // read from an export at a time
+
+// The lines of a text read a block at a time: the part of a line a block cuts off is kept for
+// the next one, so the buffer holds a block and the longest line.
+class LineBuffer {
+ public:
+  // Reads the next block after what is not yet taken; returns the bytes read (none at the end).
+  std::string_view fill(ExportReader& in) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+    if (buffer_.size() < end_ + kBlockBytes) buffer_.resize(end_ + kBlockBytes);
+    const std::size_t got = in.read(buffer_.data() + end_, kBlockBytes);
+    const std::string_view fresh(buffer_.data() + end_, got);
+    end_ += got;
+    return fresh;
+  }
+  // The next whole line (without its newline); at the end, the rest too. False when none.
+  bool next(std::string_view& line, bool at_end) {
+    if (begin_ == end_) return false;
+    const char* start = buffer_.data() + begin_;
+    const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
+    if (!newline && !at_end) return false;
+    const std::size_t length = newline ? static_cast<std::size_t>(newline - start) : end_ - begin_;
+    line = std::string_view(start, length);
+    begin_ += newline ? length + 1 : length;
+    return true;
+  }
+
+ private:
+  std::vector<char> buffer_;
+  std::size_t begin_ = 0, end_ = 0;
+};
+
+// The exports of `data`, each distinct text read once: node → its Export (in `parsed`). The
+// first node of each group of identical texts is read and the others of its size are compared
+// with it block by block meanwhile; a node that differs is read again later, as the first of
+// its own group. Unreadable files are named in `errors`.
+std::map<std::string, Export*> read_exports(const RunData& data, const ContractFields& c, Timeline& t,
+                                            std::deque<Export>& parsed, std::vector<std::string>& errors) {
+  std::vector<std::pair<const std::string*, const ExportSource*>> nodes;
+  for (const auto& [node, source] : data.exports) nodes.emplace_back(&node, &source);
+  std::vector<Export*> group(nodes.size(), nullptr);
+  std::vector<char> other(kBlockBytes);
+  for (std::size_t first = 0; first < nodes.size(); ++first) {
+    if (group[first]) continue;
+    Export& e = parsed.emplace_back();
+    group[first] = &e;
+    e.copies.assign(t.keys.size(), 0);
+    ExportReader reader(*nodes[first].second);
+    std::vector<std::pair<std::size_t, std::unique_ptr<ExportReader>>> same;  // identical so far
+    for (std::size_t i = first + 1; i < nodes.size() && reader.error().empty(); ++i) {
+      if (group[i]) continue;
+      auto candidate = std::make_unique<ExportReader>(*nodes[i].second);
+      const bool sizes_differ = candidate->size() >= 0 && reader.size() >= 0 && candidate->size() != reader.size();
+      if (candidate->error().empty() && !sizes_differ) same.emplace_back(i, std::move(candidate));
+    }
+    LineBuffer lines;
+    for (bool at_end = false; !at_end;) {
+      const std::string_view block = lines.fill(reader);
+      at_end = block.empty();
+      std::erase_if(same, [&](const auto& s) {
+        // At the end, a candidate must be at its end too.
+        const std::size_t want = at_end ? 1 : block.size();
+        const std::size_t got = s.second->read(other.data(), want);
+        return !s.second->error().empty() || (at_end ? got != 0 : got != want || std::memcmp(other.data(), block.data(), got) != 0);
+      });
+      for (std::string_view line; lines.next(line, at_end);) {
+        if (!line.empty()) read_export_line(line, c, t, e);
+      }
+    }
+    if (!reader.error().empty()) errors.push_back(reader.error());
+    for (const auto& s : same) group[s.first] = &e;
+    std::sort(e.corrupted.begin(), e.corrupted.end());
+  }
+  std::map<std::string, Export*> exports;
+  for (std::size_t i = 0; i < nodes.size(); ++i) exports[*nodes[i].first] = group[i];
+  return exports;
 }
 
 std::string account_name(const ContractFields& c, int64_t i) {
@@ -630,17 +683,12 @@ std::string account_name(const ContractFields& c, int64_t i) {
   return name;
 }
 
-std::map<std::string, int64_t> replay(const std::vector<ExportedTransfer>& transfers, const ContractFields& c) {
-  // Summed per account name (few of them), then added to the initial balances.
-  std::unordered_map<std::string_view, int64_t> sums;
-  for (const auto& t : transfers) {
-    sums[t.from] = clamped_sub(sums[t.from], t.amount);
-    sums[t.to] = clamped_add(sums[t.to], t.amount);
-  }
+// The balances an export implies: the initial balances plus the sums of its transfers.
+std::map<std::string, int64_t> replay(const Export& e, const ContractFields& c, const Names& names) {
   std::map<std::string, int64_t> balances;
   for (int64_t i = 1; i <= c.accounts; ++i) balances[account_name(c, i)] = c.initial_balance;
-  for (const auto& [name, sum] : sums) {
-    int64_t& balance = balances[std::string(name)];
+  for (const auto& [account, sum] : e.sums) {
+    int64_t& balance = balances[std::string(names.view(account))];
     balance = clamped_add(balance, sum);
   }
   return balances;
@@ -658,67 +706,37 @@ json::array to_array(const std::vector<std::string>& list) {
   return out;
 }
 
-json::object reconcile(const RunData& data, const Timeline& t, const ContractFields& c,
+// Mutates `t` only to name the accounts the exports name (Timeline::names).
+json::object reconcile(const RunData& data, Timeline& t, const ContractFields& c,
                        const std::vector<int64_t>& t0s, Failures& failures) {
-  // Each distinct export text is parsed once; replicas normally hold identical texts.
-  std::set<std::string, std::less<>> account_names;
+  // Each distinct export text is read once; replicas normally hold identical texts.
   std::deque<Export> parsed;
-  std::map<std::string, Export*> exports;  // node → its parsed export
+  std::vector<std::string> read_errors;
+  const std::map<std::string, Export*> exports = read_exports(data, c, t, parsed, read_errors);  // node → its export
   int64_t bad_lines = 0;
-  for (const auto& [node, text] : data.exports) {
-    Export* same = nullptr;
-    for (const auto& [other, e] : exports) {
-      if (data.exports.at(other) == text) {
-        same = e;
-        break;
-      }
-    }
-    if (!same) {
-      same = &parsed.emplace_back();
-      parse_export(text, c, t, account_names, *same);
-    }
-    bad_lines += same->bad_lines;
-    exports[node] = same;
-  }
+  for (const auto& [node, e] : exports) bad_lines += e->bad_lines;
   // The reference is the fullest export; the others must equal it (replicas agree).
   std::string reference;
   for (const auto& [node, e] : exports) {
-    if (reference.empty() || e->transfers.size() > exports[reference]->transfers.size()) reference = node;
+    if (reference.empty() || e->transfers > exports.at(reference)->transfers) reference = node;
   }
   const bool replicas_agree = parsed.size() <= 1;  // every text equals the reference's
-  const std::vector<ExportedTransfer> empty;
-  const auto& ref = reference.empty() ? empty : exports[reference]->transfers;
-  // Copies of each requested key in the reference, and the first of them.
-  std::vector<uint32_t> copies_of(t.keys.size(), 0);
-  std::vector<const ExportedTransfer*> first_copy(t.keys.size(), nullptr);
-  for (const auto& transfer : ref) {
-    if (transfer.index < 0) continue;
-    const auto i = static_cast<std::size_t>(transfer.index);
-    if (copies_of[i]++ == 0) first_copy[i] = &transfer;
-  }
+  const Export empty;
+  const Export& ref = reference.empty() ? empty : *exports.at(reference);
 
-  struct Category {
-    int64_t count = 0, amount = 0;
-    json::array ids;
-    void add(std::string_view key, int64_t value) {
-      ++count;
-      amount = clamped_add(amount, value);
-      if (ids.size() < kIdsMax) ids.push_back(json::value(key));
-    }
-  };
-  Category lost, duplicated, failed_but_applied, unexpected, corrupted, recovered, unknown_absent;
+  Category lost, duplicated, failed_but_applied, corrupted, recovered, unknown_absent;
+  const Category& unexpected = ref.unexpected;
   int64_t acknowledged = 0;
   std::optional<int64_t> earliest_lost_ack, latest_lost_ack;
   std::vector<int64_t> lost_acks;
-  for (std::size_t index : t.key_order) {
-    const KeyState& k = t.keys[index];
-    const std::string_view key = k.key;
-    const std::size_t copies = copies_of[index];
+  for (uint32_t id : t.key_order) {
+    const KeyState& k = t.keys[id];
+    const std::string_view key = t.names.view(id);
+    const std::size_t copies = ref.copies_of(id);
     if (k.ok) ++acknowledged;
     if (copies > 1) duplicated.add(key, k.amount * static_cast<int64_t>(copies - 1));
     if (copies >= 1) {
-      const ExportedTransfer& e = *first_copy[index];
-      if (e.from != k.from || e.to != k.to || e.amount != k.amount) corrupted.add(key, e.amount);
+      if (const std::optional<int64_t> amount = ref.corrupted_amount(id)) corrupted.add(key, *amount);
     }
     if (k.ok && copies == 0) {
       lost.add(key, k.amount);
@@ -731,18 +749,17 @@ json::object reconcile(const RunData& data, const Timeline& t, const ContractFie
       failed_but_applied.add(key, k.amount);
     }
   }
-  for (const auto& transfer : ref) {
-    if (transfer.index < 0) unexpected.add(transfer.key, transfer.amount);
-  }
 
   // Invariants on every node: balances = replay of its own export, money conserved, none negative.
   int64_t expected_total = c.accounts * c.initial_balance;
   bool money_conserved = true, balances_match = true;
   int64_t negative = 0;
   json::array invariant_problems;
+  std::map<const Export*, std::map<std::string, int64_t>> replays;  // each computed once
   for (const auto& [node, e] : exports) {
-    if (!e->replayed) e->replayed = replay(e->transfers, c);
-    const std::map<std::string, int64_t>& replayed = *e->replayed;
+    auto [at, added] = replays.try_emplace(e);
+    if (added) at->second = replay(*e, c, t.names);
+    const std::map<std::string, int64_t>& replayed = at->second;
     auto text = data.balances.find(node);
     std::map<std::string, int64_t> reported = replayed;
     if (text != data.balances.end()) {
@@ -808,6 +825,7 @@ json::object reconcile(const RunData& data, const Timeline& t, const ContractFie
   safety(!replicas_agree, "replicas disagree");
   if (data.exports.empty()) failures.inconclusive.push_back("no ledger export was read: nothing to reconcile");
   if (bad_lines > 0) failures.inconclusive.push_back(std::to_string(bad_lines) + " unreadable export lines");
+  for (const std::string& e : read_errors) failures.inconclusive.push_back(e);
 
   json::object out{{"reference_node", reference},
                    {"invoked", static_cast<int64_t>(t.key_order.size())},
@@ -1348,8 +1366,9 @@ Result<RunData> read_run_dir(const std::string& dir) {
   } else {
     data.read_errors.push_back("run.json: missing");
   }
-  if (!read_text(fs::path(dir) / "timeline.jsonl", text)) return Status::error("score " + dir + ": no timeline.jsonl");
-  std::istringstream lines(text);
+  // One record at a time: the timeline of a big drill is hundreds of MB.
+  std::ifstream lines(fs::path(dir) / "timeline.jsonl", std::ios::binary);
+  if (!lines) return Status::error("score " + dir + ": no timeline.jsonl");
   std::string line;
   int64_t number = 0;
   while (std::getline(lines, line)) {
@@ -1374,11 +1393,19 @@ Result<RunData> read_run_dir(const std::string& dir) {
   if (fs::is_directory(exports)) {
     for (const auto& entry : fs::directory_iterator(exports)) {
       std::string name = entry.path().filename().string();
-      if (!read_text(entry.path(), text)) continue;
       if (name.size() > 7 && name.substr(name.size() - 7) == ".ndjson") {
-        data.exports[name.substr(0, name.size() - 7)] = text;
+        // A regular file is named and read by score() (the exports of a big drill are hundreds
+        // of MB each); anything else that opens is read as it was before, into memory.
+        if (!std::ifstream(entry.path(), std::ios::binary)) continue;
+        const std::string node = name.substr(0, name.size() - 7);
+        std::error_code ec;
+        if (entry.is_regular_file(ec)) {
+          data.exports[node] = ExportSource::file(entry.path().string());
+        } else if (read_text(entry.path(), text)) {
+          data.exports[node] = text;
+        }
       } else if (name.size() > 14 && name.substr(name.size() - 14) == ".balances.json") {
-        data.balances[name.substr(0, name.size() - 14)] = text;
+        if (read_text(entry.path(), text)) data.balances[name.substr(0, name.size() - 14)] = text;
       }
     }
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "scoring/export_source.h"
 
 namespace firedrill {
 
@@ -60,18 +61,22 @@ struct RunData {
                                                 // records that `workload` holds
   std::vector<WorkloadRecord> workload;         // the workload's records, in order
   StringTable strings;                          // the strings `workload` names
-  std::map<std::string, std::string> exports;   // node → NDJSON export text
+  std::map<std::string, ExportSource> exports;  // node → its NDJSON export (text or file)
   std::map<std::string, std::string> balances;  // node → balances JSON text
   std::vector<std::string> read_errors;         // unreadable lines or files (→ inconclusive)
 };
 
+// Reads a run directory: run.json, timeline.jsonl (one record at a time) and exports/ (an
+// export file is named, not read: score() reads it a block at a time).
 Result<RunData> read_run_dir(const std::string& dir);
 
 // Adds a timeline record to `data`: a workload record of a known kind to `workload`, any other
 // to `timeline`.
 void add_record(RunData& data, boost::json::object record);
 
-// The report. Never throws: an exception inside a checker makes the verdict inconclusive.
+// The report. Never throws: an exception inside a checker makes the verdict inconclusive, and so
+// does an export file that cannot be read to its end. Memory: a few dozen bytes per payment
+// beside `data`; the exports are read a block at a time, each distinct text once.
 boost::json::object score(const RunData& data);
 
 // 0 pass, 1 objectives_missed, 2 safety_failure, 3 inconclusive, 4 aborted.

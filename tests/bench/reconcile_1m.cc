@@ -1,11 +1,15 @@
-// Benchmark: scoring a drill of 1,000,000 acknowledged payments (issue [4/8]): the timeline as
-// the runner writes it (an invoke and an ok record per payment, parsed json::objects with the
-// hash-chain field; the workload's records compact, as read_run_dir keeps them) and the final reads of 3 ledgers (identical NDJSON exports, balances). The
-// RunData is built first (not timed); then score() is timed and the peak resident memory is
-// measured: the process peak (ru_maxrss), and the peak during score() alone (VmHWM after
-// resetting it through /proc/self/clear_refs) next to the resident size before it, so what the
-// input takes and what scoring adds are both visible. Targets: under 1 s, under 256 MiB.
-//   reconcile_1m_bench [--payments N] [--nodes N] [--rounds N]
+// Benchmark: `firedrill score` of a drill of 1,000,000 acknowledged payments (issue [4/8]). A run
+// directory as the runner leaves it is written to disk first (not timed, in a few MB): run.json,
+// timeline.jsonl (an invoke and an ok record per payment, in time order, with the hash-chain
+// field; one masked fault, so the fault measurements scan the whole timeline) and the final reads
+// of 3 ledgers (identical NDJSON exports, balances). Then the path `firedrill score RUN_DIR`
+// takes is measured: read_run_dir, then score(). Timed: score() (best of rounds; it reads the
+// export files) and read_run_dir. Memory: the peak resident size from read_run_dir to the end
+// (VmHWM after resetting it through /proc/self/clear_refs), which counts RunData and all that
+// score() reads and builds, beside the resident size after read_run_dir; and the process peak
+// (ru_maxrss), which also counts writing the directory. Targets: score() under 1 s, peak under
+// 256 MiB. The directory is removed at the end unless --keep.
+//   reconcile_1m_bench [--payments N] [--nodes N] [--rounds N] [--work-dir DIR] [--keep]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -13,9 +17,10 @@
 #include <boost/json.hpp>
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <fstream>
 #include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <queue>
 #include <string>
@@ -23,6 +28,7 @@
 #include "scoring/scorer.h"
 
 namespace json = boost::json;
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -87,50 +93,62 @@ json::object run_record(int64_t nodes) {
   };
 }
 
-// A drill at 10,000 payments/s, every payment acknowledged and applied everywhere; one fault
-// (masked: no impact), so the fault measurements scan the whole timeline too.
-firedrill::RunData make_data(int64_t payments, int64_t nodes) {
-  firedrill::RunData d;
-  d.run = run_record(nodes);
-  d.workload.reserve(static_cast<std::size_t>(2 * payments + 8));
-  const std::string prev(64, 'a');  // the hash chain field every record carries
-  int64_t seq = 0;       // the records' seq, in timeline order
-  int64_t made = 0;      // the order records are made in (ties in time keep it)
-  // Records wait here until no record made later can come before them in time: a record is
-  // written to the timeline in time order, as the runner writes it.
-  using Pending = std::pair<std::pair<int64_t, int64_t>, json::object>;
-  auto later = [](const Pending& a, const Pending& b) { return a.first > b.first; };
-  std::priority_queue<Pending, std::vector<Pending>, decltype(later)> pending(later);
-  auto add = [&](int64_t t_ns, const char* source, const char* kind, json::object fields) {
+// timeline.jsonl as the runner writes it: records in time order (ties in the order they were
+// made), each numbered, with its fields after the envelope and the hash-chain field last (a
+// constant here: nothing in scoring checks the chain, and its length is the real one).
+class TimelineWriter {
+ public:
+  explicit TimelineWriter(const fs::path& path) : out_(path, std::ios::binary) {}
+  void add(int64_t t_ns, const char* source, const char* kind, json::object fields) {
     json::object r{{"t_ns", t_ns}, {"source", source}, {"kind", kind}};
     for (const auto& kv : fields) r[kv.key()] = kv.value();
-    r["prev"] = prev;
-    pending.push(Pending{{t_ns, made++}, std::move(r)});
-  };
-  // Writes the records before `t_ns` (all when it is INT64_MAX).
-  auto flush = [&](int64_t t_ns) {
-    while (!pending.empty() && pending.top().first.first < t_ns) {
-      json::object r = pending.top().second;
-      pending.pop();
-      r["seq"] = seq++;
-      firedrill::add_record(d, std::move(r));
+    pending_.push(Pending{{t_ns, made_++}, std::move(r)});
+  }
+  // Writes the records before `t_ns`: no record made later may come before it in time.
+  void flush(int64_t t_ns) {
+    while (!pending_.empty() && pending_.top().first.first < t_ns) {
+      const json::object& p = pending_.top().second;
+      json::object r{{"seq", seq_++}};
+      for (const auto& kv : p) r[kv.key()] = kv.value();
+      r["prev"] = prev_;
+      out_ << json::serialize(r) << '\n';
+      pending_.pop();
     }
+  }
+  bool ok() { return static_cast<bool>(out_.flush()); }
+
+ private:
+  using Pending = std::pair<std::pair<int64_t, int64_t>, json::object>;
+  struct Later {
+    bool operator()(const Pending& a, const Pending& b) const { return a.first > b.first; }
   };
-  add(1'000, "harness", "start", {{"scenario", "reconcile-1m"}});
-  add(2'000, "harness", "phase", {{"phase", "baseline"}});
+  std::ofstream out_;
+  std::priority_queue<Pending, std::vector<Pending>, Later> pending_;
+  int64_t seq_ = 0, made_ = 0;
+  const std::string prev_ = std::string(64, 'a');
+};
+
+// A drill at 10,000 payments/s, every payment acknowledged and applied everywhere, written to
+// `dir`; returns the bytes of the exports.
+uint64_t write_run_dir(const fs::path& dir, int64_t payments, int64_t nodes) {
+  fs::create_directories(dir / "exports");
+  std::ofstream(dir / "run.json") << json::serialize(run_record(nodes));
+  TimelineWriter timeline(dir / "timeline.jsonl");
+  const fs::path first_export = dir / "exports" / "ledger-1.ndjson";
+  std::ofstream ndjson(first_export, std::ios::binary);
+  timeline.add(1'000, "harness", "start", {{"scenario", "reconcile-1m"}});
+  timeline.add(2'000, "harness", "phase", {{"phase", "baseline"}});
   const int64_t step_ns = 100'000;  // 10,000/s
   const int64_t fault_at = 5'000'000'000;
   bool fault_done = false;
-  std::string ndjson;
-  ndjson.reserve(static_cast<std::size_t>(payments) * 200);
   std::map<std::string, int64_t> balances;
   for (int64_t i = 1; i <= kAccounts; ++i) balances["acct-" + std::to_string(i)] = kInitialBalance;
   for (int64_t n = 0; n < payments; ++n) {
     const int64_t t = 10'000'000 + n * step_ns;
     if (!fault_done && t >= fault_at) {
-      add(t - 2, "fault", "apply", {{"fault", 0}, {"fault_kind", "process.pause"}, {"target", "ledger-3"}, {"node", "ledger-3"},
-                                    {"scheduled_ns", t - 3}});
-      add(t - 1, "fault", "applied", {{"fault", 0}, {"fault_kind", "process.pause"}, {"verified", true}});
+      timeline.add(t - 2, "fault", "apply", {{"fault", 0}, {"fault_kind", "process.pause"}, {"target", "ledger-3"},
+                                             {"node", "ledger-3"}, {"scheduled_ns", t - 3}});
+      timeline.add(t - 1, "fault", "applied", {{"fault", 0}, {"fault_kind", "process.pause"}, {"verified", true}});
       fault_done = true;
     }
     std::string key = "63cbe1e459320dd7-" + std::to_string(n);
@@ -138,32 +156,32 @@ firedrill::RunData make_data(int64_t payments, int64_t nodes) {
     std::string to = "acct-" + std::to_string((n * 7 + 13) % kAccounts + 1);
     const int64_t amount = n % 100 + 1;
     const int64_t latency = 900'000 + (n % 17) * 10'000;
-    add(t, "workload", "invoke", {{"op", n + 1}, {"key", key}, {"from", from}, {"to", to}, {"amount", amount}, {"attempt", 1}});
-    add(t + latency, "workload", "ok", {{"op", n + 1}, {"key", key}, {"attempt", 1}, {"status", 201}, {"latency_ns", latency}});
+    timeline.add(t, "workload", "invoke", {{"op", n + 1}, {"key", key}, {"from", from}, {"to", to}, {"amount", amount}, {"attempt", 1}});
+    timeline.add(t + latency, "workload", "ok", {{"op", n + 1}, {"key", key}, {"attempt", 1}, {"status", 201}, {"latency_ns", latency}});
     // Every record made from here on is at or after the next invoke's time, less 2 ns (a fault).
-    flush(t + step_ns - 2);
+    timeline.flush(t + step_ns - 2);
     const int64_t wall_ms = 1'795'822'552'703 + n / 10;
-    ndjson += "{\"position\":" + std::to_string(n + 1) + ",\"epoch\":1,\"transfer_id\":\"1." + std::to_string(n + 1) +
-              "\",\"idempotency_key\":\"" + key + "\",\"from\":\"" + from + "\",\"to\":\"" + to +
-              "\",\"amount\":" + std::to_string(amount) + ",\"client_timestamp_ms\":" + std::to_string(wall_ms) +
-              ",\"committed_at_ms\":" + std::to_string(wall_ms + 1) + "}\n";
+    ndjson << "{\"position\":" << n + 1 << ",\"epoch\":1,\"transfer_id\":\"1." << n + 1 << "\",\"idempotency_key\":\"" << key
+           << "\",\"from\":\"" << from << "\",\"to\":\"" << to << "\",\"amount\":" << amount
+           << ",\"client_timestamp_ms\":" << wall_ms << ",\"committed_at_ms\":" << wall_ms + 1 << "}\n";
     balances[from] -= amount;
     balances[to] += amount;
   }
-  flush(INT64_MAX);
   const int64_t end = 10'000'000 + payments * step_ns + 10'000'000;
-  add(end, "harness", "phase", {{"phase", "final_reads"}});
-  add(end + 1, "harness", "end", {{"end", "completed"}});
-  flush(INT64_MAX);
+  timeline.add(end, "harness", "phase", {{"phase", "final_reads"}});
+  timeline.add(end + 1, "harness", "end", {{"end", "completed"}});
+  timeline.flush(INT64_MAX);
+  if (!timeline.ok() || !ndjson.flush()) throw std::runtime_error("writing " + dir.string() + " failed");
+  ndjson.close();
   json::array accounts;
   for (const auto& [id, balance] : balances) accounts.push_back(json::object{{"id", id}, {"balance", balance}});
   const std::string balances_text = json::serialize(json::object{{"accounts", std::move(accounts)}});
   for (int64_t i = 1; i <= nodes; ++i) {
-    std::string node = "ledger-" + std::to_string(i);
-    d.exports[node] = ndjson;
-    d.balances[node] = balances_text;
+    const std::string node = "ledger-" + std::to_string(i);
+    if (i > 1) fs::copy_file(first_export, dir / "exports" / (node + ".ndjson"), fs::copy_options::overwrite_existing);
+    std::ofstream(dir / "exports" / (node + ".balances.json")) << balances_text;
   }
-  return d;
+  return fs::file_size(first_export) * static_cast<uint64_t>(nodes);
 }
 
 void row(const char* figure, const char* target, double measured, double target_value, const char* unit) {
@@ -177,24 +195,37 @@ void row(const char* figure, const char* target, double measured, double target_
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"score() on 1M acknowledged payments and 3 ledger exports"};
+  CLI::App app{"firedrill score's read_run_dir and score() on 1M acknowledged payments and 3 ledger exports"};
   int64_t payments = 1'000'000;
   int64_t nodes = 3;
   int rounds = 1;
+  std::string work_dir = fs::temp_directory_path().string();
+  bool keep = false;
   app.add_option("--payments", payments)->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   app.add_option("--nodes", nodes)->check(CLI::Range(int64_t{1}, int64_t{16}));
   app.add_option("--rounds", rounds, "score() this many times; the best time is reported")->check(CLI::Range(1, 100));
+  app.add_option("--work-dir", work_dir, "where the run directory is written (about 1.1 GB for 1M payments)");
+  app.add_flag("--keep", keep, "leave the run directory (its path is printed)");
   CLI11_PARSE(app, argc, argv);
 
+  const fs::path dir = fs::path(work_dir) / ("reconcile_1m_" + std::to_string(::getpid()));
   auto g0 = Clock::now();
-  firedrill::RunData data = make_data(payments, nodes);
-  double generate_s = std::chrono::duration<double>(Clock::now() - g0).count();
-  std::size_t export_bytes = 0;
-  for (const auto& [node, text] : data.exports) export_bytes += text.size();
+  const uint64_t export_bytes = write_run_dir(dir, payments, nodes);
+  const double generate_s = std::chrono::duration<double>(Clock::now() - g0).count();
+  const double timeline_mib = static_cast<double>(fs::file_size(dir / "timeline.jsonl")) / 1048576.0;
 
   const double rss_before = status_mib("VmRSS");
   const double maxrss_before = maxrss_mib();
   const bool peak_reset = reset_peak();
+  auto r0 = Clock::now();
+  auto read = firedrill::read_run_dir(dir.string());
+  const double read_s = std::chrono::duration<double>(Clock::now() - r0).count();
+  if (!read) {
+    std::fprintf(stderr, "reconcile_1m: %s\n", read.status().message().c_str());
+    return 1;
+  }
+  const firedrill::RunData& data = *read;
+  const double rss_read = status_mib("VmRSS");
   double best_s = 1e300, best_cpu_s = 1e300;
   json::object report;
   for (int i = 0; i < rounds; ++i) {
@@ -208,9 +239,10 @@ int main(int argc, char** argv) {
   const double maxrss_after = maxrss_mib();
 
   const json::object& r = report.at("reconciliation").as_object();
-  std::printf("reconcile_1m: %lld payments, %lld nodes (%.1f MiB of exports), %zu timeline records; generated in %.2f s\n",
+  std::printf("reconcile_1m: %lld payments, %lld nodes (%.1f MiB of exports, %.1f MiB of timeline, %zu records) in %s; "
+              "written in %.2f s\n",
               static_cast<long long>(payments), static_cast<long long>(nodes), static_cast<double>(export_bytes) / 1048576.0,
-              data.timeline.size() + data.workload.size(), generate_s);
+              timeline_mib, data.timeline.size() + data.workload.size(), dir.c_str(), generate_s);
   std::printf("verdict %s, acknowledged %lld, lost %lld, duplicated %lld, replicas_agree %s\n\n",
               std::string(report.at("verdict").as_string()).c_str(), static_cast<long long>(r.at("acknowledged").as_int64()),
               static_cast<long long>(r.at("lost").as_int64()), static_cast<long long>(r.at("duplicated").as_int64()),
@@ -218,16 +250,19 @@ int main(int argc, char** argv) {
   std::printf("%-38s %10s %16s %8s\n", "figure", "target", "measured", "ratio");
   row("score() elapsed (best of rounds)", "< 1 s", best_s, kSecondsMax, "s");
   row("  CPU time (user + system)", "", best_cpu_s, 0, "s");
+  row("  read_run_dir elapsed (before it)", "", read_s, 0, "s");
   if (peak_reset) {
-    row("peak RSS during score() (VmHWM)", "< 256 MiB", hwm, kMiBMax, "MiB");
-    row("  of which RunData + harness (before)", "", rss_before, 0, "MiB");
-    row("  added by score() (peak - before)", "< 256 MiB", hwm - rss_before, kMiBMax, "MiB");
+    row("peak RSS, read_run_dir + score()", "< 256 MiB", hwm, kMiBMax, "MiB");
+    row("  RSS before read_run_dir", "", rss_before, 0, "MiB");
+    row("  RSS after read_run_dir (RunData)", "", rss_read, 0, "MiB");
+    row("  added by score() (peak - after read)", "", hwm - rss_read, 0, "MiB");
   }
   row("process peak RSS (ru_maxrss)", "< 256 MiB", maxrss_after, kMiBMax, "MiB");
-  row("  ru_maxrss before score()", "", maxrss_before, 0, "MiB");
-  const bool ok = report.at("verdict") == "pass" && r.at("acknowledged").as_int64() == payments;
+  row("  ru_maxrss before read_run_dir", "", maxrss_before, 0, "MiB");
+  const bool ok = report.at("verdict") == "pass" && r.at("acknowledged").as_int64() == payments &&
+                  r.at("replicas_agree").as_bool();
   if (!ok) std::printf("\nunexpected report: %s\n", firedrill::report_summary(report).c_str());
   std::fflush(stdout);
-  _exit(ok ? 0 : 1);  // not freeing ~3 GB of RunData object by object
-
+  if (!keep) fs::remove_all(dir);
+  _exit(ok ? 0 : 1);  // not freeing RunData object by object
 }

@@ -542,7 +542,7 @@ TEST(Scorer, ContractFieldNamesAreHonoured) {
   json::object report = r.score();
   EXPECT_EQ(verdict(report), "pass") << dump(report);
   expect_nothing_flagged(report);
-  EXPECT_NE(r.data().exports.at("ledger-1").find("\"ref\":\"k-0\""), std::string::npos);
+  EXPECT_NE(r.data().exports.at("ledger-1").text().find("\"ref\":\"k-0\""), std::string::npos);
 }
 
 TEST(Scorer, NoExportOrUnreadableLinesIsInconclusive) {
@@ -553,7 +553,7 @@ TEST(Scorer, NoExportOrUnreadableLinesIsInconclusive) {
   EXPECT_TRUE(mentions(failures(report, "inconclusive"), "no ledger export was read"));
 
   RunData d = drill().data();
-  for (auto& [node, text] : d.exports) text += "{torn\n";
+  for (auto& [node, source] : d.exports) source = source.text() + "{torn\n";
   report = score(d);
   EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
   EXPECT_TRUE(mentions(failures(report, "inconclusive"), "3 unreadable export lines"));
@@ -960,21 +960,32 @@ TEST(Scorer, AvailabilityAndProjection) {
 
 // ---- read_run_dir ----------------------------------------------------------------------------
 
-TEST(Scorer, ReadRunDirRoundTrip) {
+// `d` as the runner leaves it on disk, in a fresh directory; the directory.
+std::filesystem::path write_run_dir(const RunData& d, const std::string& name) {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("scorer_test_" + std::to_string(::getpid()));
+  fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "exports");
-  RunData d = drill().data();
   std::ofstream(dir / "run.json") << json::serialize(d.run);
   {
     std::ofstream out(dir / "timeline.jsonl");
     for (const auto& rec : d.timeline) out << json::serialize(rec) << "\n";
   }
-  for (const auto& [node, text] : d.exports) std::ofstream(dir / "exports" / (node + ".ndjson")) << text;
+  for (const auto& [node, source] : d.exports) {
+    std::ofstream(dir / "exports" / (node + ".ndjson"), std::ios::binary) << source.text();
+  }
   for (const auto& [node, text] : d.balances) std::ofstream(dir / "exports" / (node + ".balances.json")) << text;
+  return dir;
+}
+
+TEST(Scorer, ReadRunDirRoundTrip) {
+  namespace fs = std::filesystem;
+  RunData d = drill().data();
+  const fs::path dir = write_run_dir(d, "scorer_test");
   auto read = read_run_dir(dir.string());
   ASSERT_TRUE(read.is_ok());
+  ASSERT_EQ(read->exports.size(), 3u);
+  EXPECT_TRUE(read->exports.at("ledger-1").is_file());  // read by score(), a block at a time
   EXPECT_EQ(json::serialize(score(*read)), json::serialize(score(d)));
 
   // A torn last line (the controller killed mid-write): inconclusive, named.
@@ -986,6 +997,59 @@ TEST(Scorer, ReadRunDirRoundTrip) {
   EXPECT_TRUE(mentions(failures(report, "inconclusive"), "unreadable record"));
   fs::remove_all(dir);
   EXPECT_FALSE(read_run_dir(dir.string()).is_ok());
+}
+
+// Export files are read a block (1 MiB) at a time, each distinct text once, the others compared
+// with it block by block: files of several blocks, a line longer than a block, lines cut by a
+// block's end, identical big files, and files of one size that differ in one byte all score as
+// the same texts in memory do.
+TEST(Scorer, ExportFilesScoreAsTheTextsInMemory) {
+  namespace fs = std::filesystem;
+  RunData d = drill().data();
+  std::string big = d.exports.at("ledger-2").text();
+  for (int i = 0; i < 12'000; ++i) {
+    big += "{\"position\":" + std::to_string(i) + ",\"idempotency_key\":\"never-" + std::to_string(i) +
+           "\",\"from\":\"acct-1\",\"to\":\"acct-2\",\"amount\":3}\n";
+  }
+  big += "{\"idempotency_key\":\"k-1\",\"from\":\"acct-2\",\"to\":\"acct-3\",\"amount\":2,\"pad\":\"" +
+         std::string(std::size_t{3} << 20, 'x') + "\"}\n";
+  big += "{\"idempotency_key\":\"k-2\",\"from\":\"acct-3\",\"to\":\"acct-4\",\"amount\":3}";  // no newline
+  ASSERT_GT(big.size(), std::size_t{4} << 20);
+  d.exports["ledger-2"] = big;
+  d.exports["ledger-4"] = big;
+  std::string one_byte_off = d.exports.at("ledger-1").text();
+  const std::size_t digit = one_byte_off.find("\"amount\":") + 9;
+  one_byte_off[digit] = one_byte_off[digit] == '7' ? '8' : '7';
+  d.exports["ledger-3"] = one_byte_off;
+  d.exports["ledger-5"] = d.exports.at("ledger-1");
+  const fs::path dir = write_run_dir(d, "scorer_test_blocks");
+  auto read = read_run_dir(dir.string());
+  ASSERT_TRUE(read.is_ok());
+  const json::object from_files = score(*read);
+  EXPECT_EQ(json::serialize(from_files), json::serialize(score(d)));
+  EXPECT_EQ(recon(from_files).at("reference_node"), "ledger-2");
+  EXPECT_EQ(count(from_files, "unexpected"), 12'000);
+  EXPECT_FALSE(recon(from_files).at("replicas_agree").as_bool());
+  // ledger-3 is read as its own text (its replay differs from its balances), ledger-5 as ledger-1's.
+  const json::array& problems = recon(from_files).at("invariant_problems").as_array();
+  EXPECT_TRUE(mentions(problems, "ledger-3: balances differ")) << dump(from_files);
+  EXPECT_FALSE(mentions(problems, "ledger-1: balances differ")) << dump(from_files);
+  EXPECT_FALSE(mentions(problems, "ledger-5")) << dump(from_files);
+  fs::remove_all(dir);
+}
+
+// An export file that is gone when score() reads it (the directory changed after read_run_dir)
+// is named, and the verdict is inconclusive: never a score from part of the final reads.
+TEST(Scorer, ExportFileUnreadableWhenScoredIsInconclusive) {
+  namespace fs = std::filesystem;
+  const fs::path dir = write_run_dir(drill().data(), "scorer_test_gone");
+  auto read = read_run_dir(dir.string());
+  ASSERT_TRUE(read.is_ok());
+  fs::remove(dir / "exports" / "ledger-2.ndjson");
+  const json::object report = score(*read);
+  EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "ledger-2.ndjson: read: No such file or directory")) << dump(report);
+  fs::remove_all(dir);
 }
 
 // ---- restores (storage-loss drills) -----------------------------------------------------------
