@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "evidence/auditor_sections.h"
@@ -69,6 +70,22 @@ Result<Endpoint> split_url(const std::string& url) {
   auto scheme = url.find("://");
   auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   return Endpoint{host_port->first, host_port->second, path == std::string::npos ? "/" : url.substr(path)};
+}
+
+// A node's environment is built from nothing, but a sanitizer build of the system (FIREDRILL_SANITIZE)
+// reads its options from the environment: the controller's are passed through. Such a node runs
+// with libfaketime preloaded ahead of the ASan runtime, which ASan refuses unless told not to
+// check the link order, so a sanitized controller (the same build) says so.
+void add_sanitizer_options(std::map<std::string, std::string>& env) {
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+    if (const char* value = std::getenv(name)) env[name] = value;
+  }
+#if defined(__SANITIZE_ADDRESS__)
+  std::string& asan = env["ASAN_OPTIONS"];
+  if (asan.find("verify_asan_link_order") == std::string::npos) {
+    asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
+  }
+#endif
 }
 
 }  // namespace
@@ -279,6 +296,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
                   {"FAKETIME_TIMESTAMP_FILE", clock_file(n.name)},
                   {"FAKETIME_NO_CACHE", "1"},
                   {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+      add_sanitizer_options(spec.env);
       for (const auto& [key, value] : n.environment) {
         auto rendered = render(value, values);
         if (!rendered) return rendered.status().with_context("node " + n.name + " environment " + key);
