@@ -605,7 +605,9 @@ class LineBuffer {
  public:
   // Reads the next block after what is not yet taken; returns the bytes read (none at the end).
   std::string_view fill(ExportReader& in) {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    // Nothing to keep at the start, when the buffer may still be empty (memmove of a null
+    // pointer is undefined even for 0 bytes; found by the ledger_export fuzzer's UBSan build).
+    if (end_ > begin_) std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
     if (buffer_.size() < end_ + kBlockBytes) buffer_.resize(end_ + kBlockBytes);
