@@ -350,6 +350,11 @@ class ClockSkewTest : public ::testing::Test {
                     {"FAKETIME_TIMESTAMP_FILE", clock_file_},
                     {"FAKETIME_NO_CACHE", "1"},
                     {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+    // In a sanitizer build the witness (this binary) needs the sanitizer's options too, as the
+    // runner gives its nodes (ASan refuses libfaketime ahead of it without them).
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+      if (const char* value = std::getenv(name)) environment_[name] = value;
+    }
     context_.clock_file = [this](const std::string&) { return clock_file_; };
     context_.node_environment = [this](const std::string&) { return environment_; };
   }
