@@ -144,7 +144,7 @@ TEST_F(VolumesTest, ErrorsNameTheNodeAndTheTarget) {
   std::ofstream(dir_ + "/blocked") << "";
   auto volumes = Volumes::create(dir_, {{"fine", volume_bytes}, {"blocked", volume_bytes}});
   ASSERT_FALSE(volumes.is_ok());
-  const std::string& message = volumes.status().message();
+  const std::string message = volumes.status().message();  // a copy: status() returns a temporary
   EXPECT_NE(message.find("node blocked"), std::string::npos) << message;
   EXPECT_NE(message.find(dir_ + "/blocked"), std::string::npos) << message;
   EXPECT_TRUE(residue::mounts_under(dir_).empty());
