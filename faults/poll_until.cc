@@ -5,6 +5,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 
+#include "supervision/supervisor.h"
+
 namespace firedrill {
 namespace {
 
@@ -46,6 +48,23 @@ void poll_until(FaultContext& context, std::function<bool()> observed, std::stri
   std::make_shared<Poller>(context, std::move(observed), std::move(what), std::move(evidence),
                            std::move(done))
       ->check();
+}
+
+void restart_nodes(FaultContext& context, std::vector<std::string> nodes, const std::string& what,
+                   std::function<boost::json::object()> evidence, FaultDone done) {
+  for (const auto& node : nodes) {
+    Status restarted = context.supervisor.restart_after(node, std::chrono::milliseconds(0));
+    if (!restarted) return done(restarted.with_context(what), evidence());
+  }
+  poll_until(
+      context,
+      [&context, nodes] {
+        for (const auto& node : nodes) {
+          if (!context.supervisor.running(node)) return false;
+        }
+        return true;
+      },
+      what + ": restart", std::move(evidence), std::move(done));
 }
 
 }  // namespace firedrill

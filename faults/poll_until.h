@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "fault.h"
 
@@ -16,5 +17,11 @@ namespace firedrill {
 // every 100 µs.
 void poll_until(FaultContext& context, std::function<bool()> observed, std::string what,
                 std::function<boost::json::object()> evidence, FaultDone done);
+
+// Starts every node of `nodes` again with its last spec (the revert of process.kill and
+// storage.loss) and reports once all of them run, as poll_until does; `what` names the step in
+// errors ("process.kill revert: node ledger-1").
+void restart_nodes(FaultContext& context, std::vector<std::string> nodes, const std::string& what,
+                   std::function<boost::json::object()> evidence, FaultDone done);
 
 }  // namespace firedrill

@@ -58,11 +58,8 @@ class ProcessKill : public Fault {
 
  private:
   void restart(boost::json::object action, FaultDone done) {
-    Status restarted = context_.supervisor.restart_after(node_, std::chrono::milliseconds(0));
-    if (!restarted) return done(restarted.with_context("process.kill revert"), {{"node", node_}});
-    poll_until(
-        context_, [this] { return context_.supervisor.running(node_); },
-        "process.kill revert: node " + node_ + ": restart",
+    restart_nodes(
+        context_, {node_}, "process.kill revert: node " + node_,
         [this, action = std::move(action)] {
           boost::json::object e{{"node", node_}, {"pid", context_.supervisor.pid(node_).value_or(0)}};
           if (!action.empty()) e["while_stopped"] = action;

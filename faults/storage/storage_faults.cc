@@ -114,9 +114,9 @@ class StorageLoss : public Fault {
       int64_t entries = entries_in(path);
       Status emptied = context_.volumes->empty(node);
       if (!emptied) return done(emptied.with_context("storage.loss: node " + node), std::move(evidence));
-      volumes.push_back(boost::json::object{{"node", node}, {"entries_removed", entries},
-                                            {"empty", volume_empty(path)}});
-      if (!volume_empty(path)) {
+      const bool empty = volume_empty(path);
+      volumes.push_back(boost::json::object{{"node", node}, {"entries_removed", entries}, {"empty", empty}});
+      if (!empty) {
         evidence["volumes"] = std::move(volumes);
         return done(Status::error("storage.loss: node " + node + ": volume not empty after removal"),
                     std::move(evidence));
@@ -127,19 +127,8 @@ class StorageLoss : public Fault {
   }
 
   void restart(const std::vector<std::string>& nodes, boost::json::object restores, FaultDone done) {
-    for (const auto& node : nodes) {
-      Status s = context_.supervisor.restart_after(node, std::chrono::milliseconds(0));
-      if (!s) return done(s.with_context("storage.loss revert"), {{"restores", std::move(restores)}});
-    }
-    poll_until(
-        context_,
-        [this, nodes] {
-          for (const auto& node : nodes) {
-            if (!context_.supervisor.running(node)) return false;
-          }
-          return true;
-        },
-        "storage.loss revert: " + node_ + ": restart",
+    restart_nodes(
+        context_, nodes, "storage.loss revert: " + node_,
         [restores = std::move(restores)] { return boost::json::object{{"restores", restores}}; },
         std::move(done));
   }

@@ -458,9 +458,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
                       });
       return;
     }
-    for (const auto& n : scenario_.system.nodes) {
-      if (std::find(n.roles.begin(), n.roles.end(), name) != n.roles.end()) return next(n.name);
-    }
+    auto holders = scenario_.system.nodes_with_role(name);
+    if (!holders.empty()) return next(holders.front()->name);
     next(Status::error("role " + name + ": no node has it"));
   }
 
@@ -472,9 +471,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
     std::string role = step.target.substr(5);
     if (scenario_.system.find_dynamic_role(role)) return std::nullopt;
     std::string nodes;
-    for (const auto& n : scenario_.system.nodes) {
-      if (std::count(n.roles.begin(), n.roles.end(), role)) nodes += (nodes.empty() ? "" : ",") + n.name;
-    }
+    for (const NodeDefinition* n : scenario_.system.nodes_with_role(role)) nodes += (nodes.empty() ? "" : ",") + n->name;
     return nodes;
   }
 

@@ -175,6 +175,8 @@ struct SystemDefinition {
 
   const NodeDefinition* find_node(const std::string& name) const;
   bool has_static_role(const std::string& role) const;
+  // The nodes that have static role `role`, in definition order.
+  std::vector<const NodeDefinition*> nodes_with_role(const std::string& role) const;
   const DynamicRole* find_dynamic_role(const std::string& name) const;
 };
 

@@ -391,15 +391,15 @@ void check_partition(TableReader& r, const toml::table& table, const FaultSpec& 
 // The nodes a target may act on: the node, every node of a static role, or for a dynamic role
 // every node (any of them may hold it when the fault happens).
 std::vector<const NodeDefinition*> possible_nodes(const std::string& target, const SystemDefinition& system) {
-  std::vector<const NodeDefinition*> nodes;
   std::string name = target.size() > 5 ? target.substr(5) : "";
-  for (const auto& n : system.nodes) {
-    bool is_node = target.rfind("node:", 0) == 0 && n.name == name;
-    bool has_role = target.rfind("role:", 0) == 0 &&
-                    (system.find_dynamic_role(name) || std::count(n.roles.begin(), n.roles.end(), name));
-    if (is_node || has_role) nodes.push_back(&n);
+  if (target.rfind("node:", 0) == 0) {
+    const NodeDefinition* node = system.find_node(name);
+    return node ? std::vector<const NodeDefinition*>{node} : std::vector<const NodeDefinition*>{};
   }
-  return nodes;
+  if (!system.find_dynamic_role(name)) return system.nodes_with_role(name);
+  std::vector<const NodeDefinition*> all;
+  for (const auto& n : system.nodes) all.push_back(&n);
+  return all;
 }
 
 // A node action a fault runs (storage.loss `restore`, process.kill `while_stopped`) must be

@@ -2,6 +2,7 @@
 // found, and the payment contract; see scenario.h and scenarios/README.md.
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -161,13 +162,14 @@ const NodeDefinition* SystemDefinition::find_node(const std::string& node_name) 
   return nullptr;
 }
 
-bool SystemDefinition::has_static_role(const std::string& role) const {
+bool SystemDefinition::has_static_role(const std::string& role) const { return !nodes_with_role(role).empty(); }
+
+std::vector<const NodeDefinition*> SystemDefinition::nodes_with_role(const std::string& role) const {
+  std::vector<const NodeDefinition*> found;
   for (const auto& n : nodes) {
-    for (const auto& r : n.roles) {
-      if (r == role) return true;
-    }
+    if (std::find(n.roles.begin(), n.roles.end(), role) != n.roles.end()) found.push_back(&n);
   }
-  return false;
+  return found;
 }
 
 const DynamicRole* SystemDefinition::find_dynamic_role(const std::string& role) const {
