@@ -47,6 +47,10 @@ struct HttpResponse {
 // Sends the response for one request; call it exactly once, possibly later (asynchronously).
 using Respond = std::function<void(HttpResponse)>;
 using HttpHandler = std::function<void(HttpRequest&& request, Respond respond)>;
+// Told of each request the server itself turned away before any handler saw it: `status` is the
+// answer sent (400, 413, 431), or 408 for a request that did not arrive within read_timeout
+// (the connection is closed without an answer then); `reason` says which limit or parse step.
+using HttpRejected = std::function<void(int status, const std::string& reason)>;
 
 struct HttpServerLimits {
   std::size_t body_bytes_max = 64 * 1024;    // larger bodies get 413
@@ -71,6 +75,8 @@ class HttpServer {
   uint16_t port() const;
   // Stops accepting and closes every open connection.
   void stop();
+  // Sets who is told of rejected requests (none by default), e.g. to put them on a timeline.
+  void on_rejected(HttpRejected observer);
 
  private:
   struct Impl;

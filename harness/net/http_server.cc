@@ -63,6 +63,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   asio::io_context& io;
   HttpHandler handler;
+  HttpRejected rejected;  // may be empty
   HttpServerLimits limits;
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry_timer;
@@ -100,7 +101,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void dispatch();
   void do_write(HttpResponse response);
   void on_write(beast::error_code ec);
-  void reject(int status, std::string body);
+  void reject(int status, std::string body, const std::string& reason);
   void linger();
 
   std::shared_ptr<Impl> server_;
@@ -176,17 +177,22 @@ void HttpServer::Impl::Session::read_request() {
 void HttpServer::Impl::Session::on_read(beast::error_code ec) {
   if (state_ == State::closed) return;
   if (ec == http::error::body_limit) {
-    reject(413, R"({"error":"body_too_large","limit_bytes":)" +
-                    std::to_string(server_->limits.body_bytes_max) + "}");
+    reject(413, R"({"error":"body_too_large","limit_bytes":)" + std::to_string(server_->limits.body_bytes_max) + "}",
+           "body over " + std::to_string(server_->limits.body_bytes_max) + " bytes");
   } else if (ec == http::error::header_limit) {
-    reject(431, R"({"error":"header_too_large","limit_bytes":)" +
-                    std::to_string(server_->limits.header_bytes_max) + "}");
+    reject(431, R"({"error":"header_too_large","limit_bytes":)" + std::to_string(server_->limits.header_bytes_max) + "}",
+           "header over " + std::to_string(server_->limits.header_bytes_max) + " bytes");
   } else if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
     close();  // the client closed mid-request: nobody to answer
   } else if (ec && is_http_parse_error(ec)) {
-    reject(400, R"({"error":"bad_request"})");
+    reject(400, R"({"error":"bad_request"})", "malformed request: " + ec.message());
+  } else if (ec == beast::error::timeout) {
+    if (server_->rejected) {
+      server_->rejected(408, "request not complete within " + std::to_string(server_->limits.read_timeout.count()) + " ms");
+    }
+    close();  // the stream is already closed: nothing can be answered
   } else if (ec) {
-    close();  // read timeout (the stream is already closed) or a socket error
+    close();  // a socket error
   } else {
     dispatch();
   }
@@ -229,7 +235,8 @@ void HttpServer::Impl::Session::respond(HttpResponse response) {
   do_write(std::move(response));
 }
 
-void HttpServer::Impl::Session::reject(int status, std::string body) {
+void HttpServer::Impl::Session::reject(int status, std::string body, const std::string& reason) {
+  if (server_->rejected) server_->rejected(status, reason);
   keep_alive_ = false;
   head_request_ = false;
   linger_after_write_ = true;
@@ -404,5 +411,7 @@ uint16_t HttpServer::port() const {
 void HttpServer::stop() {
   impl_->stop();
 }
+
+void HttpServer::on_rejected(HttpRejected observer) { impl_->rejected = std::move(observer); }
 
 }  // namespace firedrill

@@ -20,14 +20,20 @@ struct AlertReceiver::Impl {
       : timeline(t),
         on_alert(std::move(callback)),
         server(io, [this](HttpRequest&& r, Respond respond) { handle(std::move(r), std::move(respond)); },
-               HttpServerLimits{.body_bytes_max = kAlertBodyBytesMax}) {}
+               HttpServerLimits{.body_bytes_max = kAlertBodyBytesMax}) {
+    // Turned away by the server before handle() (too large, malformed HTTP, too slow): on the
+    // timeline too, so that a drill whose alerts never arrived says why.
+    server.on_rejected([this](int status, const std::string& reason) {
+      timeline.record("alertmanager", "alert_rejected", {{"status", status}, {"error", reason}});
+    });
+  }
 
   void handle(HttpRequest&& request, Respond respond) {
     if (request.method != "POST") return respond(HttpResponse{405, R"({"error":"POST alerts here"})"});
     Result<AlertWebhook> webhook = parse_alert_webhook(request.body);
     if (!webhook) {
       timeline.record("alertmanager", "alert_rejected",
-                      {{"bytes", request.body.size()}, {"error", webhook.status().message()}});
+                      {{"status", 400}, {"bytes", request.body.size()}, {"error", webhook.status().message()}});
       return respond(HttpResponse{400, R"({"error":"expected Alertmanager webhook JSON with alerts[]"})"});
     }
     for (const WebhookAlert& alert : webhook->alerts) {

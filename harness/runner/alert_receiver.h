@@ -1,7 +1,9 @@
 // The harness's Prometheus Alertmanager webhook receiver: any system whose Alertmanager (or, for
 // refpay, whose arbiter) posts webhook JSON here gets its alerts on the drill's timeline, one
 // record per alert in the payload: {"kind":"alert","status":"firing"|"resolved","alertname":...}.
-// Bodies are bounded; malformed ones get 400 and an "alert_rejected" record, never a crash.
+// Bodies are bounded; a malformed, oversized or too slow request gets its 4xx (400, 413, 431;
+// a request not complete within the read deadline is closed) and an "alert_rejected" record,
+// never a crash.
 #pragma once
 
 #include <cstdint>

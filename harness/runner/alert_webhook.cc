@@ -13,6 +13,23 @@ std::string string_at(const json::object& o, const char* key) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+// Alertmanager's label values are strings; anything else is not a label and is dropped. Kept
+// as is, a number such as 2.7e110 would be recorded as text that does not parse back to the same
+// double (Boost.JSON's serializer is not round-trip exact), so the record on the timeline would
+// not say what was received.
+json::object string_labels(const json::object& labels) {
+  json::object out;
+  for (const auto& [name, value] : labels)
+    if (value.is_string()) out.emplace(name, value);
+  return out;
+}
+
+// "version" is "4" in Alertmanager's payload; a string or an integer is kept, anything else
+// (a double, an object) reads as null for the same reason.
+json::value version_of(const json::value& v) {
+  return v.is_string() || v.is_int64() || v.is_uint64() ? v : json::value();
+}
+
 }  // namespace
 
 Result<AlertWebhook> parse_alert_webhook(std::string_view body) {
@@ -22,13 +39,13 @@ Result<AlertWebhook> parse_alert_webhook(std::string_view body) {
   const json::value* alerts = payload ? payload->if_contains("alerts") : nullptr;
   if (!alerts || !alerts->is_array()) return Status::error("not Alertmanager webhook JSON");
   AlertWebhook out;
-  if (const json::value* version = payload->if_contains("version")) out.version = *version;
+  if (const json::value* version = payload->if_contains("version")) out.version = version_of(*version);
   for (const json::value& a : alerts->as_array()) {
     const json::object* alert = a.if_object();
     const json::value* labels = alert ? alert->if_contains("labels") : nullptr;
     if (!labels || !labels->is_object()) continue;
     out.alerts.push_back(WebhookAlert{string_at(*alert, "status"), string_at(labels->as_object(), "alertname"),
-                                      string_at(*alert, "startsAt"), labels->as_object()});
+                                      string_at(*alert, "startsAt"), string_labels(labels->as_object())});
   }
   return out;
 }

@@ -19,10 +19,10 @@ struct WebhookAlert {
   std::string status;
   std::string alertname;  // labels.alertname
   std::string starts_at;  // startsAt, RFC 3339 as sent
-  boost::json::object labels;
+  boost::json::object labels;  // the string-valued labels only
 };
 
-// A webhook payload: its "version" (null when absent) and every alert that has a labels object.
+// A webhook payload: its "version" (null when absent or neither a string nor an integer) and every alert that has a labels object.
 struct AlertWebhook {
   boost::json::value version;
   std::vector<WebhookAlert> alerts;

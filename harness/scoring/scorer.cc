@@ -1370,7 +1370,14 @@ Result<RunData> read_run_dir(const std::string& dir) {
   }
   // One record at a time: the timeline of a big drill is hundreds of MB.
   std::ifstream lines(fs::path(dir) / "timeline.jsonl", std::ios::binary);
-  if (!lines) return Status::error("score " + dir + ": no timeline.jsonl");
+  if (!lines) {
+    // `run` writes scenario.toml before the lab is built and the timeline opened: a directory
+    // with one and no timeline is a run interrupted before its first record, and scores (as
+    // inconclusive) like any other interrupted run.
+    if (!fs::exists(fs::path(dir) / "scenario.toml")) return Status::error("score " + dir + ": no timeline.jsonl");
+    data.read_errors.push_back("timeline.jsonl: missing: the run ended before its first record");
+    return data;
+  }
   std::string line;
   int64_t number = 0;
   while (std::getline(lines, line)) {

@@ -304,6 +304,44 @@ TEST(Http, MalformedRequestGets400AndServerStaysUp) {
   EXPECT_EQ(after->status, 200);
 }
 
+// Every request the server turns away itself is told to its on_rejected observer (the alert
+// receiver puts it on the timeline): the 4xx sent, or 408 for a request still incomplete at the
+// read deadline, whose connection is closed without an answer.
+TEST(Http, RejectedRequestsAreToldToTheObserver) {
+  asio::io_context io;
+  HttpServerLimits limits;
+  limits.body_bytes_max = 16;
+  limits.read_timeout = 200ms;
+  auto server = start_server(io, echo, limits);
+  std::vector<std::pair<int, std::string>> rejected;
+  server->on_rejected([&](int status, const std::string& reason) { rejected.emplace_back(status, reason); });
+
+  std::vector<std::string> replies;
+  raw_exchange(io, server->port(), "GARBAGE \x01 NOT HTTP\r\n\r\n", [&](std::string reply) {
+    replies.push_back(std::move(reply));
+    raw_exchange(io, server->port(), "POST / HTTP/1.1\r\nContent-Length: 64\r\n\r\n" + std::string(64, 'b'),
+                 [&](std::string reply2) {
+                   replies.push_back(std::move(reply2));
+                   // Half a body, then silence: the read deadline ends it.
+                   raw_exchange(io, server->port(), "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nab",
+                                [&](std::string reply3) {
+                                  replies.push_back(std::move(reply3));
+                                  server->stop();
+                                });
+                 });
+  });
+  EXPECT_TRUE(run_to_completion(io));
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[0].rfind("HTTP/1.1 400", 0), 0u) << replies[0];
+  EXPECT_EQ(replies[1].rfind("HTTP/1.1 413", 0), 0u) << replies[1];
+  EXPECT_EQ(replies[2], "");
+  ASSERT_EQ(rejected.size(), 3u);
+  EXPECT_EQ(rejected[0].first, 400);
+  EXPECT_EQ(rejected[0].second.rfind("malformed request", 0), 0u) << rejected[0].second;
+  EXPECT_EQ(rejected[1], std::make_pair(413, std::string("body over 16 bytes")));
+  EXPECT_EQ(rejected[2], std::make_pair(408, std::string("request not complete within 200 ms")));
+}
+
 TEST(Http, ConnectionCloseIsHonouredWithHeaders) {
   asio::io_context io;
   auto server = start_server(io, [](HttpRequest&&, Respond respond) {

@@ -41,5 +41,17 @@ TEST(AlertWebhook, SkipsAlertsWithoutLabelsAndReadsOtherTypesAsEmpty) {
   EXPECT_EQ(webhook->alerts[0].starts_at, "");
 }
 
+// Alertmanager's label values are strings; a number would be recorded as text that does not
+// parse back to the same double (found by the alert_webhook fuzzer), so only strings are kept.
+TEST(AlertWebhook, KeepsStringLabelsAndAStringOrIntegerVersionOnly) {
+  auto webhook = parse_alert_webhook(
+      R"({"version":2.7e110,"alerts":[{"labels":{"alertname":"X","node":"ledger-2","n":2.7e110,"o":{},"b":true}}]})");
+  ASSERT_TRUE(webhook.is_ok());
+  EXPECT_TRUE(webhook->version.is_null());
+  ASSERT_EQ(webhook->alerts.size(), 1u);
+  EXPECT_EQ(webhook->alerts[0].labels, (boost::json::object{{"alertname", "X"}, {"node", "ledger-2"}}));
+  EXPECT_EQ(parse_alert_webhook(R"({"version":4,"alerts":[]})")->version, boost::json::value(4));
+}
+
 }  // namespace
 }  // namespace firedrill

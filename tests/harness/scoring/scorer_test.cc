@@ -999,6 +999,23 @@ TEST(Scorer, ReadRunDirRoundTrip) {
   EXPECT_FALSE(read_run_dir(dir.string()).is_ok());
 }
 
+// A run killed before its first record leaves only the scenario and the plan: it still scores,
+// as inconclusive, saying why. A directory that is no run directory is an error (exit 64).
+TEST(Scorer, RunDirectoryWithoutATimelineIsInconclusive) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("no_timeline_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  EXPECT_FALSE(read_run_dir(dir.string()).is_ok());
+  std::ofstream(dir / "scenario.toml") << "[drill]\n";
+  auto read = read_run_dir(dir.string());
+  ASSERT_TRUE(read.is_ok()) << read.status().message();
+  json::object report = score(*read);
+  EXPECT_EQ(verdict(report), "inconclusive");
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "timeline.jsonl: missing"));
+  fs::remove_all(dir);
+}
+
 // Export files are read a block (1 MiB) at a time, each distinct text once, the others compared
 // with it block by block: files of several blocks, a line longer than a block, lines cut by a
 // block's end, identical big files, and files of one size that differ in one byte all score as
