@@ -305,6 +305,10 @@ int run_cli(int argc, char** argv) {
   auto* suite_cmd = app.add_subcommand("suite", "run several drills; one combined JUnit file and one table");
   suite_cmd->add_option("scenarios", suite_inputs, "scenario files or directories")->required()->check(CLI::ExistingPath);
   suite_cmd->add_option("--out", suite_out, "suite directory (default: runs/suite-<UTC time>)");
+  bool suite_expect_stated = false;
+  suite_cmd->add_flag("--expect-stated", suite_expect_stated,
+                      "exit 0 when every drill ends with the verdict its description states (\"Expected verdict: X\"), "
+                      "so that a set with demonstrations of failures can gate a merge");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -345,7 +349,8 @@ int run_cli(int argc, char** argv) {
     return r.ok ? 0 : 1;
   }
   if (compare_cmd->parsed()) return compare_files(base_report, candidate_report, compare_tolerance);
-  if (suite_cmd->parsed()) return run_suite(suite_inputs, suite_out, (std::filesystem::path(executable_dir()) / "firedrill").string());
+  if (suite_cmd->parsed()) return run_suite(suite_inputs, suite_out, (std::filesystem::path(executable_dir()) / "firedrill").string(),
+                                               suite_expect_stated);
   return kExitUsage;
 }
 

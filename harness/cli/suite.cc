@@ -11,7 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
+
+#include "scenario/scenario.h"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -54,6 +57,17 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& inputs) 
   return files;
 }
 
+// The verdict a scenario's description states ("Expected verdict: X"), or "-" when it states none
+// or does not load (its run then says why).
+std::string stated_verdict(const std::string& file) {
+  static const std::regex kExpected("Expected verdict: (pass|objectives_missed|safety_failure|inconclusive|aborted)\\b");
+  auto loaded = load_scenario(file);
+  const Scenario* scenario = std::get_if<Scenario>(&loaded);
+  std::smatch m;
+  if (!scenario || !std::regex_search(scenario->drill.description, m, kExpected)) return "-";
+  return m[1].str();
+}
+
 int run_one(const std::string& self, const std::string& scenario, const std::string& out) {
   pid_t pid = fork();
   if (pid == 0) {
@@ -87,7 +101,8 @@ std::string field_text(const json::object& o, const char* key) {
 
 }  // namespace
 
-int run_suite(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& self) {
+int run_suite(const std::vector<std::string>& inputs, const std::string& out_dir, const std::string& self,
+              bool expect_stated) {
   std::vector<std::string> files = scenario_files(inputs);
   if (files.empty()) {
     std::cerr << "firedrill suite: no scenario files\n";
@@ -104,10 +119,12 @@ int run_suite(const std::vector<std::string>& inputs, const std::string& out_dir
   std::string suites;
   std::ostringstream table;
   char line[256];
-  std::snprintf(line, sizeof line, "%-32s %-18s %5s %12s %12s %6s %6s\n", "scenario", "verdict", "exit",
-                "detect ms", "recover ms", "lost", "dup");
+  std::snprintf(line, sizeof line, "%-32s %-18s %5s %12s %12s %6s %6s  %s\n", "scenario", "verdict", "exit",
+                "detect ms", "recover ms", "lost", "dup", "expected");
   table << line;
   int worst = 0;
+  int worst_unexpected = 0;  // --expect-stated: of the drills whose verdict is not the stated one
+  int unexpected = 0;
   for (const auto& file : files) {
     std::string name = fs::path(file).stem().string();
     std::string run_dir = (fs::absolute(out) / name).string();
@@ -129,17 +146,28 @@ int run_suite(const std::vector<std::string>& inputs, const std::string& out_dir
     }
     json::object reconciliation;
     if (const json::value* r = report.if_contains("reconciliation"); r && r->is_object()) reconciliation = r->as_object();
-    std::snprintf(line, sizeof line, "%-32s %-18s %5d %12s %12s %6s %6s\n", name.c_str(),
-                  field_text(report, "verdict").c_str(), code, detect.c_str(), recover.c_str(),
-                  field_text(reconciliation, "lost").c_str(), field_text(reconciliation, "duplicated").c_str());
+    const std::string verdict = field_text(report, "verdict");
+    const std::string expected = stated_verdict(file);
+    const bool as_stated = expected != "-" && expected == verdict;
+    if (!as_stated) {
+      ++unexpected;
+      // A drill that passed where a failure was to be demonstrated demonstrated nothing: 1.
+      const int as_code = code == 0 ? 1 : code;
+      if (severity(as_code) > severity(worst_unexpected)) worst_unexpected = as_code;
+    }
+    std::snprintf(line, sizeof line, "%-32s %-18s %5d %12s %12s %6s %6s  %s%s\n", name.c_str(), verdict.c_str(), code,
+                  detect.c_str(), recover.c_str(), field_text(reconciliation, "lost").c_str(),
+                  field_text(reconciliation, "duplicated").c_str(), expected.c_str(),
+                  expected == "-" ? " (not stated)" : as_stated ? "" : " (DIFFERS)");
     table << line;
   }
   std::ofstream(fs::path(out) / "junit.xml") << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"firedrill suite\">\n"
                                              << suites << "</testsuites>\n";
   std::ofstream(fs::path(out) / "summary.txt") << table.str();
-  std::cout << "\n" << table.str() << "suite: " << files.size() << " drills, worst exit " << worst
-            << "; combined JUnit: " << (fs::path(out) / "junit.xml").string() << std::endl;
-  return worst;
+  std::cout << "\n" << table.str() << "suite: " << files.size() << " drills, worst exit " << worst << ", "
+            << unexpected << " not as their description states; combined JUnit: "
+            << (fs::path(out) / "junit.xml").string() << std::endl;
+  return expect_stated ? worst_unexpected : worst;
 }
 
 }  // namespace firedrill

@@ -239,6 +239,26 @@ std::optional<std::string> check_member(const std::string& member, const SystemD
   return "no node named \"" + member + "\" in system " + system.name + " (nor \"client\")";
 }
 
+// What a fault without a single target acts on, for the plan, the timeline and the reports
+// (which say "KIND on TARGET"): its node groups, "ledger-1 | ledger-2,client" for `groups`,
+// "client -> gateway" for `from` / `to`; else the kind's name.
+std::string describe_nodes(const FaultSpec& f) {
+  auto list = [&](const char* key) {
+    std::string text;
+    auto it = f.parameters.find(key);
+    const NodeGroups* groups = it == f.parameters.end() ? nullptr : std::get_if<NodeGroups>(&it->second);
+    for (size_t g = 0; groups && g < groups->size(); ++g) {
+      if (g > 0) text += " | ";
+      for (size_t n = 0; n < (*groups)[g].size(); ++n) text += (n > 0 ? "," : "") + (*groups)[g][n];
+    }
+    return text;
+  };
+  if (std::string groups = list("groups"); !groups.empty()) return groups;
+  std::string from = list("from"), to = list("to");
+  if (!from.empty() && !to.empty()) return from + " -> " + to;
+  return f.kind;
+}
+
 // Reads a list of node names (or, with `nested`, a list of such lists).
 std::optional<NodeGroups> read_node_groups(TableReader& r, const std::string& key, bool nested,
                                            bool required, const SystemDefinition& system) {
@@ -462,7 +482,7 @@ void read_fault(const toml::table& table, int index, Scenario& s, const std::str
     }
   }
   if (kind) read_fault_parameters(r, *kind, s, f, at.has_value());
-  if (kind && !kind->needs_target && f.target.empty()) f.target = kind->name;
+  if (kind && !kind->needs_target && f.target.empty()) f.target = describe_nodes(f);
   if (kind && kind->name == "network.partition") check_partition(r, table, f);
   if (kind && kind->name == "storage.loss") check_action(r, table, f, "restore", s.system);
   if (kind && kind->name == "process.kill") check_action(r, table, f, "while_stopped", s.system);

@@ -731,6 +731,7 @@ json::object reconcile(const RunData& data, Timeline& t, const ContractFields& c
   int64_t acknowledged = 0;
   std::optional<int64_t> earliest_lost_ack, latest_lost_ack;
   std::vector<int64_t> lost_acks;
+  json::array lost_payments;  // the evidence of each: id, amount, when it was acknowledged
   for (uint32_t id : t.key_order) {
     const KeyState& k = t.keys[id];
     const std::string_view key = t.names.view(id);
@@ -745,6 +746,7 @@ json::object reconcile(const RunData& data, Timeline& t, const ContractFields& c
       earliest_lost_ack = std::min(earliest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
       latest_lost_ack = std::max(latest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
       lost_acks.push_back(k.first_ack_ns);
+      lost_payments.push_back(json::object{{"id", key}, {"amount", k.amount}, {"acknowledged_ms", ms(k.first_ack_ns)}});
     } else if (!k.ok && k.unknown) {
       (copies ? recovered : unknown_absent).add(key, k.amount);
     } else if (!k.ok && k.fail && copies > 0) {
@@ -834,6 +836,7 @@ json::object reconcile(const RunData& data, Timeline& t, const ContractFields& c
                    {"acknowledged", acknowledged},
                    {"lost", lost.count}, {"lost_ids", lost.ids}, {"lost_amount", lost.amount},
                    {"lost_after_t0", lost_after_t0},
+                   {"lost_payments", std::move(lost_payments)},
                    {"duplicated", duplicated.count}, {"duplicated_ids", duplicated.ids},
                    {"failed_but_applied", failed_but_applied.count}, {"failed_but_applied_ids", failed_but_applied.ids},
                    {"unexpected", unexpected.count}, {"unexpected_ids", unexpected.ids},

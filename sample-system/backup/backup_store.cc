@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <vector>
 
 #include "core/sha256.h"
 
@@ -179,25 +181,42 @@ std::string Sha256::hex() {
   return text;
 }
 
-Result<FileDigest> sha256_file(const std::string& path) {
+namespace {
+
+// Reads `path` from start to end in chunks of `chunk_bytes`, handing each to `consume`; stops at
+// the first error, its own or the one `consume` returns.
+Status read_chunks(const std::string& path, std::size_t chunk_bytes,
+                   const std::function<Status(const char* data, std::size_t size)>& consume) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::error("open " + path + ": " + errno_text());
-  Sha256 hash;
-  FileDigest digest;
-  std::vector<char> buffer(1 << 20);
+  std::vector<char> buffer(chunk_bytes);
+  Status status = Status::ok();
   for (;;) {
     ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      std::string why = errno_text();
-      ::close(fd);
-      return Status::error("read " + path + ": " + why);
+      status = Status::error("read " + path + ": " + errno_text());
+      break;
     }
     if (n == 0) break;
-    hash.update(buffer.data(), static_cast<std::size_t>(n));
-    digest.bytes += n;
+    status = consume(buffer.data(), static_cast<std::size_t>(n));
+    if (!status) break;
   }
   ::close(fd);
+  return status;
+}
+
+}  // namespace
+
+Result<FileDigest> sha256_file(const std::string& path) {
+  Sha256 hash;
+  FileDigest digest;
+  Status read = read_chunks(path, 1 << 20, [&](const char* data, std::size_t size) {
+    hash.update(data, size);
+    digest.bytes += static_cast<int64_t>(size);
+    return Status::ok();
+  });
+  if (!read) return read;
   digest.sha256 = hash.hex();
   return digest;
 }
@@ -242,26 +261,13 @@ Result<FileDigest> copy_file_synced(const std::string& from, const std::string& 
 }
 
 Result<std::string> read_file(const std::string& path, std::size_t bytes_max) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::error("open " + path + ": " + errno_text());
   std::string text;
-  char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      std::string why = errno_text();
-      ::close(fd);
-      return Status::error("read " + path + ": " + why);
-    }
-    if (n == 0) break;
-    if (text.size() + static_cast<std::size_t>(n) > bytes_max) {
-      ::close(fd);
-      return Status::error(path + ": larger than " + std::to_string(bytes_max) + " bytes");
-    }
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  Status read = read_chunks(path, 1 << 16, [&](const char* data, std::size_t size) {
+    if (text.size() + size > bytes_max) return Status::error(path + ": larger than " + std::to_string(bytes_max) + " bytes");
+    text.append(data, size);
+    return Status::ok();
+  });
+  if (!read) return read;
   return text;
 }
 

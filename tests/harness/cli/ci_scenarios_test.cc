@@ -1,7 +1,8 @@
-// The CI scenario set (scenarios/ci/) through `firedrill suite`, as a pipeline would run it: the
-// whole set is planned well within 3 minutes, every scenario ends with the verdict its description
-// promises ("Expected verdict: X."), the combined JUnit file holds one test suite per drill, and
-// the suite's exit code is the worst verdict's. Needs root (skips elsewhere, fails in CI).
+// The CI scenario set (scenarios/ci/) through `firedrill suite --expect-stated`, as a pipeline
+// would run it: the whole set is planned well within 3 minutes, every scenario ends with the
+// verdict its description promises ("Expected verdict: X."), the combined JUnit file holds one
+// test suite per drill, the summary names the worst verdict, and the suite exits 0. Needs root
+// (skips elsewhere, fails in CI).
 #include <algorithm>
 #include <cstdlib>
 #include <regex>
@@ -32,7 +33,7 @@ const SuiteRun& suite_run() {
       dup2(fd, 2);
       std::string exe = firedrill_path();
       std::string dir = (kSource / "scenarios/ci").string();
-      execl(exe.c_str(), exe.c_str(), "suite", dir.c_str(), "--out", r.out.c_str(), nullptr);
+      execl(exe.c_str(), exe.c_str(), "suite", dir.c_str(), "--out", r.out.c_str(), "--expect-stated", nullptr);
       _exit(127);
     }
     r.exit_code = wait_exit(pid, milliseconds(600'000));
@@ -89,8 +90,10 @@ INSTANTIATE_TEST_SUITE_P(Set, CiScenario, ::testing::ValuesIn(ci_scenarios()),
                            return id;
                          });
 
-// The suite exits with the worst verdict of its drills, as a merge gate reads it.
-TEST(CiSuite, ExitsWithTheWorstVerdict) {
+// As a merge gate reads it: the suite names the worst verdict of its drills, and with
+// --expect-stated exits 0 because every drill, the safety failures it demonstrates included,
+// ended as its description states.
+TEST(CiSuite, NamesTheWorstVerdictAndExitsZeroWhenEveryVerdictIsAsStated) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
   auto severity = [](int c) { return c == 0 ? 0 : c == 1 ? 1 : c == 2 ? 2 : c == 4 ? 3 : 4; };
   int worst = 0;
@@ -101,7 +104,9 @@ TEST(CiSuite, ExitsWithTheWorstVerdict) {
     if (severity(code) > severity(worst)) worst = code;
   }
   EXPECT_GE(ci_scenarios().size(), 4u);
-  EXPECT_EQ(suite_run().exit_code, worst) << "the suite exits with the worst verdict";
+  const std::string log = text_of(suite_run().out + ".log");
+  EXPECT_NE(log.find("worst exit " + std::to_string(worst) + ", 0 not as their description states"), std::string::npos) << log;
+  EXPECT_EQ(suite_run().exit_code, 0) << log;
 }
 
 // The set fits a merge gate: its planned phases (baseline + faults + convergence, from each

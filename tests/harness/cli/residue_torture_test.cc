@@ -2,11 +2,13 @@
 // (tests/data/scenarios/torture.toml), each SIGKILLed at a random moment between 0.3 s and 14 s
 // after its start (before the lab is up, in the baseline, with faults active, during the final
 // reads), each followed by a check that nothing of it remains (DESIGN.md §2): no process, no
-// mount, no network, mount or PID namespace of its processes, no new host link, no libfaketime
-// shared-memory file in /dev/shm. Routes and qdiscs lived in the network namespaces and the ballast
-// on a tmpfs of the mount namespace, the clock skew in the nodes' processes: with those gone, so
-// are they. And every interrupted run directory still scores, as `inconclusive`, from what was
-// recorded.
+// mount, no network, mount or PID namespace of its processes, no new host link, the host's
+// routes and qdiscs as they were, no ballast visible under the run directory, no libfaketime
+// shared-memory file in /dev/shm. The drill's own routes and qdiscs lived in its network
+// namespaces and the ballast on a tmpfs of its mount namespace; the clock skew lived in the
+// nodes' processes (their libfaketime reads the run directory's clock/ files, which stay as
+// evidence and skew nothing once those processes are gone). And every interrupted run directory
+// still scores, as `inconclusive`, from what was recorded.
 //
 // The kill moments come from a seed, printed: FIREDRILL_TORTURE_SEED=N replays a run. Needs root
 // (skips elsewhere, fails in CI).
@@ -95,6 +97,30 @@ std::map<std::string, std::string> faketime_files() {
   return files;
 }
 
+// The host's routing tables and queueing disciplines, as text: a drill works in namespaces of
+// its own, so these must read the same after it as before, whenever it was killed.
+std::string host_network_tables() {
+  std::string tables = text_of("/proc/net/route") + text_of("/proc/net/ipv6_route");
+  if (FILE* tc = popen("tc qdisc show 2>&1", "r")) {
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, tc)) > 0;) tables.append(buffer, n);
+    pclose(tc);
+  }
+  return tables;
+}
+
+// Ballast files (disk.full) anywhere under the run directory: the volumes were tmpfs mounts of
+// the lab's mount namespace, so none may be visible from the host.
+std::vector<std::string> ballast_files(const std::string& run_dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(run_dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->path().filename() == ".firedrill-ballast") found.push_back(it->path().string());
+  }
+  return found;
+}
+
 std::set<std::string> host_links() {
   std::set<std::string> links;
   for (const auto& entry : fs::directory_iterator("/sys/class/net"))
@@ -105,7 +131,8 @@ std::set<std::string> host_links() {
 // What remains of the drill now, one line each; empty when nothing does.
 std::vector<std::string> residue(const std::string& run_dir, const Seen& seen,
                                  const std::set<std::string>& links_before,
-                                 const std::map<std::string, std::string>& shm_before) {
+                                 const std::map<std::string, std::string>& shm_before,
+                                 const std::string& tables_before) {
   std::vector<std::string> left;
   HostState now = host_state(run_dir);
   for (pid_t pid : now.drill_processes) {
@@ -120,6 +147,8 @@ std::vector<std::string> residue(const std::string& run_dir, const Seen& seen,
   for (const auto& link : now.links) {
     if (!links_before.count(link)) left.push_back("host link: " + link);
   }
+  if (host_network_tables() != tables_before) left.push_back("host routes or qdiscs changed");
+  for (const auto& ballast : ballast_files(run_dir)) left.push_back("ballast: " + ballast);
   for (const auto& [name, identity] : faketime_files()) {
     auto before = shm_before.find(name);
     if (before == shm_before.end() || before->second != identity)
@@ -192,6 +221,7 @@ TEST(ResidueTorture, TwentyDrillsKilledAtRandomMomentsLeaveNothingAndScoreInconc
                  std::to_string(seed) + ")");
     const auto shm_before = faketime_files();
     const auto links_before = host_links();
+    const auto tables_before = host_network_tables();
     const std::string dir = make_temp_dir();
     const std::string out = dir + "/run";
 
@@ -224,7 +254,7 @@ TEST(ResidueTorture, TwentyDrillsKilledAtRandomMomentsLeaveNothingAndScoreInconc
     std::vector<std::string> left;
     const auto deadline = Clock::now() + milliseconds(10'000);
     do {
-      left = residue(out, seen, links_before, shm_before);
+      left = residue(out, seen, links_before, shm_before, tables_before);
       if (left.empty()) break;
       std::this_thread::sleep_for(milliseconds(20));
     } while (Clock::now() < deadline);

@@ -39,7 +39,7 @@ inline std::string make_temp_dir() {
 }
 
 // Starts `firedrill run SCENARIO --out DIR` with stdout and stderr to DIR.log; `uid` >= 0 runs it
-// as that user.
+// as that user. An empty SCENARIO runs `firedrill run --out DIR`: the default game day.
 inline pid_t start_run(const std::string& scenario, const std::string& out, int uid = -1) {
   pid_t pid = fork();
   if (pid == 0) {
@@ -48,6 +48,7 @@ inline pid_t start_run(const std::string& scenario, const std::string& out, int 
     dup2(fd, 2);
     if (uid >= 0 && (setgid(static_cast<gid_t>(uid)) != 0 || setuid(static_cast<uid_t>(uid)) != 0)) _exit(126);
     std::string exe = firedrill_path();
+    if (scenario.empty()) execl(exe.c_str(), exe.c_str(), "run", "--out", out.c_str(), nullptr);
     execl(exe.c_str(), exe.c_str(), "run", scenario.c_str(), "--out", out.c_str(), nullptr);
     _exit(127);
   }

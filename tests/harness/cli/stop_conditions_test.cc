@@ -22,9 +22,13 @@ json::object first(const Drill& d, const std::string& source, const std::string&
 
 int64_t t_ns(const json::object& r) { return r.contains("t_ns") ? r.at("t_ns").to_number<int64_t>() : -1; }
 
-// What both guards must show: the abort came from the named guard within `trip_ms_max` of the
-// fault's T0, the fault was reverted (verified) at once, and the reports say so.
-void expect_aborted_by(const Drill& d, const std::string& guard, int64_t trip_ms_max) {
+// Both scenarios hold their fault for 20 s; a guard that works ends the drill long before.
+constexpr int64_t kFaultMs = 20'000;
+
+// What both guards must show: the abort came from the named guard, not before its 2 s and before
+// the fault would have ended on its own, the fault was reverted (verified), and the reports say
+// so. No tighter time bound: how soon is the benchmarks' business, and a loaded machine is slow.
+void expect_aborted_by(const Drill& d, const std::string& guard) {
   ASSERT_EQ(d.exit_code, 4) << text_of(d.dir + ".log");
   json::object applied = first(d, "fault", "applied");
   json::object stop = first(d, "harness", "stop_condition");
@@ -38,18 +42,18 @@ void expect_aborted_by(const Drill& d, const std::string& guard, int64_t trip_ms
   EXPECT_LE(t_ns(applied) - 500 * kNsPerMs, stop.at("since_ns").to_number<int64_t>()) << json::serialize(stop);
   int64_t trip_ms = (t_ns(stop) - t_ns(applied)) / kNsPerMs;
   EXPECT_GE(trip_ms, 1'500) << "not before the guard's 2 s";
-  EXPECT_LE(trip_ms, trip_ms_max) << "soon after the fault";
+  EXPECT_LT(trip_ms, kFaultMs) << "before the fault's own end";
   ASSERT_FALSE(abort.empty());
   EXPECT_NE(std::string(abort.at("reason").as_string()).find(guard), std::string::npos);
   ASSERT_FALSE(reverted.empty()) << "the fault was reverted";
   EXPECT_TRUE(reverted.at("verified").as_bool()) << json::serialize(reverted);
   EXPECT_GT(t_ns(reverted), t_ns(stop));
-  // The fault was scheduled for 20 s: the drill ended (lab down included) long before.
-  EXPECT_LT(t_ns(reverted) - t_ns(applied), 10'000 * kNsPerMs);
+  // The fault was scheduled for 20 s: the abort reverted it, and ended the drill, before that.
+  EXPECT_LT(t_ns(reverted) - t_ns(applied), kFaultMs * kNsPerMs);
   json::object end = first(d, "harness", "end");
   ASSERT_FALSE(end.empty()) << "the end record";
   EXPECT_EQ(end.at("end"), "aborted");
-  EXPECT_LT(t_ns(end) - t_ns(applied), 15'000 * kNsPerMs);
+  EXPECT_LT(t_ns(end) - t_ns(applied), kFaultMs * kNsPerMs);
   EXPECT_TRUE(first(d, "harness", "final_read").size() > 0) << "final reads still ran";
 
   ASSERT_FALSE(d.report.empty()) << text_of(d.dir + ".log");
@@ -72,7 +76,7 @@ void expect_aborted_by(const Drill& d, const std::string& guard, int64_t trip_ms
 TEST(StopConditions, AnErrorRatioAboveTheGuardAbortsTheDrillAndRevertsTheFault) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
   Drill d = run_to_end(kSource / "tests/data/scenarios" / "stop_error_ratio.toml", "", milliseconds(90'000));
-  expect_aborted_by(d, "error_ratio", 5'000);
+  expect_aborted_by(d, "error_ratio");
   if (HasFatalFailure()) return;
   json::object stop = first(d, "harness", "stop_condition");
   EXPECT_DOUBLE_EQ(stop.at("threshold").as_double(), 0.5);
@@ -85,7 +89,7 @@ TEST(StopConditions, AnErrorRatioAboveTheGuardAbortsTheDrillAndRevertsTheFault) 
 TEST(StopConditions, NoPaymentOkForTheGuardsDurationAbortsTheDrillAndResumesThePausedNode) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
   Drill d = run_to_end(kSource / "tests/data/scenarios" / "stop_no_progress.toml", "", milliseconds(90'000));
-  expect_aborted_by(d, "no_progress", 4'000);
+  expect_aborted_by(d, "no_progress");
   if (HasFatalFailure()) return;
   json::object stop = first(d, "harness", "stop_condition");
   EXPECT_EQ(stop.at("threshold"), 2'000);

@@ -3,7 +3,13 @@
 // and seed give the same plan.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <regex>
+#include <vector>
 #include <fstream>
 #include <sstream>
 
@@ -62,15 +68,56 @@ TEST(Scenario, TheBundledPrimaryKillScenarioLoadsWithItsSystem) {
   EXPECT_EQ(s.objectives.recover_within, Milliseconds(15'000));
 }
 
-TEST(Scenario, EveryBundledScenarioValidates) {
-  int count = 0;
+// Every scenario of the library (scenarios/, scenarios/ci/) in sorted order.
+std::vector<fs::path> bundled_scenarios() {
+  std::vector<fs::path> files;
   for (const auto& entry : fs::recursive_directory_iterator(kSource / "scenarios")) {
-    if (entry.path().extension() != ".toml") continue;
-    Scenario s = load_ok(entry.path());
-    EXPECT_FALSE(s.drill.description.empty()) << entry.path() << ": say what it demonstrates";
-    ++count;
+    if (entry.path().extension() == ".toml") files.push_back(entry.path());
   }
-  EXPECT_GE(count, 10);
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Each says what it demonstrates and the verdict to expect on refpay (scenarios/README.md).
+TEST(Scenario, EveryBundledScenarioLoadsAndStatesItsExpectedVerdict) {
+  static const std::regex kExpected(
+      "Expected verdict: (pass|objectives_missed|safety_failure|inconclusive|aborted)\\b");
+  for (const fs::path& file : bundled_scenarios()) {
+    Scenario s = load_ok(file);
+    EXPECT_FALSE(s.drill.description.empty()) << file << ": say what it demonstrates";
+    EXPECT_TRUE(std::regex_search(s.drill.description, kExpected))
+        << file << ": the description must end with \"Expected verdict: X.\"";
+  }
+  EXPECT_GE(bundled_scenarios().size(), 10u);
+}
+
+// `firedrill validate` itself, as a user or a CI job runs it, on every file at once: exit 0 and
+// nothing on stderr.
+TEST(Scenario, EveryBundledScenarioPassesFiredrillValidate) {
+  std::string command = (fs::read_symlink("/proc/self/exe").parent_path() / "firedrill").string() + " validate";
+  for (const fs::path& file : bundled_scenarios()) command += " '" + file.string() + "'";
+  command += " 2>&1";
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+  const int status = pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  for (const fs::path& file : bundled_scenarios()) {
+    EXPECT_NE(output.find(file.filename().string()), std::string::npos) << "not reported on: " << file << "\n" << output;
+  }
+}
+
+// A partition names its nodes itself; its target, shown as "KIND on TARGET" in the plan, the
+// timeline and the reports, says which.
+TEST(Scenario, APartitionIsDescribedByItsNodeGroups) {
+  Scenario both_ways = load_ok(kSource / "scenarios/primary-partitioned.toml");
+  ASSERT_EQ(both_ways.faults.size(), 1u);
+  EXPECT_EQ(both_ways.faults[0].target, "ledger-1 | ledger-2,ledger-3,arbiter,gateway,client");
+  Scenario one_way = load_ok(kSource / "scenarios/client-partition.toml");
+  ASSERT_EQ(one_way.faults.size(), 1u);
+  EXPECT_EQ(one_way.faults[0].target, "client -> gateway");
 }
 
 TEST(Scenario, SystemParametersOverrideTheDefinitionsDefaults) {

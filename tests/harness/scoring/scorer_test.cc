@@ -343,10 +343,12 @@ TEST(Scorer, LostPaymentsWithRpoAndLostAfterT0) {
   auto& ledger = r.ledger();
   std::vector<std::string> gone{"k-99", "k-299", "k-899"};
   int64_t amount = 0;
+  std::vector<int64_t> amounts;
   for (const auto& key : gone) {
     auto it = std::find_if(ledger.begin(), ledger.end(), [&](const Transfer& t) { return t.key == key; });
     ASSERT_NE(it, ledger.end()) << key;
     amount += it->amount;
+    amounts.push_back(it->amount);
     ledger.erase(it);
   }
   json::object report = r.score();
@@ -355,6 +357,15 @@ TEST(Scorer, LostPaymentsWithRpoAndLostAfterT0) {
   EXPECT_EQ(count(report, "lost"), 3);
   EXPECT_EQ(ids(report, "lost_ids"), gone);
   EXPECT_EQ(count(report, "lost_amount"), amount);
+  // Each as evidence: its key, its amount, when it was acknowledged.
+  const json::array& payments = recon(report).at("lost_payments").as_array();
+  ASSERT_EQ(payments.size(), 3u);
+  const std::vector<double> acknowledged_ms{1000, 3000, 9000};
+  for (size_t i = 0; i < payments.size(); ++i) {
+    EXPECT_EQ(payments[i].at("id"), json::value(gone[i]));
+    EXPECT_EQ(payments[i].at("amount"), amounts[i]);
+    EXPECT_EQ(number(payments[i].at("acknowledged_ms")), acknowledged_ms[i]);
+  }
   EXPECT_EQ(count(report, "lost_after_t0"), 1);
   EXPECT_EQ(number(recon(report).at("rpo_ms")), 4000);  // T0 − the earliest lost ack (1000 ms)
   EXPECT_EQ(number(recon(report).at("loss_span_ms")), 8000);
