@@ -164,21 +164,10 @@ class NetworkPartition : public Fault {
     probe_cut(step);
   }
 
+  enum class Expect { cut, reachable };
+
   // Verifies the apply: a connect() across the cut fails at once.
-  void probe_cut(const std::shared_ptr<Step>& step) {
-    const std::string& address = address_of(*context_.network, probe_to_);
-    probe_connect(context_, probe_from_, address, probe_timeout_ms,
-                  [this, step, address](Result<ProbeResult> result) {
-                    if (step->finished()) return;
-                    if (!result) return step->finish_with(result.status());
-                    step->evidence()["probe"] =
-                        probe_evidence(probe_from_, probe_to_, address, *result);
-                    if (result->cut_at_once()) return step->finish(Status::ok());
-                    step->observed("probe " + probe_from_ + " -> " + probe_to_ + ": " +
-                                   result->text() + " (not cut)");
-                    step->retry([this, step] { probe_cut(step); });
-                  });
-  }
+  void probe_cut(const std::shared_ptr<Step>& step) { probe_until(step, Expect::cut); }
 
   // Verifies the revert: the same connect() is refused (or connects) again, when both ends still
   // have their links up.
@@ -192,17 +181,24 @@ class NetworkPartition : public Fault {
         return step->finish(Status::ok());
       }
     }
+    probe_until(step, Expect::reachable);
+  }
+
+  // One connect() from probe_from_ to probe_to_; the step finishes when it shows `expect`, else
+  // it is retried (through probe_reachable, which checks the links again, for a revert).
+  void probe_until(const std::shared_ptr<Step>& step, Expect expect) {
     const std::string& address = address_of(*context_.network, probe_to_);
     probe_connect(context_, probe_from_, address, probe_timeout_ms,
-                  [this, step, address](Result<ProbeResult> result) {
+                  [this, step, address, expect](Result<ProbeResult> result) {
                     if (step->finished()) return;
                     if (!result) return step->finish_with(result.status());
                     step->evidence()["probe"] =
                         probe_evidence(probe_from_, probe_to_, address, *result);
-                    if (result->reachable()) return step->finish(Status::ok());
-                    step->observed("probe " + probe_from_ + " -> " + probe_to_ + ": " +
-                                   result->text() + " (not reachable)");
-                    step->retry([this, step] { probe_reachable(step); });
+                    const bool cut = expect == Expect::cut;
+                    if (cut ? result->cut_at_once() : result->reachable()) return step->finish(Status::ok());
+                    step->observed("probe " + probe_from_ + " -> " + probe_to_ + ": " + result->text() +
+                                   (cut ? " (not cut)" : " (not reachable)"));
+                    step->retry([this, step, cut] { cut ? probe_cut(step) : probe_reachable(step); });
                   });
   }
 

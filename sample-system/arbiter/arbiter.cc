@@ -13,6 +13,7 @@
 #include "arbiter/alerts.h"
 #include "common/clock.h"
 #include "common/http.h"
+#include "common/ledger_status.h"
 #include "common/metrics.h"
 
 namespace json = boost::json;
@@ -159,23 +160,16 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
 
   void poll_status(std::size_t index) {
     Ledger& l = ledgers[index];
-    if (l.status_in_flight) return;
-    l.status_in_flight = true;
     int64_t sent_wall = wall_clock_ms();
-    l.client->request("GET", "/internal/status", "", milliseconds(config.heartbeat_timeout_ms),
-                      [self = shared_from_this(), index, sent_wall](HttpResult r) {
-                        self->on_status(index, sent_wall, std::move(r));
-                      });
+    request_ledger_status(*l.client, l.status_in_flight, milliseconds(config.heartbeat_timeout_ms),
+                          [self = shared_from_this(), index, sent_wall](const json::object& status) {
+                            self->on_status(index, sent_wall, status);
+                          });
   }
 
-  void on_status(std::size_t index, int64_t sent_wall, HttpResult result) {
+  void on_status(std::size_t index, int64_t sent_wall, const json::object& s) {
     Ledger& l = ledgers[index];
-    l.status_in_flight = false;
-    if (stopped || !result.ok() || result.status != 200) return;
-    json::error_code ec;
-    json::value v = json::parse(result.body, ec);
-    if (ec || !v.is_object()) return;
-    const json::object& s = v.as_object();
+    if (stopped) return;
     l.last_ok = Clock::now();
     l.ever_seen = true;
     l.role = json_string(s, "role");

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "common/http.h"
+#include "common/ledger_status.h"
 #include "common/metrics.h"
 #include "common/payment.h"
 
@@ -98,25 +99,16 @@ struct Gateway::Impl : std::enable_shared_from_this<Impl> {
 
   void poll_one(std::size_t index) {
     Ledger& l = ledgers[index];
-    if (l.poll_in_flight) return;
-    l.poll_in_flight = true;
-    l.status_client->request(
-        "GET", "/internal/status", "", milliseconds(3 * config.topology_poll_ms),
-        [self = shared_from_this(), index](HttpResult r) {
-          Ledger& ledger = self->ledgers[index];
-          ledger.poll_in_flight = false;
-          if (!r.ok() || r.status != 200) return;
-          json::error_code ec;
-          json::value v = json::parse(r.body, ec);
-          if (ec || !v.is_object()) return;
-          const json::object& s = v.as_object();
-          const json::value* role = s.if_contains("role");
-          const json::value* epoch = s.if_contains("epoch");
-          if (!role || !role->is_string() || !epoch || !epoch->is_int64()) return;
-          ledger.role = std::string(role->as_string());
-          ledger.epoch = epoch->as_int64();
-          ledger.last_ok = Clock::now();
-        });
+    request_ledger_status(*l.status_client, l.poll_in_flight, milliseconds(3 * config.topology_poll_ms),
+                          [self = shared_from_this(), index](const json::object& s) {
+                            Ledger& ledger = self->ledgers[index];
+                            const json::value* role = s.if_contains("role");
+                            const json::value* epoch = s.if_contains("epoch");
+                            if (!role || !role->is_string() || !epoch || !epoch->is_int64()) return;
+                            ledger.role = std::string(role->as_string());
+                            ledger.epoch = epoch->as_int64();
+                            ledger.last_ok = Clock::now();
+                          });
   }
 
   // The reachable ledger that says it is primary at the highest epoch.
