@@ -479,6 +479,10 @@ class Drill : public std::enable_shared_from_this<Drill> {
     int64_t scheduled = timeline_->now_ns();
     auto resolve_target = [this, step](std::function<void(Result<std::string>)> next) {
       if (auto nodes = whole_role(step)) return next(*nodes);
+      // A kind that names its nodes in its parameters (network.partition) has a target that only
+      // describes them ("role:ledger-primary -> client"): nothing to resolve.
+      const FaultKind* kind = find_fault_kind(step.kind);
+      if (kind && !kind->needs_target) return next(step.target);
       resolve(step.target, std::move(next));
     };
     resolve_target([this, step, scheduled](Result<std::string> node) {

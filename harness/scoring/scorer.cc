@@ -746,7 +746,9 @@ json::object reconcile(const RunData& data, Timeline& t, const ContractFields& c
       earliest_lost_ack = std::min(earliest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
       latest_lost_ack = std::max(latest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
       lost_acks.push_back(k.first_ack_ns);
-      lost_payments.push_back(json::object{{"id", key}, {"amount", k.amount}, {"acknowledged_ms", ms(k.first_ack_ns)}});
+      if (lost_payments.size() < kIdsMax) {  // bounded as lost_ids is
+        lost_payments.push_back(json::object{{"id", key}, {"amount", k.amount}, {"acknowledged_ms", ms(k.first_ack_ns)}});
+      }
     } else if (!k.ok && k.unknown) {
       (copies ? recovered : unknown_absent).add(key, k.amount);
     } else if (!k.ok && k.fail && copies > 0) {

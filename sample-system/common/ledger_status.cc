@@ -9,8 +9,8 @@ void request_ledger_status(HttpClient& client, bool& in_flight, std::chrono::mil
                            std::function<void(const boost::json::object& status)> on_status) {
   if (in_flight) return;
   in_flight = true;
-  // `in_flight` lives in the caller's per-ledger state, which outlives the client's requests
-  // (the client is closed, and its callbacks run, before that state goes).
+  // `in_flight` lives in the caller's per-ledger state; the caller's `on_status` holds its owner
+  // (shared_from_this()), so that state outlives this callback (ledger_status.h).
   client.request("GET", "/internal/status", "", timeout,
                  [&in_flight, on_status = std::move(on_status)](HttpResult result) {
                    in_flight = false;

@@ -13,6 +13,8 @@ namespace refpay {
 
 // Sends the request unless one is still in flight (`in_flight` says so, and is cleared when it
 // ends). `on_status` is called with the status object, only when the ledger answered one.
+// `in_flight` is written when the request ends, so whatever holds it must live until then: the
+// arbiter and the gateway keep it in their Impl and capture shared_from_this() in `on_status`.
 void request_ledger_status(HttpClient& client, bool& in_flight, std::chrono::milliseconds timeout,
                            std::function<void(const boost::json::object& status)> on_status);
 

@@ -22,7 +22,9 @@ struct SuiteRun {
 };
 
 const SuiteRun& suite_run() {
-  static const SuiteRun run = [] {
+  // Never destroyed: the atexit handler below reads it at exit, after static destructors of
+  // objects constructed before the handler was registered would have run.
+  static const SuiteRun& run = *new SuiteRun([] {
     SuiteRun r;
     r.out = make_temp_dir() + "/suite";
     auto started = Clock::now();
@@ -40,7 +42,7 @@ const SuiteRun& suite_run() {
     r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     std::atexit([] { fs::remove_all(fs::path(suite_run().out).parent_path()); });
     return r;
-  }();
+  }());
   return run;
 }
 
