@@ -11,10 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <regex>
 #include <sstream>
 
 #include "scenario/scenario.h"
+#include "scoring/scorer.h"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -57,27 +57,13 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& inputs) 
   return files;
 }
 
-// The verdict a scenario's description states ("Expected verdict: X"), or "-" when it states none
-// or does not load (its run then says why).
+// The verdict a scenario's description states, or "-" when it states none or does not load (its
+// run then says why).
 std::string stated_verdict(const std::string& file) {
-  static const std::regex kExpected("Expected verdict: (pass|objectives_missed|safety_failure|inconclusive|aborted)\\b");
   auto loaded = load_scenario(file);
   const Scenario* scenario = std::get_if<Scenario>(&loaded);
-  std::smatch m;
-  if (!scenario || !std::regex_search(scenario->drill.description, m, kExpected)) return "-";
-  return m[1].str();
-}
-
-// The verdict an exit code of `firedrill run` stands for (DESIGN.md §6); "-" for any other code.
-std::string verdict_of_exit(int exit_code) {
-  switch (exit_code) {
-    case 0: return "pass";
-    case 1: return "objectives_missed";
-    case 2: return "safety_failure";
-    case 3: return "inconclusive";
-    case 4: return "aborted";
-    default: return "-";
-  }
+  const std::string stated = scenario ? expected_verdict(scenario->drill.description) : "";
+  return stated.empty() ? "-" : stated;
 }
 
 int run_one(const std::string& self, const std::string& scenario, const std::string& out) {
@@ -162,7 +148,7 @@ int run_suite(const std::vector<std::string>& inputs, const std::string& out_dir
     const std::string expected = stated_verdict(file);
     // Judged by this run's exit code, not by a report.json an earlier run may have left in a
     // reused --out directory.
-    const bool as_stated = expected != "-" && expected == verdict_of_exit(code);
+    const bool as_stated = expected != "-" && exit_code_of(expected) == code;
     if (!as_stated) {
       ++unexpected;
       // A drill that passed where a failure was to be demonstrated demonstrated nothing: 1.

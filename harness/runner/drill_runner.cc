@@ -435,7 +435,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
   // Resolves "node:N" at once and "role:R" by asking the system (dynamic) or from the plan's
   // static choice, then calls `next` with the node or an error.
   void resolve(const std::string& target, std::function<void(Result<std::string>)> next) {
-    // A fault without a single target (network.partition names its nodes itself).
+    // A bare node name (scenario.h: NAME means node:NAME).
     if (target.rfind("node:", 0) != 0 && target.rfind("role:", 0) != 0) return next(target);
     std::string name = target.substr(5);
     if (target.rfind("node:", 0) == 0) return next(name);

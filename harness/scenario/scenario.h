@@ -199,6 +199,10 @@ struct Scenario {
 std::variant<Scenario, Diagnostics> load_scenario(const std::string& path);
 // Reads and validates a system definition on its own.
 std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::string& path);
+// The verdict a scenario's description states for its system ("Expected verdict: X", X one of
+// pass, objectives_missed, safety_failure, inconclusive, aborted; the first one), or "" when it
+// states none. `firedrill suite --expect-stated` checks drills against it.
+std::string expected_verdict(const std::string& description);
 
 // Limits every scenario obeys (STYLE.md habit 5), named once; the validator enforces them.
 namespace limits {

@@ -609,4 +609,10 @@ std::variant<Scenario, Diagnostics> load_scenario(const std::string& path) {
   return s;
 }
 
+std::string expected_verdict(const std::string& description) {
+  static const std::regex kExpected("Expected verdict: (pass|objectives_missed|safety_failure|inconclusive|aborted)\\b");
+  std::smatch m;
+  return std::regex_search(description, m, kExpected) ? m[1].str() : "";
+}
+
 }  // namespace firedrill

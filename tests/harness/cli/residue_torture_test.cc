@@ -21,6 +21,7 @@
 #include <map>
 #include <random>
 
+#include "disk/disk_full_fault.h"
 #include "harness/cli/run_fixture.h"
 #include "testing/prerequisite.h"
 
@@ -116,7 +117,7 @@ std::vector<std::string> ballast_files(const std::string& run_dir) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(run_dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    if (it->path().filename() == ".firedrill-ballast") found.push_back(it->path().string());
+    if (it->path().filename() == disk_ballast_name) found.push_back(it->path().string());
   }
   return found;
 }

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
 #include <vector>
 #include <fstream>
 #include <sstream>
@@ -80,15 +79,22 @@ std::vector<fs::path> bundled_scenarios() {
 
 // Each says what it demonstrates and the verdict to expect on refpay (scenarios/README.md).
 TEST(Scenario, EveryBundledScenarioLoadsAndStatesItsExpectedVerdict) {
-  static const std::regex kExpected(
-      "Expected verdict: (pass|objectives_missed|safety_failure|inconclusive|aborted)\\b");
   for (const fs::path& file : bundled_scenarios()) {
     Scenario s = load_ok(file);
     EXPECT_FALSE(s.drill.description.empty()) << file << ": say what it demonstrates";
-    EXPECT_TRUE(std::regex_search(s.drill.description, kExpected))
+    EXPECT_FALSE(expected_verdict(s.drill.description).empty())
         << file << ": the description must state \"Expected verdict: X.\"";
   }
   EXPECT_GE(bundled_scenarios().size(), 10u);
+}
+
+TEST(Scenario, ExpectedVerdictIsTheFirstStatedOne) {
+  EXPECT_EQ(expected_verdict("Kill it. Expected verdict: pass."), "pass");
+  EXPECT_EQ(expected_verdict("Expected verdict: inconclusive without netem; with it: Expected verdict: pass."),
+            "inconclusive");
+  EXPECT_EQ(expected_verdict("Expected verdict: safety_failure (duplicated payments)."), "safety_failure");
+  EXPECT_EQ(expected_verdict("expect a pass"), "");
+  EXPECT_EQ(expected_verdict("Expected verdict: passing"), "");
 }
 
 // `firedrill validate` itself, as a user or a CI job runs it, on every file at once: exit 0 and
