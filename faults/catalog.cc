@@ -83,10 +83,13 @@ const std::vector<FaultKind>& fault_catalog() {
        {{"percent", FaultParameterType::percent, false, "100", "how full, 1 to 100"}}},
       {"clock.skew",
        "move a node's wall clock (monotonic time is untouched)",
-       "the node's libfaketime control file gets the offset (and rate)",
-       "a witness process started with the node's environment reads the skewed time",
-       "the control file is reset to +0",
-       "none beyond running the drill (every node runs with libfaketime preloaded)",
+       "the node's clock control page gets the offset (and rate); firedrill's clock shim, preloaded only "
+       "into the nodes a clock fault can reach, shows it to every clock read",
+       "every process of the node has the clock shim mapped (/proc/PID/maps) and a witness reading through "
+       "the shim and the node's page shows the skewed time; a node that does not load the shim is refused",
+       "the control page is reset to no offset, normal speed",
+       "reading the node's /proc/PID/maps; the node must be a dynamically linked program that keeps "
+       "LD_PRELOAD (not Go, not statically linked)",
        true,
        {{"offset", FaultParameterType::offset, true, "", "e.g. \"+10m\" or \"-90s\""},
         {"rate", FaultParameterType::number, false, "", "clock speed factor, e.g. 1.5 (absent: 1)"}}},

@@ -58,10 +58,11 @@ struct FaultContext {
   const LabNetwork* network = nullptr;
   // disk.full: the nodes' tmpfs volumes.
   Volumes* volumes = nullptr;
-  // clock.skew: the libfaketime control file of a node, and the environment the node runs with
-  // (for the witness process that verifies the skew).
-  std::function<std::string(const std::string& node)> clock_file;
-  std::function<std::map<std::string, std::string>(const std::string& node)> node_environment;
+  // clock.skew: the node's clock control page (empty: the node runs without the clock shim,
+  // which no clock fault of the plan could reach), and the shim's canonical path (the witness
+  // preloads it; /proc/PID/maps shows it in a node that loads it).
+  std::function<std::string(const std::string& node)> clock_control;
+  std::string clock_shim;
   // Resolves "role:NAME" (or a node name) to a node now, asynchronously; for group members.
   std::function<void(const std::string& target, std::function<void(Result<std::string>)>)> resolve;
   // storage.loss, process.kill: runs a node action to completion (its own deadline, the node's

@@ -19,16 +19,21 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
+#include <map>
 #include <vector>
+
+#include "clock/clock_control.h"
+#include "clock/clock_control_file.h"
+#include "clock/shim_presence.h"
+#include "supervision/supervisor.h"
 
 namespace firedrill {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The witness's program; it prints the (faked) wall-clock time in ns since the epoch.
+// The witness's program; it prints the (skewed) wall-clock time in ns since the epoch.
 constexpr const char* witness_program = "/bin/date";
 // The longest a witness may take; it is killed past this. A witness started just before the step
 // deadline still gets witness_ms_min (the step may overrun its deadline by that much).
@@ -38,6 +43,9 @@ constexpr std::chrono::milliseconds witness_ms_min(100);
 constexpr std::chrono::milliseconds witness_retry_ms(10);
 // How far the witness's reading may be from the requested offset at rate 1.
 constexpr int64_t tolerance_ms = 500;
+// How long an apply waits, after the witness, for a process of the node itself to read the new
+// setting (evidence only: an idle node may not read its clock at all).
+constexpr std::chrono::milliseconds node_read_ms_max(1'000);
 // The most output read from the witness ("1700000000123456789\n" is 20 bytes).
 constexpr std::size_t witness_output_bytes_max = 64;
 
@@ -47,27 +55,6 @@ int64_t realtime_ns() {
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
   return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-
-// Replaces `path` atomically with `content`: libfaketime (FAKETIME_NO_CACHE) opens the file by
-// name on each clock call and sees either the old or the new file, never a half-written one.
-Status replace_file(const std::string& path, const std::string& content) {
-  const std::string temporary = path + ".firedrill-tmp";
-  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::error("open " + temporary + ": " + errno_text(errno));
-  const ssize_t written = write(fd, content.data(), content.size());
-  const int write_errno = errno;
-  close(fd);
-  if (written != static_cast<ssize_t>(content.size())) {
-    unlink(temporary.c_str());
-    return Status::error("write " + temporary + ": " + (written < 0 ? errno_text(write_errno) : "short write"));
-  }
-  if (rename(temporary.c_str(), path.c_str()) != 0) {
-    const int rename_errno = errno;
-    unlink(temporary.c_str());
-    return Status::error("rename to " + path + ": " + errno_text(rename_errno));
-  }
-  return Status::ok();
 }
 
 // Runs the witness with `environment` and returns its clock's offset from ours, in ms: what it
@@ -159,6 +146,21 @@ void retry_until(boost::asio::io_context& io, Clock::time_point deadline, std::f
   });
 }
 
+// The witness's environment: the shim and the node's page, marked as a witness so that its
+// read is not taken for the node's own.
+std::map<std::string, std::string> witness_environment(const std::string& shim, const std::string& page) {
+  return {{"PATH", "/usr/bin:/bin"}, {"LD_PRELOAD", shim}, {clock_control_env, page},
+          {clock_witness_env, "1"}};
+}
+
+boost::json::array presence_evidence(const std::vector<ShimPresence>& presence) {
+  boost::json::array out;
+  for (const ShimPresence& p : presence) {
+    out.push_back({{"pid", p.pid}, {"program", p.program}, {"shim_loaded", p.loaded}});
+  }
+  return out;
+}
+
 class ClockSkew : public Fault {
  public:
   ClockSkew(const FaultSpec& spec, std::string node, FaultContext& context)
@@ -175,56 +177,94 @@ class ClockSkew : public Fault {
   const std::string& node() const override { return node_; }
 
   void apply(FaultDone done) override {
-    set_clock("clock.skew: node " + node_, offset_, rate_, false, std::move(done));
+    set_clock("clock.skew: node " + node_, offset_, rate_.value_or(1.0), false, std::move(done));
   }
 
   void revert(FaultDone done) override {
-    set_clock("clock.skew revert: node " + node_, Milliseconds(0), std::nullopt, true, std::move(done));
+    set_clock("clock.skew revert: node " + node_, Milliseconds(0), 1.0, true, std::move(done));
   }
 
  private:
-  // Writes the control line for (offset, rate) and waits until the witness reads it. When
-  // `reverting`, a clock directory already gone is a success.
-  void set_clock(const std::string& what, Milliseconds offset, std::optional<double> rate, bool reverting,
-                 FaultDone done) {
-    boost::json::object evidence{{"node", node_}, {"requested_offset_ms", offset.count()},
-                                 {"rate", rate.value_or(1.0)}};
-    if (!context_.clock_file || !context_.node_environment) {
-      return done(Status::error(what + ": the lab has no clock files"), evidence);
+  // Sets the node's page to (offset, rate) and waits until the witness reads it; an apply first
+  // checks that every process of the node loads the shim. When `reverting`, a node without a
+  // page or a run directory already gone is a success.
+  void set_clock(const std::string& what, Milliseconds offset, double rate, bool reverting, FaultDone done) {
+    boost::json::object evidence{{"node", node_}, {"requested_offset_ms", offset.count()}, {"rate", rate}};
+    const std::string page = context_.clock_control ? context_.clock_control(node_) : std::string();
+    if (page.empty()) {
+      if (reverting) return done(Status::ok(), evidence);
+      return done(Status::error(what + ": " + node_ + " runs without the clock shim: no clock fault of the plan "
+                                "could reach it (a dynamic role's held_by does not name it)"),
+                  evidence);
     }
-    const std::string file = context_.clock_file(node_);
-    const std::string line = faketime_control_line(offset, rate);
-    evidence["file"] = file;
-    evidence["content"] = line;
-    const std::string directory = file.substr(0, file.find_last_of('/') + 1);
+    evidence["page"] = page;
+    const std::string directory = page.substr(0, page.find_last_of('/') + 1);
     if (reverting && !directory.empty() && access(directory.c_str(), F_OK) != 0 && errno == ENOENT) {
-      evidence["clock_file"] = "gone";  // the run directory is gone, and the node with it
+      evidence["page"] = "gone";  // the run directory is gone, and the node with it
       return done(Status::ok(), evidence);
     }
-    if (Status written = replace_file(file, line + "\n"); !written) return done(written.with_context(what), evidence);
+    if (!reverting) {
+      auto pid = context_.supervisor.pid(node_);
+      if (!pid) return done(Status::error(what + ": " + node_ + " is not running"), evidence);
+      auto presence = shim_presence(*pid, context_.clock_shim);
+      if (!presence) return done(presence.status().with_context(what), evidence);
+      evidence["processes"] = presence_evidence(*presence);
+      if (Status loaded = require_shim_everywhere(*presence); !loaded) {
+        return done(loaded.with_context(what + ": " + node_), evidence);
+      }
+    }
+    auto control = ClockControlFile::open(page);
+    if (!control) return done(control.status().with_context(what), evidence);
+    auto shared_control = std::make_shared<ClockControlFile>(std::move(*control));
+    const Status written = reverting ? shared_control->reset()
+                                     : shared_control->set(offset.count() * 1'000'000, rate);
+    if (!written) return done(written.with_context(what), evidence);
+    const uint64_t generation = shared_control->generation();
+    evidence["generation"] = generation;
     // A fresh witness has run for a few ms, so the rate barely moves its reading; the margin
     // covers a witness that took its whole allowance.
-    const int64_t allowed_ms =
-        tolerance_ms + static_cast<int64_t>(std::abs(rate.value_or(1.0) - 1.0) * witness_ms_max.count());
+    const int64_t allowed_ms = tolerance_ms + static_cast<int64_t>(std::abs(rate - 1.0) * witness_ms_max.count());
     const auto deadline = Clock::now() + context_.step_deadline;
     auto shared_done = std::make_shared<FaultDone>(std::move(done));
     auto shared_evidence = std::make_shared<boost::json::object>(std::move(evidence));
-    auto environment = context_.node_environment(node_);
+    auto witnessed = std::make_shared<std::optional<Clock::time_point>>();
+    const auto environment = witness_environment(context_.clock_shim, page);
     retry_until(
         context_.io, deadline,
-        [what, deadline, environment, offset, allowed_ms, shared_done, shared_evidence] {
-          const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-          auto observed = witness_offset_ms(environment, std::clamp(left, witness_ms_min, witness_ms_max));
-          if (!observed) {
-            (*shared_done)(observed.status().with_context(what + ": witness"), *shared_evidence);
-            return true;
+        [what, deadline, environment, offset, allowed_ms, reverting, generation, shared_control, witnessed,
+         shared_done, shared_evidence] {
+          if (!*witnessed) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            auto observed = witness_offset_ms(environment, std::clamp(left, witness_ms_min, witness_ms_max));
+            if (!observed) {
+              (*shared_done)(observed.status().with_context(what + ": witness"), *shared_evidence);
+              return true;
+            }
+            (*shared_evidence)["observed_offset_ms"] = *observed;
+            if (std::abs(*observed - offset.count()) > allowed_ms) return false;
+            *witnessed = Clock::now();
+            if (reverting) {
+              (*shared_done)(Status::ok(), *shared_evidence);
+              return true;
+            }
           }
-          (*shared_evidence)["observed_offset_ms"] = *observed;
-          if (std::abs(*observed - offset.count()) > allowed_ms) return false;
+          // Applied: has a process of the node itself read the new setting yet?
+          const ClockControlFile::Seen seen = shared_control->seen();
+          if (seen.generation >= generation) {
+            (*shared_evidence)["node_read"] = {
+                {"pid", seen.pid},
+                {"observed_offset_ms", static_cast<int64_t>(std::llround((seen.fake_ns - seen.real_ns) / 1e6))}};
+          } else if (Clock::now() - **witnessed < node_read_ms_max && Clock::now() < deadline) {
+            return false;
+          } else {
+            (*shared_evidence)["node_read"] = "none within " + std::to_string(node_read_ms_max.count()) +
+                                              " ms (the node did not read its wall clock)";
+          }
           (*shared_done)(Status::ok(), *shared_evidence);
           return true;
         },
-        [what, allowed_ms, shared_done, shared_evidence] {
+        [what, allowed_ms, witnessed, shared_done, shared_evidence] {
+          if (*witnessed) return (*shared_done)(Status::ok(), *shared_evidence);
           (*shared_done)(Status::error(what + ": the witness did not read the requested offset (±" +
                                        std::to_string(allowed_ms) + " ms) before the step deadline"),
                          *shared_evidence);
@@ -239,23 +279,6 @@ class ClockSkew : public Fault {
 };
 
 }  // namespace
-
-std::string faketime_control_line(Milliseconds offset, std::optional<double> rate) {
-  const int64_t ms = offset.count();
-  const uint64_t magnitude = ms < 0 ? 0 - static_cast<uint64_t>(ms) : static_cast<uint64_t>(ms);
-  std::string line = (ms < 0 ? "-" : "+") + std::to_string(magnitude / 1000);
-  if (uint64_t fraction = magnitude % 1000; fraction != 0) {
-    char digits[4];
-    std::snprintf(digits, sizeof digits, "%03u", static_cast<unsigned>(fraction));
-    std::string text = digits;
-    text.erase(text.find_last_not_of('0') + 1);
-    line += "." + text;
-  }
-  char rate_text[32];
-  const auto written = std::to_chars(rate_text, rate_text + sizeof rate_text, rate.value_or(1.0));
-  assert(written.ec == std::errc());
-  return line + " x" + std::string(rate_text, written.ptr);
-}
 
 std::unique_ptr<Fault> make_clock_skew(const FaultSpec& spec, const std::string& node,
                                        FaultContext& context) {

@@ -1,44 +1,38 @@
-// clock.skew: moves a node's wall clock through its libfaketime control file (DESIGN.md §2
-// "clock skew"). Every node runs with libfaketime preloaded, FAKETIME_TIMESTAMP_FILE pointing at
-// its control file and FAKETIME_NO_CACHE=1, so the node's processes re-read the file on every
-// clock call and see a new offset at once, without a restart.
+// clock.skew: moves one node's wall clock through its clock control page (DESIGN.md §2 "clock
+// skew"; faults/clock/README.md). Only the nodes a clock fault of the drill can reach run with
+// the clock shim preloaded (Plan::clock_shim_nodes); the others run with no preload at all.
 //
-// Only wall-clock time moves (CLOCK_REALTIME, time(), gettimeofday()): the nodes also run with
-// FAKETIME_DONT_FAKE_MONOTONIC=1, which keeps CLOCK_MONOTONIC and CLOCK_BOOTTIME real, so timeouts
-// and timers inside the node behave; the controller's timeline never reads a node's clock.
+// Only wall-clock time moves (CLOCK_REALTIME and what reads it: time(), gettimeofday()); the
+// monotonic clocks stay real, so timeouts and timers inside the node behave, and the controller's
+// timeline never reads a node's clock.
 //
-// Privileges: write access to the run directory's clock/ folder (the controller created it).
+// Privileges: reading the node's /proc/PID/maps (its parent or the lab's PID 1 can) and writing
+// the run directory's clock/ folder (the controller created it).
 //
-// apply:  the control file is replaced atomically (written beside it, then renamed) with the
-//         offset in seconds and the rate, e.g. "+600 x1", "-90 x1", "+0.25 x1.5". Verified when a
-//         witness `/bin/date +%s%N`, started with the node's environment, reads the real time
-//         plus the offset within ±500 ms (wider when the rate is not 1). Evidence: the requested
-//         and observed offsets in ms, the rate, the file and its content.
-// revert: the control file is set to "+0 x1" (no offset, normal speed), verified by the witness
-//         reading the real time within ±500 ms. Idempotent; a run directory already gone is a
-//         success.
+// apply:  in effect only when (1) every process of the node's tree has the shim mapped
+//         (/proc/PID/maps), else refused with the process that does not ("ledger-1: its process
+//         (pid 42, server) does not load the clock shim ..."), and (2) after the page is set to
+//         the offset and rate, a witness `date +%s%N` reading through the same shim and page shows
+//         the real time plus the offset within ±500 ms (wider when the rate is not 1). Evidence:
+//         the requested and observed offsets in ms, the rate, the page, each process checked, and
+//         the first read of the new setting by a process of the node itself when one happened
+//         within node_read_ms_max (the shim acknowledges it in the page).
+// revert: the page is set to the identity (no offset, normal speed), verified by the witness.
+//         Idempotent; a run directory already gone is a success.
 //
-// The rate is always written, also as " x1": libfaketime 0.9.10 keeps the last rate it read when
-// a line has none, so "+0" alone after "+0 x2" would leave the clock running fast. A rate r scales
-// a process's time since *that process started* (libfaketime's rule): a node that has run for a
-// minute jumps r - 1 minutes when the rate is set, and back when it is reset; libfaketime also
-// shortens the node's sleeps by the rate.
+// The rate counts from the apply: the node's clock is `offset` ahead at that instant and then
+// runs `rate` times as fast; sleeps and timeouts are not shortened.
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "fault.h"
 
 namespace firedrill {
 
-// The line written to a libfaketime control file for `offset` (seconds, with up to three
-// decimals) and `rate` (absent: 1): "+600 x1", "-0.25 x1.5".
-std::string faketime_control_line(Milliseconds offset, std::optional<double> rate);
-
 // Makes the clock.skew fault of `spec` (parameters "offset", signed Milliseconds, required;
-// "rate", double > 0, optional) on `node`. Needs context.clock_file and context.node_environment.
+// "rate", double > 0, optional) on `node`. Needs context.clock_control and context.clock_shim.
 std::unique_ptr<Fault> make_clock_skew(const FaultSpec& spec, const std::string& node,
                                        FaultContext& context);
 

@@ -120,6 +120,7 @@ struct RunArguments {
   std::string baseline;
   Tolerance tolerance;
   std::string sign_key;
+  bool clock_shim_everywhere = false;
 };
 
 // `firedrill run`: validates and plans in the user's process, then enters the lab (a new PID,
@@ -139,6 +140,10 @@ int run(RunArguments args) {
   }
   const Scenario& scenario = std::get<Scenario>(loaded);
   Plan plan = make_plan(scenario, args.seed ? static_cast<uint64_t>(*args.seed) : scenario.drill.seed);
+  if (args.clock_shim_everywhere) {
+    plan.clock_shim_nodes.clear();
+    for (const auto& n : scenario.system.nodes) plan.clock_shim_nodes.push_back(n.name);
+  }
   auto run_dir = make_run_dir(args.out, scenario.drill.name);
   if (run_dir && run_dir->rfind("/dev/shm", 0) == 0) {
     run_dir = Status::error("run directory " + *run_dir + ": not under /dev/shm (the lab mounts its own /dev/shm)");
@@ -272,6 +277,9 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--out", run_args.out, "run directory (default: runs/<name>-<UTC time>)");
   run_cmd->add_option("--subnet", run_args.subnet, "the lab's IPv4 subnet");
   run_cmd->add_flag("--quiet", run_args.quiet, "no progress lines");
+  run_cmd->add_flag("--clock-shim-everywhere", run_args.clock_shim_everywhere,
+                    "preload the clock shim into every node, not only those a clock fault can reach "
+                    "(to measure its cost: tests/bench/observer_effect)");
   run_cmd->add_option("--baseline", run_args.baseline, "a previous report.json: fail on regressions against it")
       ->check(CLI::ExistingFile);
   auto add_tolerance = [](CLI::App* cmd, Tolerance& t) {

@@ -144,9 +144,21 @@ json::object scope(const json::object& run, const std::vector<json::object>& tim
                    const HostFacts& host) {
   json::value topology = nullptr;
   if (const json::object* lab = first_record(timeline, "harness", "lab")) {
+    // What the lab added to each node (harness node_setup records): whether the clock shim was
+    // preloaded and the environment the lab set, so a reader knows how each node ran.
+    std::map<std::string, const json::object*> setups;
+    for (const auto& r : timeline) {
+      if (is(r, "harness", "node_setup")) setups[str(r, "node")] = &r;
+    }
     json::array nodes;
     for (const auto& [name, address] : section(*lab, "nodes")) {
-      nodes.push_back(json::object{{"name", name}, {"address", address}});
+      json::object node{{"name", name}, {"address", address}};
+      if (auto it = setups.find(std::string(name)); it != setups.end()) {
+        node["clock_shim"] = copy_or_null(*it->second, "clock_shim");
+        node["environment_added"] = copy_or_null(*it->second, "environment_added");
+        node["volume"] = copy_or_null(*it->second, "volume");
+      }
+      nodes.push_back(std::move(node));
     }
     topology = json::object{{"controller_address", copy_or_null(*lab, "controller_address")},
                             {"nodes", std::move(nodes)},
@@ -327,9 +339,11 @@ json::array limitations(const std::vector<json::object>& timeline, const HostFac
     out.push_back("Network delay and loss faults need the kernel's netem (sch_netem); whether this kernel has it was "
                   "not checked when this report was written.");
   }
-  out.push_back("Clock faults use libfaketime, which shifts only the time a program reads through dynamically linked "
-                "libc calls (time, gettimeofday, clock_gettime); statically linked programs, direct system calls and "
-                "runtimes that read the vDSO themselves (e.g. Go) see the real time, and the kernel's clocks are "
+  out.push_back("Clock faults use firedrill's clock shim, preloaded only into the nodes a clock fault of the drill can "
+                "reach; it shifts only the wall-clock time a program reads through dynamically linked libc calls "
+                "(clock_gettime, gettimeofday, time). A clock fault is in effect only when every process of the node "
+                "has the shim mapped; statically linked programs, runtimes that read the vDSO themselves (e.g. Go) "
+                "and wrappers that clear LD_PRELOAD are refused, never reported as skewed. The kernel's clocks are "
                 "untouched.");
   out.push_back("Clocks: every measurement uses the controller's monotonic clock; UTC times are the first record's "
                 "UTC plus the monotonic offset, so they carry the host clock's error at that instant (its "

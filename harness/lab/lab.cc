@@ -176,9 +176,10 @@ Status set_up_controller(int outer_pidfd) {
   if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
     return Status::error("enter_lab: mount proc on /proc: " + errno_text(errno));
   }
-  // The lab's own /dev/shm: libfaketime in every node keeps shared-memory files there and deletes
-  // them only on a clean exit, so a killed node would leave them on the host. This tmpfs dies
-  // with the lab's mount namespace. (Run directories may therefore not live under /dev/shm.)
+  // The lab's own /dev/shm: a node's programs may keep POSIX shared memory and semaphores there
+  // and delete them only on a clean exit, so a killed node would leave them on the host. This
+  // tmpfs dies with the lab's mount namespace. (Run directories may therefore not live under
+  // /dev/shm.)
   if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") != 0) {
     return Status::error("enter_lab: mount tmpfs on /dev/shm: " + errno_text(errno));
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 namespace firedrill {
@@ -27,6 +28,27 @@ std::string describe(const FaultSpec& f) {
 
 }  // namespace
 
+std::vector<std::string> clock_reachable_nodes(const Scenario& scenario) {
+  std::set<std::string> reachable;
+  for (const FaultSpec& f : scenario.faults) {
+    if (f.kind != "clock.skew") continue;
+    if (f.target.rfind("role:", 0) != 0) {
+      reachable.insert(f.target.rfind("node:", 0) == 0 ? f.target.substr(5) : f.target);
+      continue;
+    }
+    const std::string role = f.target.substr(5);
+    for (const NodeDefinition* n : scenario.system.nodes_with_role(role)) reachable.insert(n->name);
+    if (const DynamicRole* dynamic = scenario.system.find_dynamic_role(role)) {
+      reachable.insert(dynamic->held_by.begin(), dynamic->held_by.end());
+    }
+  }
+  std::vector<std::string> ordered;
+  for (const NodeDefinition& n : scenario.system.nodes) {
+    if (reachable.count(n.name)) ordered.push_back(n.name);
+  }
+  return ordered;
+}
+
 Plan make_plan(const Scenario& scenario, uint64_t seed) {
   Plan plan;
   plan.scenario_name = scenario.drill.name;
@@ -36,6 +58,7 @@ Plan make_plan(const Scenario& scenario, uint64_t seed) {
   plan.baseline = scenario.drill.baseline;
   plan.fault_phase = scenario.drill.duration;
   plan.convergence = scenario.drill.convergence;
+  plan.clock_shim_nodes = clock_reachable_nodes(scenario);
   for (const FaultSpec& f : scenario.faults) {
     PlannedStep apply{f.at, PlannedStep::Action::apply, f.index, f.kind, f.target, describe(f)};
     plan.steps.push_back(apply);
@@ -79,6 +102,10 @@ std::string Plan::text() const {
     out << "\n";
   }
   out << "  convergence  " << format_duration(convergence) << "\n";
+  out << "  clock shim   ";
+  if (clock_shim_nodes.empty()) out << "none (no clock fault: every node runs unchanged)";
+  for (std::size_t i = 0; i < clock_shim_nodes.size(); ++i) out << (i ? ", " : "") << clock_shim_nodes[i];
+  out << "\n";
   return out.str();
 }
 

@@ -31,10 +31,17 @@ struct Plan {
   Milliseconds fault_phase{0};
   Milliseconds convergence{0};
   std::vector<PlannedStep> steps;  // ordered by time; at equal times reverts come first
+  // The nodes a clock.skew of the drill can reach, in definition order: only these run with the
+  // clock shim preloaded; every other node runs with no preload at all (DESIGN.md §2).
+  std::vector<std::string> clock_shim_nodes;
 
   // The schedule for people (what `firedrill plan` prints).
   std::string text() const;
 };
+
+// The nodes a clock fault of `scenario` can land on: a node target is that node, a static role
+// every node with it, a dynamic role every node its definition says can hold it (held_by).
+std::vector<std::string> clock_reachable_nodes(const Scenario& scenario);
 
 // Plans `scenario` with `seed` (the scenario's own seed when the caller passes none).
 Plan make_plan(const Scenario& scenario, uint64_t seed);

@@ -18,6 +18,8 @@
 #include "evidence/auditor_sections.h"
 #include "fault.h"
 #include "catalog.h"
+#include "clock/clock_control.h"
+#include "clock/clock_control_file.h"
 #include "network/network_faults.h"
 #include "lab/lab.h"
 #include "lab/network.h"
@@ -46,7 +48,8 @@ constexpr milliseconds kBaselineGrace{10'000};  // extra time for the steady sta
 constexpr milliseconds kExportTimeout{60'000};
 constexpr int64_t kNsPerMs = 1'000'000;
 
-const char* const kFaketimeDefault = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+// The clock shim's file name, beside the firedrill executable (faults/clock/README.md).
+const char* const kClockShimName = "libfiredrill-clock.so";
 
 // The JSON value at `pointer` ("/primary") in `body`, as a string.
 std::optional<std::string> json_pointer_string(const std::string& body, const std::string& pointer) {
@@ -73,14 +76,15 @@ Result<Endpoint> split_url(const std::string& url) {
 }
 
 // A node's environment is built from nothing, but a sanitizer build of the system (FIREDRILL_SANITIZE)
-// reads its options from the environment: the controller's are passed through. Such a node runs
-// with libfaketime preloaded ahead of the ASan runtime, which ASan refuses unless told not to
-// check the link order, so a sanitized controller (the same build) says so.
-void add_sanitizer_options(std::map<std::string, std::string>& env) {
+// reads its options from the environment: the controller's are passed through. A node with the
+// clock shim runs it preloaded ahead of the ASan runtime, which ASan refuses unless told not to
+// check the link order, so a sanitized controller (the same build) says so for those nodes.
+void add_sanitizer_options(std::map<std::string, std::string>& env, bool clock_shim) {
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
     if (const char* value = std::getenv(name)) env[name] = value;
   }
 #if defined(__SANITIZE_ADDRESS__)
+  if (!clock_shim) return;
   std::string& asan = env["ASAN_OPTIONS"];
   if (asan.find("verify_asan_link_order") == std::string::npos) {
     asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
@@ -90,9 +94,9 @@ void add_sanitizer_options(std::map<std::string, std::string>& env) {
 
 }  // namespace
 
-std::string find_libfaketime() {
-  if (const char* path = std::getenv("FIREDRILL_LIBFAKETIME")) return path;
-  return kFaketimeDefault;
+std::string find_clock_shim(const std::string& bin_dir) {
+  if (const char* path = std::getenv("FIREDRILL_CLOCK_SHIM")) return path;
+  return bin_dir + "/" + kClockShimName;
 }
 
 class Drill : public std::enable_shared_from_this<Drill> {
@@ -197,6 +201,15 @@ class Drill : public std::enable_shared_from_this<Drill> {
 
   // What the scenario needs of this machine, checked before anything starts.
   Status preflight() {
+    if (!plan_.clock_shim_nodes.empty()) {
+      std::error_code ec;
+      const fs::path shim = fs::canonical(find_clock_shim(options_.bin_dir), ec);
+      if (ec) {
+        return Status::error("clock shim not found at " + find_clock_shim(options_.bin_dir) +
+                             " (build firedrill's libfiredrill-clock.so, or set FIREDRILL_CLOCK_SHIM)");
+      }
+      clock_shim_ = shim.string();
+    }
     for (const auto& f : scenario_.faults) {
       if (f.kind == "network.delay" || f.kind == "network.loss") {
         if (Status s = netem_available(); !s) {
@@ -224,14 +237,17 @@ class Drill : public std::enable_shared_from_this<Drill> {
     fs::create_directories(options_.run_dir + "/clock", ec);
     fs::create_directories(options_.run_dir + "/logs", ec);
     fs::create_directories(options_.run_dir + "/exports", ec);
-    for (const auto& n : scenario_.system.nodes) {
-      std::ofstream(clock_file(n.name), std::ios::trunc) << "+0\n";
-      fs::create_directories(backup_store() + "/" + n.name, ec);
+    for (const auto& n : scenario_.system.nodes) fs::create_directories(backup_store() + "/" + n.name, ec);
+    for (const std::string& node : plan_.clock_shim_nodes) {
+      auto page = ClockControlFile::create(clock_control(node));
+      if (!page) return page.status().with_context("clock control of node " + node);
     }
     fault_context_.network = network_.get();
     fault_context_.volumes = volumes_.get();
-    fault_context_.clock_file = [this](const std::string& node) { return clock_file(node); };
-    fault_context_.node_environment = [this](const std::string& node) { return specs_.at(node).env; };
+    fault_context_.clock_control = [this](const std::string& node) {
+      return has_clock_shim(node) ? clock_control(node) : std::string();
+    };
+    fault_context_.clock_shim = clock_shim_;
     fault_context_.backup_dir = [this](const std::string& node) { return backup_store() + "/" + node; };
     fault_context_.run_action = [this](const ActionRequest& request, std::function<void(ActionOutcome)> done) {
       run_action(request, std::move(done));
@@ -254,7 +270,11 @@ class Drill : public std::enable_shared_from_this<Drill> {
     return Status::ok();
   }
 
-  std::string clock_file(const std::string& node) const { return options_.run_dir + "/clock/" + node + ".faketime"; }
+  std::string clock_control(const std::string& node) const { return options_.run_dir + "/clock/" + node + ".clock"; }
+  bool has_clock_shim(const std::string& node) const {
+    const auto& nodes = plan_.clock_shim_nodes;
+    return std::find(nodes.begin(), nodes.end(), node) != nodes.end();
+  }
   // The systems' backups live outside every node's volume, so storage.loss cannot take them, and
   // in the run directory, so they stay as evidence of what was restored.
   std::string backup_store() const { return options_.run_dir + "/backup-store"; }
@@ -276,11 +296,6 @@ class Drill : public std::enable_shared_from_this<Drill> {
     auto shared = shared_values(scenario_.system, inputs);
     if (!shared) return shared.status();
     values_ = *shared;
-    std::string faketime = find_libfaketime();
-    if (!fs::exists(faketime)) {
-      return Status::error("libfaketime not found at " + faketime +
-                           " (install Debian's libfaketime, or set FIREDRILL_LIBFAKETIME)");
-    }
     for (const NodeDefinition& n : scenario_.system.nodes) {
       Values values = node_values(values_, n.name, inputs);
       ProcessSpec spec;
@@ -290,17 +305,21 @@ class Drill : public std::enable_shared_from_this<Drill> {
         if (!rendered) return rendered.status().with_context("node " + n.name + " command");
         spec.argv.push_back(*rendered);
       }
-      spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
-                  {"HOME", volumes_->path(n.name)},
-                  {"LD_PRELOAD", faketime},
-                  {"FAKETIME_TIMESTAMP_FILE", clock_file(n.name)},
-                  {"FAKETIME_NO_CACHE", "1"},
-                  {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
-      add_sanitizer_options(spec.env);
+      // What the lab adds (scenarios/README.md, "What the lab adds to a node"): PATH and HOME
+      // always; the clock shim only where a clock fault of the plan can land.
+      const bool shim = has_clock_shim(n.name);
+      spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", volumes_->path(n.name)}};
+      if (shim) {
+        spec.env["LD_PRELOAD"] = clock_shim_;
+        spec.env[clock_control_env] = clock_control(n.name);
+      }
+      add_sanitizer_options(spec.env, shim);
+      const auto added = spec.env;
       for (const auto& [key, value] : n.environment) {
         auto rendered = render(value, values);
         if (!rendered) return rendered.status().with_context("node " + n.name + " environment " + key);
-        spec.env[key] = *rendered;
+        // The definition's own preloads run after the shim, which must see clock calls first.
+        spec.env[key] = key == "LD_PRELOAD" && shim ? clock_shim_ + ":" + *rendered : *rendered;
       }
       spec.netns_fd = network_->netns_fd(n.name);
       spec.stdout_path = options_.run_dir + "/logs/" + n.name + ".out";
@@ -314,8 +333,10 @@ class Drill : public std::enable_shared_from_this<Drill> {
         if (!rendered) return rendered.status().with_context("node " + n.name);
         (*into)[n.name] = *rendered;
       }
+      record_node_setup(n, added, shim);
       if (Status s = supervisor_->start(spec); !s) return s;
     }
+    write_node_setup();
     if (!scenario_.detection.log_patterns.empty()) {
       log_watcher_ = std::make_unique<LogWatcher>(scenario_.detection.log_patterns, [this](const std::string& node) {
         return std::vector<std::string>{options_.run_dir + "/logs/" + node + ".out",
@@ -328,6 +349,35 @@ class Drill : public std::enable_shared_from_this<Drill> {
       probes_[node] = Probe{*endpoint, std::make_unique<HttpClient>(io_, endpoint->host, endpoint->port, 1)};
     }
     return Status::ok();
+  }
+
+  // What the lab added to node `n`, on the timeline (for the auditor's scope section) and in
+  // node-setup.json (for a person reading the run directory).
+  void record_node_setup(const NodeDefinition& n, const std::map<std::string, std::string>& added, bool shim) {
+    json::object environment;
+    for (const auto& [key, value] : added) environment[key] = value;
+    json::array own;
+    for (const auto& [key, value] : n.environment) own.push_back(json::string(key));
+    json::object setup{{"node", n.name},
+                       {"clock_shim", shim},
+                       {"preload", shim ? json::value(clock_shim_) : json::value(nullptr)},
+                       {"environment_added", std::move(environment)},
+                       {"definition_environment", std::move(own)},
+                       {"volume", json::object{{"kind", "tmpfs"}, {"bytes", n.volume_bytes},
+                                               {"path", volumes_->path(n.name)}}},
+                       {"network_namespace", true},
+                       {"working_dir", volumes_->path(n.name)}};
+    node_setup_.push_back(setup);
+    timeline_->record("harness", "node_setup", std::move(setup));
+  }
+
+  void write_node_setup() {
+    json::object out{{"note", "What the lab added to each node: the environment it set (the node's own "
+                              "environment from the system definition comes on top), the clock shim (preloaded "
+                              "only into the nodes a clock fault of the plan can reach), the volume and the "
+                              "network namespace. Nothing else is added."},
+                     {"nodes", node_setup_}};
+    std::ofstream(options_.run_dir + "/node-setup.json") << json::serialize(out) << "\n";
   }
 
   // Waits until every node with a health URL answers 2xx, within the largest ready_timeout.
@@ -915,6 +965,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
   RenderInputs inputs_;
   Values values_;
   std::map<std::string, ProcessSpec> specs_;
+  std::string clock_shim_;  // canonical path; empty when no node runs with the shim
+  json::array node_setup_;
   std::map<std::string, std::string> health_urls_;
   std::map<std::string, std::string> export_urls_;
   std::map<std::string, std::string> balances_urls_;

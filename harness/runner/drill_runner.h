@@ -34,7 +34,8 @@ struct RunOptions {
 
 RunEnd run_drill(const Scenario& scenario, const Plan& plan, const RunOptions& options);
 
-// The libfaketime library to preload into every node: $FIREDRILL_LIBFAKETIME or Debian's path.
-std::string find_libfaketime();
+// The clock shim preloaded into the nodes a clock fault can reach: $FIREDRILL_CLOCK_SHIM, or
+// libfiredrill-clock.so in `bin_dir` (beside the firedrill executable).
+std::string find_clock_shim(const std::string& bin_dir);
 
 }  // namespace firedrill

@@ -134,6 +134,10 @@ struct DynamicRole {
   std::string name;
   std::string url;      // with placeholders, e.g. "http://{node.arbiter.address}:7100/v1/topology"
   std::string pointer;  // e.g. "/primary"
+  // The nodes that can ever hold the role (`held_by`: node names and "role:STATIC"), in
+  // definition order; every node when the definition does not say. A clock.skew on the role can
+  // land on any of them, so exactly these run with the clock shim (DESIGN.md §2).
+  std::vector<std::string> held_by;
 };
 
 // A list placeholder: `item` rendered for every node with role `role`, joined by `separator`,

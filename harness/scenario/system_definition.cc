@@ -36,6 +36,34 @@ void read_actions(const toml::table& table, const std::string& path, NodeDefinit
   r.finish();
 }
 
+// [role.NAME] held_by: the nodes that can hold a dynamic role, as node names and "role:STATIC";
+// every node when absent. Returned as node names in definition order, each once.
+std::vector<std::string> read_held_by(TableReader& r, const SystemDefinition& system) {
+  std::vector<std::string> held_by;
+  auto wanted = r.strings("held_by");
+  if (!wanted) {
+    for (const auto& n : system.nodes) held_by.push_back(n.name);
+    return held_by;
+  }
+  if (wanted->empty()) r.error("held_by", "names no node (omit it: every node can hold the role)");
+  std::set<std::string> chosen;
+  for (const std::string& entry : *wanted) {
+    if (entry.rfind("role:", 0) == 0) {
+      auto holders = system.nodes_with_role(entry.substr(5));
+      if (holders.empty()) r.error("held_by", "no node has static role \"" + entry.substr(5) + "\"");
+      for (const NodeDefinition* n : holders) chosen.insert(n->name);
+    } else if (system.find_node(entry)) {
+      chosen.insert(entry);
+    } else {
+      r.error("held_by", "no node is named \"" + entry + "\" (a node name or \"role:STATIC\")");
+    }
+  }
+  for (const auto& n : system.nodes) {
+    if (chosen.count(n.name)) held_by.push_back(n.name);
+  }
+  return held_by;
+}
+
 std::optional<ParameterValue> parameter_from_node(const toml::node& node) {
   if (auto s = node.as_string()) return ParameterValue(s->get());
   if (auto i = node.as_integer()) return ParameterValue(i->get());
@@ -238,6 +266,7 @@ std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::st
         r.error("pointer", "a JSON pointer starts with '/', e.g. \"/primary\"");
       }
       if (system.has_static_role(name)) r.error("url", "role " + name + " is also a static node role");
+      role.held_by = read_held_by(r, system);
       r.finish();
       system.dynamic_roles.push_back(std::move(role));
     }

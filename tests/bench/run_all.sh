@@ -200,6 +200,22 @@ bench_backup() {
   done
 }
 
+# The lab's observer effect: its rows are already "lab / loopback" ratios, with their targets.
+bench_observer() {
+  local p=observer_effect_bench
+  [[ -x $bin_dir/$p ]] || { failed $p "not built"; return; }
+  run $p; local code=$?
+  local table
+  table=$(table_of "figure|target|measured|ratio" <<<"$output")
+  [[ -n $table ]] || { failed $p "exit $code, no table (root?)"; return; }
+  # Exit 1: a variant did not run (its rows say "failed"; the output above says why).
+  [[ $code -eq 0 ]] || failed $p "exit $code: a variant failed (see its output)"
+  local figure target measured r
+  while IFS=$sep read -r figure target measured r; do
+    add_row "observer effect, $figure" "${target:--}" "$measured" "${r:--}" "$p"
+  done <<<"$table"
+}
+
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 bench_refpay
 bench_lab
@@ -207,6 +223,7 @@ bench_wrk
 bench_injection
 bench_reconcile
 bench_backup
+bench_observer
 
 echo "firedrill benchmarks, $started, $(nproc) cores, $(uname -sr), binaries in $bin_dir"
 echo

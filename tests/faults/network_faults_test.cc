@@ -108,8 +108,8 @@ class NetworkFaultsTest : public ::testing::Test {
                                   .step_deadline = 2s,
                                   .network = lab_.get(),
                                   .volumes = nullptr,
-                                  .clock_file = {},
-                                  .node_environment = {},
+                                  .clock_control = {},
+                                  .clock_shim = {},
                                   .resolve = std::move(resolve),
                                   .run_action = {},
                                   .backup_dir = {}});

@@ -13,7 +13,8 @@ API (JSON over HTTP/1.1):
   GET  /api/ledger.ndjson every committed transfer in commit order, one JSON object a line:
                           {"ref": ..., "src": ..., "dst": ..., "cents": ...}
   GET  /api/balances      {"accounts": [{"id": "user-1", "balance": ...}, ...]}
-  GET  /health            200 {"status": "ok"}
+  GET  /health            200 {"status": "ok"}; 503 {"status": "heartbeat late"} when the
+                          background heartbeat thread has not beaten for a second (or died)
 
 Usage: minipay.py --listen ADDR:PORT --data DIR [--accounts N] [--initial-balance B]
                   [--lose-every N]
@@ -26,6 +27,12 @@ so that a test can check what the harness finds against what was really dropped.
 Log lines (stderr): "minipay starting recovery" and "recovered N transfers" when it starts on an
 existing database (after a crash or a restart), "minipay initialised N accounts" on an empty one,
 then "minipay ready on ADDR:PORT".
+
+A background thread beats every 100 ms by sleeping the three ways Python programs wait
+(time.sleep, an Event's and a Condition's timeout) and stamping time.monotonic(); /health fails
+when it is late. It is how a drill sees that the lab did not break the service's own timers: a
+clock shim that broke time.sleep would kill the thread ("heartbeat thread died: ...") and make
+minipay unhealthy.
 """
 
 import argparse
@@ -35,6 +42,7 @@ import socketserver
 import sqlite3
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 64 * 1024
@@ -113,12 +121,41 @@ class Ledger:
         return {"accounts": [{"id": i, "balance": b} for i, b in rows]}
 
 
+class Heartbeat:
+    """A background thread that waits 100 ms at a time, as a service's periodic worker does."""
+
+    PERIOD_S = 0.1
+    LATE_S = 1.0
+
+    def __init__(self):
+        self.last = time.monotonic()
+        self.alive = True
+        threading.Thread(target=self.run, name="heartbeat", daemon=True).start()
+
+    def run(self):
+        event, condition = threading.Event(), threading.Condition()
+        try:
+            while True:
+                time.sleep(self.PERIOD_S)
+                event.wait(self.PERIOD_S / 2)
+                with condition:
+                    condition.wait(self.PERIOD_S / 2)
+                self.last = time.monotonic()
+        except BaseException as error:  # noqa: the point is to report any failure
+            self.alive = False
+            log(f"heartbeat thread died: {error!r}")
+
+    def healthy(self):
+        return self.alive and time.monotonic() - self.last < self.LATE_S
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: every answer has a Content-Length
     # The headers and the body go out in two writes; without TCP_NODELAY the second waits for the
     # client's delayed ACK (about 40 ms a request).
     disable_nagle_algorithm = True
     ledger = None
+    heartbeat = None
 
     def log_message(self, format, *args):  # no access log
         pass
@@ -133,7 +170,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         if self.path == "/health":
-            self.answer(200, {"status": "ok"})
+            if self.heartbeat.healthy():
+                self.answer(200, {"status": "ok"})
+            else:
+                self.answer(503, {"status": "heartbeat late"})
         elif self.path == "/api/ledger.ndjson":
             self.answer(200, self.ledger.export(), "application/x-ndjson")
         elif self.path == "/api/balances":
@@ -196,6 +236,7 @@ def main():
     os.makedirs(args.data, exist_ok=True)
     Handler.ledger = Ledger(os.path.join(args.data, "minipay.db"), args.accounts, args.initial_balance,
                             args.lose_every)
+    Handler.heartbeat = Heartbeat()
     server = Server((host, int(port)), Handler)
     log(f"minipay ready on {args.listen}" + (f" (lose-every {args.lose_every})" if args.lose_every else ""))
     server.serve_forever()

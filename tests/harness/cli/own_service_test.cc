@@ -3,7 +3,10 @@
 // and no alerts. A kill of its only process, restarted 2 s later, is detected by its recovery log
 // line and passes; the same drill with minipay's seeded --lose-every bug is a safety failure whose
 // lost_ids equal the set this test computes from the raw timeline and export, and are transfers
-// minipay itself logged as dropped. Needs root and /usr/bin/python3 (skips elsewhere, fails in CI).
+// minipay itself logged as dropped. The lab adds no preload to minipay in these drills; with two
+// minipays (minipay-pair), a clock fault on one leaves the other untouched and reaches the one it
+// targets only when that one's process loads the clock shim (else refused, inconclusive). Needs
+// root and /usr/bin/python3 (skips elsewhere, fails in CI).
 #include <regex>
 #include <set>
 
@@ -20,12 +23,15 @@ const fs::path kMinipay = kSource / "tests/data/minipay";
 // scenarios beside it, where their `definition = "minipay.toml"` finds it.
 std::string render_minipay() {
   std::string dir = make_temp_dir();
-  std::string definition = text_of(kMinipay / "minipay.toml.in");
-  const std::string token = "@MINIPAY_PY@", script = (kMinipay / "minipay.py").string();
-  EXPECT_NE(definition.find(token), std::string::npos);
-  for (std::size_t at; (at = definition.find(token)) != std::string::npos;) definition.replace(at, token.size(), script);
-  std::ofstream(dir + "/minipay.toml") << definition;
-  for (const char* scenario : {"minipay-kill.toml", "minipay-kill-lose-every.toml"}) {
+  for (const char* name : {"minipay", "minipay-pair"}) {
+    std::string definition = text_of(kMinipay / (std::string(name) + ".toml.in"));
+    const std::string token = "@MINIPAY_PY@", script = (kMinipay / "minipay.py").string();
+    EXPECT_NE(definition.find(token), std::string::npos);
+    for (std::size_t at; (at = definition.find(token)) != std::string::npos;) definition.replace(at, token.size(), script);
+    std::ofstream(dir + "/" + name + ".toml") << definition;
+  }
+  for (const char* scenario : {"minipay-kill.toml", "minipay-kill-lose-every.toml", "minipay-clock-other-node.toml",
+                               "minipay-clock-refused.toml"}) {
     fs::copy_file(kMinipay / scenario, fs::path(dir) / scenario);
   }
   return dir;
@@ -52,6 +58,16 @@ int firedrill(const std::vector<std::string>& args, const std::string& log) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");     \
   FIREDRILL_REQUIRE(fs::exists("/usr/bin/python3"), "/usr/bin/python3, to run minipay (Debian's python3)")
 
+// What the lab added to `node`, from node-setup.json of the run directory.
+json::object node_setup(const std::string& run_dir, const std::string& node) {
+  const json::value setup = json::parse(text_of(run_dir + "/node-setup.json"));
+  for (const auto& n : setup.at("nodes").as_array()) {
+    if (n.at("node").as_string() == node) return n.as_object();
+  }
+  ADD_FAILURE() << "node-setup.json has no node " << node;
+  return {};
+}
+
 TEST(OwnService, DefinitionAndScenariosValidateAndPlan) {
   FIREDRILL_REQUIRE(fs::exists("/usr/bin/python3"), "/usr/bin/python3, to run minipay (Debian's python3)");
   std::string dir = render_minipay();
@@ -61,6 +77,13 @@ TEST(OwnService, DefinitionAndScenariosValidateAndPlan) {
   std::string plan = text_of(dir + "/plan.log");
   EXPECT_NE(plan.find("apply   fault[0] process.kill node:minipay  restart_after=2s"), std::string::npos) << plan;
   EXPECT_NE(plan.find("revert  fault[0] process.kill node:minipay  restart"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("clock shim   none (no clock fault: every node runs unchanged)"), std::string::npos) << plan;
+  EXPECT_EQ(firedrill({"validate", dir + "/minipay-clock-other-node.toml", dir + "/minipay-clock-refused.toml"},
+                      dir + "/validate-pair.log"), 0)
+      << text_of(dir + "/validate-pair.log");
+  EXPECT_EQ(firedrill({"plan", dir + "/minipay-clock-other-node.toml"}, dir + "/plan-pair.log"), 0);
+  EXPECT_NE(text_of(dir + "/plan-pair.log").find("clock shim   minipay-standby\n"), std::string::npos)
+      << text_of(dir + "/plan-pair.log");
   fs::remove_all(dir);
 }
 
@@ -95,6 +118,19 @@ TEST(OwnService, KillOfTheOnlyProcessIsDetectedByItsRecoveryLogLineAndPasses) {
   EXPECT_TRUE(has(records, "invoke", [](const json::object& r) {
     return std::string(r.at("from").as_string()).rfind("user-", 0) == 0;
   }));
+
+  // No clock fault can reach minipay in this drill: it runs with no preload at all (only PATH and
+  // HOME added), and its heartbeat thread (time.sleep, Event and Condition timeouts) kept it
+  // healthy. The plan, node-setup.json and the auditor's scope section all say so.
+  const json::object setup = node_setup(d.dir, "minipay");
+  EXPECT_FALSE(setup.at("clock_shim").as_bool());
+  EXPECT_EQ(setup.at("environment_added").as_object().size(), 2u) << json::serialize(setup) << ": PATH and HOME only";
+  EXPECT_FALSE(setup.at("environment_added").as_object().contains("LD_PRELOAD"));
+  EXPECT_EQ(text_of(d.dir + "/logs/minipay.err").find("heartbeat thread died"), std::string::npos);
+  EXPECT_NE(text_of(d.dir + "/plan.txt").find("clock shim   none"), std::string::npos) << text_of(d.dir + "/plan.txt");
+  const auto& topology = d.report.at("scope").at("topology").at("nodes").as_array();
+  ASSERT_EQ(topology.size(), 1u);
+  EXPECT_FALSE(topology[0].at("clock_shim").as_bool());
   fs::remove_all(lab);
 }
 
@@ -137,6 +173,61 @@ TEST(OwnService, SeededLossIsASafetyFailureListingExactlyTheDroppedPayments) {
   EXPECT_TRUE(reconciliation.at("balances_match_replay").as_bool());
   const auto& fault = d.report.at("faults").at(0).as_object();
   EXPECT_EQ(std::string(fault.at("detected_by").as_string()).rfind("log", 0), 0u) << fault.at("detected_by");
+  fs::remove_all(lab);
+}
+
+// A clock fault on the standby: only the standby loads the shim; its own process reads the skew
+// (the apply's evidence), both Python services keep their heartbeat, and the drill passes.
+TEST(OwnService, ClockFaultOnAnotherNodeLeavesAPythonServiceUnharmed) {
+  REQUIRE_LAB_AND_PYTHON();
+  std::string lab = render_minipay();
+  Drill d = run_to_end(lab + "/minipay-clock-other-node.toml", lab + "/run-minipay-clock-other-node");
+  ASSERT_EQ(d.exit_code, 0) << text_of(d.dir + ".log");
+  EXPECT_EQ(d.report.at("verdict"), "pass");
+  EXPECT_FALSE(node_setup(d.dir, "minipay").at("clock_shim").as_bool());
+  const json::object standby = node_setup(d.dir, "minipay-standby");
+  EXPECT_TRUE(standby.at("clock_shim").as_bool());
+  EXPECT_TRUE(standby.at("environment_added").as_object().contains("LD_PRELOAD"));
+  const json::object* applied = nullptr;
+  for (const auto& r : d.timeline) {
+    if (r.at("source") == "fault" && r.at("kind") == "applied") applied = &r;
+  }
+  ASSERT_NE(applied, nullptr);
+  const auto& evidence = applied->at("evidence").as_object();
+  EXPECT_NEAR(evidence.at("observed_offset_ms").as_int64(), 600'000, 500);
+  ASSERT_TRUE(evidence.at("node_read").is_object()) << json::serialize(evidence);
+  EXPECT_NEAR(evidence.at("node_read").at("observed_offset_ms").as_int64(), 600'000, 500);
+  for (const char* node : {"minipay", "minipay-standby"}) {
+    EXPECT_EQ(text_of(d.dir + "/logs/" + node + ".err").find("heartbeat thread died"), std::string::npos) << node;
+  }
+  // minipay answers 503 only when its heartbeat is late (a probe that timed out on a loaded
+  // machine has no status and says nothing about the heartbeat).
+  for (const auto& r : d.timeline) {
+    if (r.at("source") == "probe" && r.at("kind") == "health") EXPECT_NE(r.at("status").as_int64(), 503) << json::serialize(r);
+  }
+  fs::remove_all(lab);
+}
+
+// The standby's wrapper clears LD_PRELOAD: the fault is refused as not in effect, with the
+// process named, and the drill is inconclusive, never "skewed".
+TEST(OwnService, ClockFaultOnANodeThatDoesNotLoadTheShimIsRefused) {
+  REQUIRE_LAB_AND_PYTHON();
+  std::string lab = render_minipay();
+  Drill d = run_to_end(lab + "/minipay-clock-refused.toml", lab + "/run-minipay-clock-refused");
+  ASSERT_EQ(d.exit_code, 3) << text_of(d.dir + ".log");
+  EXPECT_EQ(d.report.at("verdict"), "inconclusive");
+  bool refused = false;
+  for (const auto& r : d.timeline) {
+    EXPECT_FALSE(r.at("source") == "fault" && r.at("kind") == "applied") << "reported as skewed: " << json::serialize(r);
+    if (r.at("source") == "fault" && r.at("kind") == "apply_failed") {
+      const std::string error(r.at("error").as_string());
+      refused = error.find("minipay-standby: its process (pid ") != std::string::npos &&
+                error.find("python3) does not load the clock shim (statically linked, or LD_PRELOAD cleared)") !=
+                    std::string::npos;
+      EXPECT_TRUE(refused) << error;
+    }
+  }
+  EXPECT_TRUE(refused);
   fs::remove_all(lab);
 }
 

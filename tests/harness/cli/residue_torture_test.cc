@@ -4,10 +4,11 @@
 // reads), each followed by a check that nothing of it remains (DESIGN.md §2): no process, no
 // mount, no network, mount or PID namespace of its processes, no new host link, the host's
 // routes and qdiscs as they were, no ballast visible under the run directory, no libfaketime
-// shared-memory file in /dev/shm. The drill's own routes and qdiscs lived in its network
-// namespaces and the ballast on a tmpfs of its mount namespace; the clock skew lived in the
-// nodes' processes (their libfaketime reads the run directory's clock/ files, which stay as
-// evidence and skew nothing once those processes are gone). And every interrupted run directory
+// shared-memory file in /dev/shm (an older clock mechanism left them; the check stays). The
+// drill's own routes and qdiscs lived in its network namespaces and the ballast on a tmpfs of its
+// mount namespace; the clock skew lived in the nodes' processes (their clock shim maps the run
+// directory's clock/ pages, which stay as evidence and skew nothing once those processes are
+// gone). And every interrupted run directory
 // still scores, as `inconclusive`, from what was recorded.
 //
 // The kill moments come from a seed, printed: FIREDRILL_TORTURE_SEED=N replays a run. Needs root

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -197,6 +198,64 @@ TEST(Plan, EveryApplyHasALaterRevertInsideTheFaultPhase) {
                              "restart_after=5s signal=SIGKILL"),
             std::string::npos)
       << plan.text();
+}
+
+// The nodes a clock fault can land on (only these get the clock shim): a node target, every
+// node of a static role, every node that can hold a dynamic role (refpay's ledger-primary:
+// held_by = ["role:ledger"]); none without a clock fault.
+TEST(Plan, TheClockShimGoesOnlyWhereAClockFaultCanLand) {
+  Scenario s = load_ok(kSource / "scenarios/ledger-primary-kill.toml");
+  EXPECT_TRUE(make_plan(s, 1).clock_shim_nodes.empty()) << "a kill drill preloads nothing";
+  EXPECT_NE(make_plan(s, 1).text().find("clock shim   none"), std::string::npos);
+  auto with_clock_fault_on = [&](const std::string& target) {
+    Scenario copy = s;
+    FaultSpec skew;
+    skew.kind = "clock.skew";
+    skew.target = target;
+    skew.at = Milliseconds(1'000);
+    skew.parameters["offset"] = Milliseconds(600'000);
+    copy.faults.push_back(skew);
+    return make_plan(copy, 1).clock_shim_nodes;
+  };
+  using Nodes = std::vector<std::string>;
+  EXPECT_EQ(with_clock_fault_on("role:ledger-primary"), (Nodes{"ledger-1", "ledger-2", "ledger-3"}));
+  EXPECT_EQ(with_clock_fault_on("node:gateway"), (Nodes{"gateway"}));
+  EXPECT_EQ(with_clock_fault_on("arbiter"), (Nodes{"arbiter"}));
+  EXPECT_EQ(with_clock_fault_on("role:ledger"), (Nodes{"ledger-1", "ledger-2", "ledger-3"}));
+}
+
+// A temporary system definition with `role` as its [role.primary] table's extra lines.
+std::variant<SystemDefinition, Diagnostics> definition_with_role(const std::string& role) {
+  const fs::path path = fs::temp_directory_path() / ("held-by-" + std::to_string(getpid()) + ".toml");
+  std::ofstream(path) << "[system]\nname = \"two\"\n"
+                         "[[node]]\nname = \"db-{i}\"\ncount = 2\nroles = [\"db\"]\ncommand = [\"/bin/true\"]\n"
+                         "health_url = \"http://{address}:1/\"\n"
+                         "[[node]]\nname = \"proxy\"\ncommand = [\"/bin/true\"]\n"
+                         "[role.primary]\nurl = \"http://{node.proxy.address}:1/\"\npointer = \"/p\"\n"
+                      << role << "\n[payments]\nbase_url = \"http://{node.proxy.address}:1\"\n";
+  auto loaded = load_system_definition(path.string());
+  fs::remove(path);
+  return loaded;
+}
+
+TEST(SystemDefinition, HeldByNamesTheNodesThatCanHoldADynamicRole) {
+  auto all = definition_with_role("");
+  ASSERT_TRUE(std::holds_alternative<SystemDefinition>(all)) << std::get<Diagnostics>(all).text();
+  EXPECT_EQ(std::get<SystemDefinition>(all).dynamic_roles[0].held_by,
+            (std::vector<std::string>{"db-1", "db-2", "proxy"}))
+      << "without held_by every node can hold it";
+  auto dbs = definition_with_role("held_by = [\"role:db\"]");
+  ASSERT_TRUE(std::holds_alternative<SystemDefinition>(dbs)) << std::get<Diagnostics>(dbs).text();
+  EXPECT_EQ(std::get<SystemDefinition>(dbs).dynamic_roles[0].held_by, (std::vector<std::string>{"db-1", "db-2"}));
+  auto bad = definition_with_role("held_by = [\"db-3\"]");
+  ASSERT_TRUE(std::holds_alternative<Diagnostics>(bad));
+  const std::string text = std::get<Diagnostics>(bad).text();
+  EXPECT_NE(text.find(":15:11: role.primary.held_by: no node is named \"db-3\""), std::string::npos) << text;
+  auto no_role = definition_with_role("held_by = [\"role:cache\"]");
+  ASSERT_TRUE(std::holds_alternative<Diagnostics>(no_role));
+  EXPECT_NE(std::get<Diagnostics>(no_role).text().find("role.primary.held_by: no node has static role \"cache\""),
+            std::string::npos)
+      << std::get<Diagnostics>(no_role).text();
 }
 
 }  // namespace

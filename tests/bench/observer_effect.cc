@@ -1,0 +1,676 @@
+// Benchmark: the lab's observer effect. "The lab must not change the system it measures": the same
+// system at the same offered rate is driven three times by the same client (PaymentWorkload, same
+// seed, accounts, timeout, duration and payment contract, all from one generated scenario file):
+//   loopback  its nodes started on loopback addresses outside any lab, the workload in this process
+//             writing its own timeline;
+//   lab       `firedrill run SCENARIO --quiet --out DIR`, the scenario having no [[fault]];
+//   lab+shim  the same with --clock-shim-everywhere (the clock shim preloaded into every node, no
+//             skew).
+// Throughput (ok/s) and p50 / p99 latency of acknowledged payments are computed by one function
+// from each run's timeline.jsonl, over the fault phase (after the baseline; for loopback the same
+// warm-up), and the lab's are printed as ratios to loopback's, for refpay (sample-system/) and
+// minipay (tests/data/minipay/). Targets: refpay ok/s >= 0.95 x loopback and p99 <= 1.2 x;
+// minipay ok/s >= 0.90 x. Not a test: a missed target is a figure to read.
+//   observer_effect_bench [--system refpay|minipay|all] [--rate N] [--seconds N] [--warmup N]
+//                         [--work-dir DIR] [--loopback-data DIR] [--keep]
+// Needs root (the lab); minipay needs /usr/bin/python3. tests/bench/README.md says what each
+// figure means.
+//
+// The loopback nodes are started from the system definition itself, exactly as the runner renders
+// them (harness/runner/render.h) and with the environment the lab gives a node without the shim,
+// by the runner's own Supervisor; only the address (127.A.B.N instead of a namespace behind a veth)
+// and the data directory differ. By default their data is on tmpfs (/dev/shm), as the lab's
+// volumes are, so that the ratios show the lab's network and controller, not fsync.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/http.h"
+#include "plan/plan.h"
+#include "runner/alert_receiver.h"
+#include "runner/render.h"
+#include "scenario/scenario.h"
+#include "scoring/scorer.h"
+#include "supervision/supervisor.h"
+#include "timeline/timeline.h"
+#include "workload/payment_workload.h"
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace firedrill;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+// The timeline records that bound the measurement window: the runner's phase records
+// (drill_runner.cc set_phase), which the loopback run writes too.
+constexpr const char* kPhaseKind = "phase";
+constexpr const char* kWindowStartPhase = "faults";
+constexpr const char* kWindowEndPhase = "heal";
+// The alert receiver's port, as the runner's (drill_runner.cc kAlertPort): refpay's arbiter posts
+// its alerts there on loopback too.
+constexpr uint16_t kAlertPort = 9093;
+// The environment the lab gives every node (scenarios/README.md, "What the lab adds to a node"),
+// before the node's own; the shim's variables are the lab+shim variant's difference.
+constexpr const char* kNodePath = "/usr/local/bin:/usr/bin:/bin";
+// Health probes while waiting for the loopback system to come up.
+constexpr milliseconds kProbeInterval{100};
+constexpr milliseconds kProbeTimeout{250};
+// After the window, the workload drains (each request has its timeout); then this much more.
+constexpr milliseconds kDrainSlack{2'000};
+// The host CPU sampler's period.
+constexpr milliseconds kCpuSamplePeriod{100};
+// minipay.toml.in's token for the script's absolute path (tests/harness/cli/own_service_test.cc).
+constexpr const char* kMinipayToken = "@MINIPAY_PY@";
+constexpr const char* kPython = "/usr/bin/python3";
+// The workload's accounts and request timeout in every variant (the scenario's [workload]).
+constexpr int64_t kAccounts = 64;
+constexpr const char* kTimeout = "1s";
+
+// What one run measured over its window, from its timeline.
+struct Figures {
+  double window_s = 0;
+  int64_t sent = 0;  // invoke records (first attempts and retries)
+  int64_t ok = 0;
+  int64_t fail = 0;
+  int64_t unknown = 0;
+  double ok_per_s = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  // The window in wall-clock time (the timeline's UTC anchor + its t_ns), to line it up with the
+  // host CPU samples.
+  double window_start_unix_s = 0;
+  double window_end_unix_s = 0;
+  double cpu_host_cores = -1;  // cores busy on the host during the window (-1: no samples)
+  double cpu_tree_cores = -1;  // of which this benchmark's process tree (nodes, client, controller)
+};
+
+// Nearest-rank percentile p in (0, 1] of `values_ns` (sorted), in ms, as PaymentWorkload::window().
+double percentile_ms(const std::vector<int64_t>& values_ns, double p) {
+  if (values_ns.empty()) return 0;
+  const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(p * static_cast<double>(values_ns.size()))));
+  return static_cast<double>(values_ns[rank - 1]) / 1e6;
+}
+
+// "2026-12-04T10:11:12.345678Z" (Timeline's anchor) → seconds since the Unix epoch.
+std::optional<double> unix_s_of(const std::string& utc) {
+  std::tm tm{};
+  long micros = 0;
+  if (std::sscanf(utc.c_str(), "%d-%d-%dT%d:%d:%d.%ldZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &micros) != 7) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<double>(timegm(&tm)) + static_cast<double>(micros) / 1e6;
+}
+
+std::string string_field(const boost::json::object& record, const char* key) {
+  const boost::json::value* v = record.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// THE measurement, the same for every variant: reads DIR/timeline.jsonl as `firedrill score` does
+// (read_run_dir: the workload's records as WorkloadRecords), takes the window from the `faults`
+// phase record to the `heal` one, and counts the workload's records stamped inside it: attempts
+// sent, completions by outcome, and the latencies of the `ok` ones (acknowledged payments).
+Result<Figures> measure(const std::string& dir) {
+  auto data = read_run_dir(dir);
+  if (!data) return data.status();
+  std::optional<int64_t> from_ns, to_ns;
+  std::optional<double> anchor_unix_s;
+  for (const boost::json::object& r : data->timeline) {
+    if (string_field(r, "kind") == "start" && !anchor_unix_s) anchor_unix_s = unix_s_of(string_field(r, "utc"));
+    if (string_field(r, "source") != "harness" || string_field(r, "kind") != kPhaseKind) continue;
+    const std::string phase = string_field(r, "phase");
+    const boost::json::value* t = r.if_contains("t_ns");
+    if (!t || !t->is_int64()) continue;
+    if (phase == kWindowStartPhase && !from_ns) from_ns = t->as_int64();
+    if (phase == kWindowEndPhase && from_ns && !to_ns) to_ns = t->as_int64();
+  }
+  if (!from_ns || !to_ns || *to_ns <= *from_ns) {
+    return Status::error(dir + "/timeline.jsonl: no fault phase (no '" + std::string(kWindowStartPhase) +
+                         "' then '" + kWindowEndPhase + "' phase record): the run ended before it");
+  }
+  Figures f;
+  f.window_s = static_cast<double>(*to_ns - *from_ns) / 1e9;
+  std::vector<int64_t> latencies_ns;
+  for (const WorkloadRecord& w : data->workload) {
+    if (!(w.flags & WorkloadRecord::has_t) || w.t_ns < *from_ns || w.t_ns >= *to_ns) continue;
+    switch (w.kind) {
+      case WorkloadRecord::invoke: ++f.sent; break;
+      case WorkloadRecord::ok:
+        ++f.ok;
+        if (w.flags & WorkloadRecord::has_latency) latencies_ns.push_back(w.value);
+        break;
+      case WorkloadRecord::fail: ++f.fail; break;
+      case WorkloadRecord::unknown: ++f.unknown; break;
+      default: break;
+    }
+  }
+  std::sort(latencies_ns.begin(), latencies_ns.end());
+  f.ok_per_s = static_cast<double>(f.ok) / f.window_s;
+  f.p50_ms = percentile_ms(latencies_ns, 0.50);
+  f.p99_ms = percentile_ms(latencies_ns, 0.99);
+  if (anchor_unix_s) {
+    f.window_start_unix_s = *anchor_unix_s + static_cast<double>(*from_ns) / 1e9;
+    f.window_end_unix_s = *anchor_unix_s + static_cast<double>(*to_ns) / 1e9;
+  }
+  return f;
+}
+
+// CPU use, sampled from /proc on its own thread while the benchmark runs, so that each run's
+// window can be given the cores busy during it: on the whole host (/proc/stat: the system, the
+// client, the controller and anything else on the machine), and in this process's tree (this
+// process, its nodes, `firedrill run` and everything it started, lab or not: /proc/PID/stat).
+// The difference is what else ran on the machine meanwhile.
+class CpuSampler {
+ public:
+  CpuSampler() : thread_([this] { loop(); }) {}
+  ~CpuSampler() {
+    stop_ = true;
+    thread_.join();
+  }
+  CpuSampler(const CpuSampler&) = delete;
+  CpuSampler& operator=(const CpuSampler&) = delete;
+
+  struct Busy {
+    double host_cores = -1;  // -1: no samples around the window
+    double tree_cores = -1;
+  };
+  // Cores busy on average between two wall-clock times (Unix seconds).
+  Busy busy(double from_unix_s, double to_unix_s) const {
+    std::lock_guard lock(mutex_);
+    const Sample* first = nullptr;
+    const Sample* last = nullptr;
+    for (const Sample& s : samples_) {
+      if (s.unix_s <= from_unix_s) first = &s;
+      if (s.unix_s >= to_unix_s && !last) last = &s;
+    }
+    if (!first || !last || last->total <= first->total) return {};
+    std::fprintf(stderr, "DEBUG tree %lld %lld busy %lld %lld\n", (long long)first->tree, (long long)last->tree, (long long)first->busy, (long long)last->busy);
+    // /proc/stat's total counts every CPU: a share of it times the cores is cores busy.
+    const double cores = static_cast<double>(std::thread::hardware_concurrency());
+    const auto total = static_cast<double>(last->total - first->total);
+    return {cores * static_cast<double>(last->busy - first->busy) / total,
+            cores * static_cast<double>(last->tree - first->tree) / total};
+  }
+
+ private:
+  struct Sample {
+    double unix_s;
+    int64_t busy;   // clock ticks, all CPUs: user nice system irq softirq steal
+    int64_t total;  // the same plus idle and iowait
+    int64_t tree;   // user + system ticks of this process and its descendants alive now
+  };
+
+  // utime + stime of every descendant of this process (and itself), from /proc/PID/stat. A
+  // process that exits between two samples takes its ticks with it; the nodes live throughout.
+  static int64_t tree_ticks() {
+    std::map<int, std::pair<int, int64_t>> processes;  // pid → (ppid, ticks)
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream in(entry.path() / "stat");
+      std::string line;
+      if (!std::getline(in, line)) continue;
+      const auto paren = line.rfind(')');  // the command name may hold spaces and parentheses
+      if (paren == std::string::npos) continue;
+      std::istringstream fields(line.substr(paren + 2));
+      std::string state;
+      int ppid = 0;
+      int64_t skip = 0, utime = 0, stime = 0;
+      fields >> state >> ppid;
+      for (int i = 0; i < 9; ++i) fields >> skip;  // pgrp .. cmajflt
+      if (!(fields >> utime >> stime)) continue;
+      processes[std::stoi(name)] = {ppid, utime + stime};
+    }
+    const int self = static_cast<int>(getpid());
+    int64_t ticks = 0;
+    for (const auto& [pid, process] : processes) {
+      for (int p = pid, hops = 0; p > 1 && hops < 64; ++hops) {
+        if (p == self) {
+          ticks += process.second;
+          break;
+        }
+        auto it = processes.find(p);
+        if (it == processes.end()) break;
+        p = it->second.first;
+      }
+    }
+    return ticks;
+  }
+
+  void loop() {
+    while (!stop_) {
+      std::ifstream stat("/proc/stat");
+      std::string cpu;
+      int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+      if (stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) {
+        const int64_t busy = user + nice + system + irq + softirq + steal;
+        const int64_t tree = tree_ticks();
+        const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+        std::lock_guard lock(mutex_);
+        samples_.push_back(Sample{now, busy, busy + idle + iowait, tree});
+      }
+      std::this_thread::sleep_for(kCpuSamplePeriod);
+    }
+  }
+
+  mutable std::mutex mutex_;
+  std::vector<Sample> samples_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Waits until every node with a health URL answers 2xx (as the runner's wait_healthy), within
+// the largest ready_timeout, or until a node exits.
+Status wait_healthy(asio::io_context& io, const SystemDefinition& system, const std::map<std::string, std::string>& health_urls,
+                    const std::string& exited) {
+  milliseconds limit{0};
+  for (const auto& n : system.nodes) limit = std::max(limit, n.ready_timeout);
+  struct Probe {
+    std::unique_ptr<HttpClient> client;
+    std::string target;
+    bool pending = false;
+    bool healthy = false;
+  };
+  // Shared with the callbacks: a probe still pending when this returns early stays valid.
+  std::map<std::string, std::shared_ptr<Probe>> probes;
+  for (const auto& [node, url] : health_urls) {
+    auto host_port = parse_host_port(url);
+    if (!host_port) return host_port.status().with_context("node " + node + " health_url");
+    const auto scheme = url.find("://");
+    const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    probes[node] = std::make_shared<Probe>(Probe{std::make_unique<HttpClient>(io, host_port->first, host_port->second, 1),
+                                                 slash == std::string::npos ? "/" : url.substr(slash)});
+  }
+  const auto deadline = Clock::now() + limit;
+  while (true) {
+    bool all = true;
+    for (auto& [node, probe] : probes) {
+      all = all && probe->healthy;
+      if (probe->healthy || probe->pending) continue;
+      probe->pending = true;
+      probe->client->request("GET", probe->target, "", kProbeTimeout, [probe](HttpResult r) {
+        probe->pending = false;
+        probe->healthy = r.ok() && r.status >= 200 && r.status < 300;
+      });
+    }
+    if (all) break;
+    if (!exited.empty()) return Status::error(exited + " before the system was healthy");
+    if (Clock::now() > deadline) return Status::error("not healthy within " + std::to_string(limit.count()) + " ms");
+    io.run_for(kProbeInterval);
+  }
+  // Let the last probes' connections close before the clients go.
+  for (auto& [node, probe] : probes) probe->client->close();
+  io.run_for(milliseconds(10));
+  return Status::ok();
+}
+
+// Variant (a): runs `scenario`'s system on loopback, outside any lab, and drives it with the
+// workload for the baseline (warm-up) and the fault phase, writing DIR/timeline.jsonl with the
+// runner's phase records. Node logs go to DIR/logs, data to DATA_ROOT/NODE.
+Status run_loopback(const Scenario& scenario, const Plan& plan, const std::string& bin_dir, const std::string& dir,
+                    const std::string& data_root) {
+  std::error_code ec;
+  fs::create_directories(dir + "/logs", ec);
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);  // run_for() waits its whole duration
+  auto timeline = Timeline::create(dir + "/timeline.jsonl", {{"scenario", scenario.drill.name}, {"variant", "loopback"}});
+  if (!timeline) return timeline.status();
+  std::string exited;  // the first node that exited by itself
+  Supervisor supervisor(io, [&](const ProcessEvent& e) {
+    if (e.kind == ProcessEvent::Kind::exited && !e.expected && exited.empty()) exited = "node " + e.name + " exited";
+  });
+  // 127.A.B.0/24 from the process id: the refpay ledgers all listen on port 7001.
+  const int pid = static_cast<int>(getpid());
+  const std::string prefix = "127." + std::to_string(1 + pid % 250) + "." + std::to_string(1 + (pid / 250) % 250) + ".";
+  RenderInputs inputs;
+  inputs.bin_dir = bin_dir;
+  inputs.controller_address = prefix + "1";
+  inputs.alert_url = "http://" + inputs.controller_address + ":" + std::to_string(kAlertPort) + "/alerts";
+  inputs.parameters = scenario.system_parameters;
+  inputs.accounts = scenario.workload.accounts;
+  inputs.backup_store = dir + "/backup-store";
+  int host = 2;
+  for (const NodeDefinition& n : scenario.system.nodes) {
+    inputs.addresses[n.name] = prefix + std::to_string(host++);
+    inputs.data_dirs[n.name] = data_root + "/" + n.name;
+    fs::create_directories(inputs.data_dirs[n.name], ec);
+    fs::create_directories(inputs.backup_store + "/" + n.name, ec);
+  }
+  AlertReceiver receiver(io, **timeline);
+  if (Status s = receiver.listen(inputs.controller_address, kAlertPort); !s) return s.with_context("alert receiver");
+  auto shared = shared_values(scenario.system, inputs);
+  if (!shared) return shared.status();
+  std::map<std::string, std::string> health_urls;
+  for (const NodeDefinition& n : scenario.system.nodes) {
+    const Values values = node_values(*shared, n.name, inputs);
+    ProcessSpec spec;
+    spec.name = n.name;
+    for (const std::string& arg : n.command) {
+      auto rendered = render(arg, values);
+      if (!rendered) return rendered.status().with_context("node " + n.name + " command");
+      spec.argv.push_back(*rendered);
+    }
+    spec.env = {{"PATH", kNodePath}, {"HOME", inputs.data_dirs[n.name]}};
+    for (const auto& [key, value] : n.environment) {
+      auto rendered = render(value, values);
+      if (!rendered) return rendered.status().with_context("node " + n.name + " environment " + key);
+      spec.env[key] = *rendered;
+    }
+    spec.stdout_path = dir + "/logs/" + n.name + ".out";
+    spec.stderr_path = dir + "/logs/" + n.name + ".err";
+    spec.working_dir = inputs.data_dirs[n.name];
+    if (!n.health_url.empty()) {
+      auto url = render(n.health_url, values);
+      if (!url) return url.status().with_context("node " + n.name + " health_url");
+      health_urls[n.name] = *url;
+    }
+    if (Status s = supervisor.start(spec); !s) return s;
+  }
+  if (Status s = wait_healthy(io, scenario.system, health_urls, exited); !s) return s.with_context("loopback system");
+  PaymentContract contract = scenario.system.payments;
+  auto base_url = render(contract.base_url, *shared);
+  if (!base_url) return base_url.status().with_context("payments base_url");
+  contract.base_url = *base_url;
+  {
+    PaymentWorkload workload(io, scenario.workload, contract, plan.workload_seed, **timeline);
+    (*timeline)->record("harness", kPhaseKind, {{"phase", "baseline"}});
+    if (Status s = workload.start(); !s) return s;
+    io.run_for(scenario.drill.baseline);
+    (*timeline)->record("harness", kPhaseKind, {{"phase", kWindowStartPhase}});
+    io.run_for(scenario.drill.duration);
+    (*timeline)->record("harness", kPhaseKind, {{"phase", kWindowEndPhase}});
+    bool drained = false;
+    workload.stop([&drained] { drained = true; });
+    const auto drain_deadline = Clock::now() + scenario.workload.timeout + kDrainSlack;
+    while (!drained && Clock::now() < drain_deadline) io.run_for(milliseconds(20));
+  }
+  receiver.stop();
+  supervisor.kill_all();
+  if (!exited.empty()) return Status::error(exited + " during the run (see " + dir + "/logs)");
+  return (*timeline)->status();
+}
+
+// Variants (b) and (c): `firedrill run SCENARIO --quiet --out DIR [--clock-shim-everywhere]`, its
+// output in DIR.log. Returns its exit code (the verdict's: 0 pass; the window is there whatever it
+// is, or measure() says it is not).
+Result<int> run_firedrill(const std::string& firedrill, const std::string& scenario, const std::string& dir, bool shim) {
+  std::vector<std::string> args = {firedrill, "run", scenario, "--quiet", "--out", dir};
+  if (shim) args.push_back("--clock-shim-everywhere");
+  const std::string log = dir + ".log";
+  const pid_t child = fork();
+  if (child < 0) return Status::error("fork: " + std::string(std::strerror(errno)));
+  if (child == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) ::dup2(fd, 1), ::dup2(fd, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    std::perror(argv[0]);
+    ::_exit(127);
+  }
+  int status = 0;
+  if (::waitpid(child, &status, 0) < 0) return Status::error("waitpid firedrill: " + std::string(std::strerror(errno)));
+  if (WIFSIGNALED(status)) return Status::error("firedrill run: killed by signal " + std::to_string(WTERMSIG(status)) + " (see " + log + ")");
+  const int code = WEXITSTATUS(status);
+  if (code == 127 || code == 64 || code == 65) return Status::error("firedrill run: exit " + std::to_string(code) + " (see " + log + ")");
+  return code;
+}
+
+std::string text_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string executable_dir() {
+  std::error_code ec;
+  return fs::read_symlink("/proc/self/exe", ec).parent_path().string();
+}
+
+// One system under test and its targets.
+struct SystemCase {
+  std::string name;
+  double rate_per_s = 0;
+  double ok_ratio_min = 0;              // lab ok/s ÷ loopback ok/s at least
+  std::optional<double> p99_ratio_max;  // lab p99 ÷ loopback p99 at most
+};
+
+// The system definition a scenario of `system` names: refpay's own file; minipay's template
+// rendered into `dir` (as own_service_test does).
+Result<std::string> definition_of(const std::string& system, const std::string& dir) {
+  const std::string source = FIREDRILL_SOURCE_DIR;
+  if (system == "refpay") return source + "/sample-system/refpay.toml";
+  const std::string script = source + "/tests/data/minipay/minipay.py";
+  std::string text = text_of(source + "/tests/data/minipay/minipay.toml.in");
+  const std::string token = kMinipayToken;
+  if (text.find(token) == std::string::npos) return Status::error("minipay.toml.in: no " + token);
+  for (auto at = text.find(token); at != std::string::npos; at = text.find(token, at + script.size())) {
+    text.replace(at, token.size(), script);
+  }
+  const std::string path = dir + "/minipay.toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+// The scenario every variant runs: no fault, the workload at `rate`, a baseline of `warmup_s`
+// (the warm-up), a fault phase of `seconds` (the window), no convergence.
+std::string scenario_text(const std::string& system, const std::string& definition, double rate, int seconds, int warmup_s) {
+  std::ostringstream s;
+  s << "# observer_effect_bench: " << system << " with no fault; the fault phase is the measurement window.\n"
+    << "[drill]\nname = \"observer-effect-" << system << "\"\n"
+    << "description = \"No fault: the lab's cost to " << system << " at " << rate << "/s (tests/bench/observer_effect.cc).\"\n"
+    << "seed = 1\nduration = \"" << seconds << "s\"\nbaseline = \"" << warmup_s << "s\"\nconvergence = \"0s\"\n\n"
+    << "[system]\ndefinition = \"" << definition << "\"\n\n"
+    << "[workload]\nrate_per_s = " << rate << "\naccounts = " << kAccounts << "\ntimeout = \"" << kTimeout << "\"\n";
+  return s.str();
+}
+
+enum Variant { kLoopback, kLab, kLabShim, kVariants };
+const char* const kVariantNames[kVariants] = {"loopback", "lab", "lab+shim"};
+
+struct CaseResult {
+  std::optional<Figures> figures[kVariants];
+  std::string errors[kVariants];
+  int firedrill_exit[kVariants] = {-1, -1, -1};
+};
+
+// Runs the three variants of one system, each measured by measure(); errors are kept per variant.
+CaseResult run_case(const SystemCase& c, const std::string& root, const std::string& loopback_data, int seconds,
+                    int warmup_s, const CpuSampler& cpu) {
+  CaseResult result;
+  const std::string dir = root + "/" + c.name;
+  fs::create_directories(dir);
+  auto definition = definition_of(c.name, dir);
+  if (!definition) {
+    for (auto& e : result.errors) e = definition.status().message();
+    return result;
+  }
+  const std::string scenario_path = dir + "/scenario.toml";
+  std::ofstream(scenario_path) << scenario_text(c.name, *definition, c.rate_per_s, seconds, warmup_s);
+  auto loaded = load_scenario(scenario_path);
+  if (auto* diagnostics = std::get_if<Diagnostics>(&loaded)) {
+    for (auto& e : result.errors) e = "invalid scenario: " + diagnostics->text();
+    return result;
+  }
+  const Scenario& scenario = std::get<Scenario>(loaded);
+  const Plan plan = make_plan(scenario, scenario.drill.seed);
+  const std::string bin = executable_dir();
+  for (int v = 0; v < kVariants; ++v) {
+    const std::string run_dir = dir + "/" + (v == kLoopback ? "loopback" : v == kLab ? "lab" : "lab-shim");
+    std::fprintf(stderr, "observer_effect_bench: %s %s ...\n", c.name.c_str(), kVariantNames[v]);
+    Status ran;
+    if (v == kLoopback) {
+      const std::string data = loopback_data + "/" + c.name;
+      ran = run_loopback(scenario, plan, bin, run_dir, data);
+      fs::remove_all(data);
+    } else {
+      auto code = run_firedrill(bin + "/firedrill", scenario_path, run_dir, v == kLabShim);
+      if (code) result.firedrill_exit[v] = *code;
+      ran = code.status();
+    }
+    auto figures = ran ? measure(run_dir) : Result<Figures>(ran);
+    if (!figures) {
+      result.errors[v] = figures.status().message();
+      if (v != kLoopback && ran) {
+        result.errors[v] += " (firedrill exit " + std::to_string(result.firedrill_exit[v]) + ": see " + run_dir + ".log)";
+      }
+      continue;
+    }
+    // The sample after the window's end may not have been taken yet (loopback stops just after it).
+    std::this_thread::sleep_for(2 * kCpuSamplePeriod);
+    const CpuSampler::Busy busy = cpu.busy(figures->window_start_unix_s, figures->window_end_unix_s);
+    figures->cpu_host_cores = busy.host_cores;
+    figures->cpu_tree_cores = busy.tree_cores;
+    result.figures[v] = *figures;
+  }
+  return result;
+}
+
+void print_raw(const std::vector<SystemCase>& cases, const std::vector<CaseResult>& results) {
+  std::printf("%-8s %-9s %8s %8s %6s %8s %9s %9s %10s %10s %5s\n", "system", "variant", "sent/s", "ok/s", "fail",
+              "unknown", "p50 (ms)", "p99 (ms)", "CPU host", "CPU ours", "exit");
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    for (int v = 0; v < kVariants; ++v) {
+      const auto& f = results[i].figures[v];
+      const std::string exit = v == kLoopback ? "-" : std::to_string(results[i].firedrill_exit[v]);
+      if (!f) {
+        std::printf("%-8s %-9s failed: %s\n", cases[i].name.c_str(), kVariantNames[v], results[i].errors[v].c_str());
+        continue;
+      }
+      char host[32] = "-", ours[32] = "-";
+      if (f->cpu_host_cores >= 0) std::snprintf(host, sizeof host, "%.2f", f->cpu_host_cores);
+      if (f->cpu_tree_cores >= 0) std::snprintf(ours, sizeof ours, "%.2f", f->cpu_tree_cores);
+      std::printf("%-8s %-9s %8.1f %8.1f %6lld %8lld %9.2f %9.2f %10s %10s %5s\n", cases[i].name.c_str(),
+                  kVariantNames[v], static_cast<double>(f->sent) / f->window_s, f->ok_per_s,
+                  static_cast<long long>(f->fail), static_cast<long long>(f->unknown), f->p50_ms, f->p99_ms, host,
+                  ours, exit.c_str());
+    }
+  }
+  std::printf("(CPU: cores busy during the window, on the host and in this benchmark's process tree)\n");
+}
+
+// The ratio rows: for each system and lab variant, ok/s, p50 and p99 as lab ÷ loopback, with the
+// target and (measured ÷ target) where there is one.
+void print_ratios(const std::vector<SystemCase>& cases, const std::vector<CaseResult>& results) {
+  std::printf("%-32s %9s %9s %7s\n", "figure", "target", "measured", "ratio");
+  auto row = [](const std::string& figure, const char* target_text, std::optional<double> target, std::optional<double> measured) {
+    if (!measured) return (void)std::printf("%-32s %9s %9s\n", figure.c_str(), target_text, "failed");
+    if (!target) return (void)std::printf("%-32s %9s %9.2f\n", figure.c_str(), target_text, *measured);
+    std::printf("%-32s %9s %9.2f %7.2f\n", figure.c_str(), target_text, *measured, *measured / *target);
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const SystemCase& c = cases[i];
+    const auto& base = results[i].figures[kLoopback];
+    for (int v : {kLab, kLabShim}) {
+      const auto& f = results[i].figures[v];
+      const bool both = base && f;
+      auto ratio = [&](double Figures::* field) -> std::optional<double> {
+        if (!both || (*base).*field <= 0) return std::nullopt;
+        return (*f).*field / (*base).*field;
+      };
+      const std::string name = c.name + " " + kVariantNames[v] + "/loopback";
+      char ok_target[16], p99_target[16] = "-";
+      std::snprintf(ok_target, sizeof ok_target, ">= %.2f", c.ok_ratio_min);
+      if (c.p99_ratio_max) std::snprintf(p99_target, sizeof p99_target, "<= %.1f", *c.p99_ratio_max);
+      row(name + " ok/s", ok_target, c.ok_ratio_min, ratio(&Figures::ok_per_s));
+      row(name + " p50", "-", std::nullopt, ratio(&Figures::p50_ms));
+      row(name + " p99", p99_target, c.p99_ratio_max, ratio(&Figures::p99_ms));
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"the lab's observer effect: a system on loopback vs in the lab vs in the lab with the clock shim"};
+  std::string only = "all";
+  std::optional<double> rate;
+  int seconds = 10;
+  int warmup_s = 3;
+  std::string work_root = fs::temp_directory_path().string();
+  std::string loopback_data = "/dev/shm";
+  bool keep = false;
+  app.add_option("--system", only, "refpay, minipay or all")->check(CLI::IsMember({"refpay", "minipay", "all"}));
+  app.add_option("--rate", rate, "offered payments/s for every system (default: refpay 1000, minipay 300)")
+      ->check(CLI::Range(1.0, limits::rate_per_s_max));
+  app.add_option("--seconds", seconds, "the measurement window (the drill's fault phase)")->check(CLI::Range(1, 600));
+  app.add_option("--warmup", warmup_s, "the warm-up before it (the drill's baseline)")->check(CLI::Range(0, 600));
+  app.add_option("--work-dir", work_root, "parent of the run directories (not under /dev/shm: the lab mounts its own)");
+  app.add_option("--loopback-data", loopback_data,
+                 "parent of the loopback nodes' data (default tmpfs, as the lab's volumes; a disk path to see fsync)");
+  app.add_flag("--keep", keep, "keep the run directories");
+  CLI11_PARSE(app, argc, argv);
+  if (geteuid() != 0) {
+    std::printf("observer_effect_bench: needs root (firedrill run builds the lab: namespaces, veth, tmpfs); skipped\n");
+    return 0;
+  }
+  std::vector<SystemCase> cases;
+  if (only != "minipay") cases.push_back({"refpay", rate.value_or(1000), 0.95, 1.2});
+  if (only != "refpay") {
+    if (fs::exists(kPython)) {
+      cases.push_back({"minipay", rate.value_or(300), 0.90, std::nullopt});
+    } else {
+      std::printf("observer_effect_bench: minipay skipped: %s is missing\n", kPython);
+    }
+  }
+  std::string root = work_root + "/observer-effect-XXXXXX";
+  std::string data = loopback_data + "/observer-effect-data-XXXXXX";
+  if (!mkdtemp(root.data()) || !mkdtemp(data.data())) {
+    std::fprintf(stderr, "observer_effect_bench: cannot create %s or %s\n", root.c_str(), data.c_str());
+    return 1;
+  }
+  CpuSampler cpu;
+  std::vector<CaseResult> results;
+  for (const SystemCase& c : cases) results.push_back(run_case(c, root, data, seconds, warmup_s, cpu));
+  fs::remove_all(data);
+
+  bool failed = false;
+  for (const CaseResult& r : results) {
+    for (const auto& e : r.errors) failed = failed || !e.empty();
+  }
+  std::printf("observer effect: the same system, client and offered rate on loopback, in the lab, and in the lab "
+              "with the clock shim in every node; %d s window after a %d s warm-up; ",
+              seconds, warmup_s);
+  for (const SystemCase& c : cases) std::printf("%s %.0f/s; ", c.name.c_str(), c.rate_per_s);
+  std::printf("%lld accounts, timeout %s; loopback data in %s; %u cores\n", static_cast<long long>(kAccounts), kTimeout,
+              loopback_data.c_str(),
+              std::thread::hardware_concurrency());
+  print_raw(cases, results);
+  std::printf("\n");
+  print_ratios(cases, results);
+  if (keep || failed) {
+    std::printf("\nrun directories kept in %s\n", root.c_str());
+  } else {
+    fs::remove_all(root);
+  }
+  return failed ? 1 : 0;
+}
