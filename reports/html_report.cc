@@ -184,6 +184,23 @@ std::string start_utc(const std::vector<json::object>& timeline) {
   return "";
 }
 
+// Which nodes ran with the clock shim and which with no preload, from the node_setup records
+// (node-setup.json has the whole environment); empty for a timeline without them.
+std::string lab_additions(const std::vector<json::object>& timeline) {
+  std::string shim, plain;
+  for (const auto& r : timeline) {
+    if (rv::text(r, "source") != "harness" || rv::text(r, "kind") != "node_setup") continue;
+    const bool loaded = r.contains("clock_shim") && r.at("clock_shim").is_bool() && r.at("clock_shim").as_bool();
+    std::string& list = loaded ? shim : plain;
+    list += (list.empty() ? "" : ", ") + rv::text(r, "node");
+  }
+  if (shim.empty() && plain.empty()) return "";
+  std::string out = "PATH and HOME, a tmpfs volume and a network namespace per node";
+  if (!shim.empty()) out += "; the clock shim preloaded into " + shim + " (a clock fault can reach them)";
+  if (!plain.empty()) out += "; no preload in " + plain;
+  return out + " (node-setup.json)";
+}
+
 void write_scenario(std::string& out, const json::object& report, const json::object& run,
                     const std::vector<json::object>& timeline) {
   const json::object& scenario = rv::object(report, "scenario");
@@ -199,6 +216,7 @@ void write_scenario(std::string& out, const json::object& report, const json::ob
   out += row("scenario digest (SHA-256)", "<code>" + escape(plain_at(scenario, "digest")) + "</code>");
   out += row("started (UTC)", escape(utc.empty() ? kNone : utc));
   out += row("report schema", escape(plain_at(report, "schema")));
+  if (std::string lab = lab_additions(timeline); !lab.empty()) out += row("what the lab added", escape(lab));
   out += "</table></section>\n";
 }
 

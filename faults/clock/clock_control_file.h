@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "clock/clock_control.h"
 #include "core/status.h"

@@ -910,14 +910,17 @@ json::array measure_faults(const RunData& data, const Timeline& t, const SteadyE
     }
     int64_t t0 = *f.t0_ns;
     int64_t start = f.start_ns.value_or(t0);
-    // Detection alerts already firing at T0 make the detection meaningless.
+    // Detection alerts already firing when the fault step started make the detection
+    // meaningless. The step's start, not T0: a fault acts before its verification completes (a
+    // clock page is read by the node within microseconds, a witness takes milliseconds), so a
+    // fast system can alert between the two, and that alert is the fault's doing.
     std::map<std::string, bool> firing;
     for (const auto& a : t.alerts) {
-      if (a.t_ns >= t0) break;
+      if (a.t_ns >= start) break;
       if (alerts.count(a.name)) firing[a.identity] = a.firing;
     }
     for (const auto& [identity, on] : firing) {
-      if (on) failures.inconclusive.push_back("fault[" + std::to_string(index) + "]: detection alert already firing before T0: " + identity);
+      if (on) failures.inconclusive.push_back("fault[" + std::to_string(index) + "]: detection alert already firing before the fault was applied: " + identity);
     }
     std::optional<int64_t> impact;
     for (const auto& c : t.completions) {
@@ -936,18 +939,20 @@ json::array measure_faults(const RunData& data, const Timeline& t, const SteadyE
         }
       }
     }
+    // T_detect: the first detection signal after the step started, no earlier than T0 (one seen
+    // while the apply was still verifying is detection in 0 ms).
     std::optional<int64_t> detect;
     std::string detected_by;
     for (const auto& a : t.alerts) {
-      if (a.t_ns >= t0 && a.firing && alerts.count(a.name)) {
-        detect = a.t_ns;
+      if (a.t_ns >= start && a.firing && alerts.count(a.name)) {
+        detect = std::max(a.t_ns, t0);
         detected_by = "alert " + a.name;
         break;
       }
     }
     for (const auto& [at, pattern] : t.log_matches) {
-      if (at >= t0 && patterns.count(pattern) && (!detect || at < *detect)) {
-        detect = at;
+      if (at >= start && patterns.count(pattern) && (!detect || std::max(at, t0) < *detect)) {
+        detect = std::max(at, t0);
         detected_by = "log /" + pattern + "/";
         break;
       }

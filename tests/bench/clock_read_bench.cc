@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -78,18 +79,20 @@ double ns_per_read(Read read, int rounds, int64_t round_ms) {
 
 // The child: measures in whatever environment it was started with.
 int child_main(int rounds, int64_t round_ms) {
-  int64_t sink = 0;
+  // Keeps the reads from being optimized away; unsigned, so that its sum may wrap.
+  uint64_t sink = 0;
   const double clock_gettime_ns = ns_per_read(
       [&] {
         timespec now{};
         clock_gettime(CLOCK_REALTIME, &now);
-        sink += now.tv_nsec;
+        sink += static_cast<uint64_t>(now.tv_nsec);
       },
       rounds, round_ms);
   const double system_clock_ns = ns_per_read(
-      [&] { sink += std::chrono::system_clock::now().time_since_epoch().count(); }, rounds, round_ms);
+      [&] { sink += static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()); }, rounds,
+      round_ms);
   std::printf("clock_gettime_ns=%.2f system_clock_ns=%.2f realtime_ns=%lld sink=%lld\n", clock_gettime_ns,
-              system_clock_ns, static_cast<long long>(clock_ns(CLOCK_REALTIME)), static_cast<long long>(sink & 1));
+              system_clock_ns, static_cast<long long>(clock_ns(CLOCK_REALTIME)), static_cast<long long>(sink & 1u));
   return 0;
 }
 
@@ -245,7 +248,8 @@ int main(int argc, char** argv) {
     const double clock_gettime_ns = field(measured.output, "clock_gettime_ns");
     const double system_clock_ns = field(measured.output, "system_clock_ns");
     // The child's last reading against ours after it: the skew it showed, to the second.
-    const double offset_s = (field(measured.output, "realtime_ns") - static_cast<double>(clock_ns(CLOCK_REALTIME))) / 1e9;
+    const long long offset_s =
+        std::llround((field(measured.output, "realtime_ns") - static_cast<double>(clock_ns(CLOCK_REALTIME))) / 1e9);
     const Ran slept = run({python, "-c", python_sleep_script}, configuration.environment);
     const std::string python_result =
         slept.exit_code == 0 ? last_line(slept.output) : "fails: " + last_line(slept.output);
@@ -259,7 +263,7 @@ int main(int argc, char** argv) {
       native_system_clock_ns = system_clock_ns;
     }
     if (configuration.name == "firedrill clock shim") shim_clock_gettime_ns = clock_gettime_ns;
-    std::printf("%-28s %14.1f %6.1f %14.1f %6.1f %10.0f  %s\n", configuration.name.c_str(), clock_gettime_ns,
+    std::printf("%-28s %14.1f %6.1f %14.1f %6.1f %10lld  %s\n", configuration.name.c_str(), clock_gettime_ns,
                 clock_gettime_ns / native_clock_gettime_ns, system_clock_ns, system_clock_ns / native_system_clock_ns,
                 offset_s, python_result.c_str());
   }

@@ -200,30 +200,33 @@ class CpuSampler {
     double host_cores = -1;  // -1: no samples around the window
     double tree_cores = -1;
   };
-  // Cores busy on average between two wall-clock times (Unix seconds).
+  // Cores busy on average between two wall-clock times (Unix seconds), from the first sample at
+  // or after the start to the last one at or before the end: inside the window every process of
+  // the run is alive (a process's ticks leave the tree's sum with it, and loopback's nodes are
+  // killed right after the window).
   Busy busy(double from_unix_s, double to_unix_s) const {
     std::lock_guard lock(mutex_);
     const Sample* first = nullptr;
     const Sample* last = nullptr;
     for (const Sample& s : samples_) {
-      if (s.unix_s <= from_unix_s) first = &s;
-      if (s.unix_s >= to_unix_s && !last) last = &s;
+      if (s.unix_s >= from_unix_s && !first) first = &s;
+      if (s.unix_s <= to_unix_s) last = &s;
     }
-    if (!first || !last || last->total <= first->total) return {};
-    std::fprintf(stderr, "DEBUG tree %lld %lld busy %lld %lld\n", (long long)first->tree, (long long)last->tree, (long long)first->busy, (long long)last->busy);
-    // /proc/stat's total counts every CPU: a share of it times the cores is cores busy.
+    if (!first || !last || last->unix_s <= first->unix_s) return {};
+    const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK)) * (last->unix_s - first->unix_s);
     const double cores = static_cast<double>(std::thread::hardware_concurrency());
-    const auto total = static_cast<double>(last->total - first->total);
-    return {cores * static_cast<double>(last->busy - first->busy) / total,
-            cores * static_cast<double>(last->tree - first->tree) / total};
+    return {cores - static_cast<double>(last->idle - first->idle) / ticks,
+            static_cast<double>(last->tree - first->tree) / ticks};
   }
 
  private:
   struct Sample {
     double unix_s;
-    int64_t busy;   // clock ticks, all CPUs: user nice system irq softirq steal
-    int64_t total;  // the same plus idle and iowait
-    int64_t tree;   // user + system ticks of this process and its descendants alive now
+    // Clock ticks of all CPUs idle (idle + iowait). Busy is the rest of the wall-clock time: the
+    // kernel measures idle time exactly, but counts the busy fields by sampling at ticks, which
+    // misses short bursts of work on a tickless kernel (a lightly loaded host reads near 0).
+    int64_t idle;
+    int64_t tree;  // user + system ticks of this process and its descendants alive now (exact)
   };
 
   // utime + stime of every descendant of this process (and itself), from /proc/PID/stat. A
@@ -268,13 +271,12 @@ class CpuSampler {
     while (!stop_) {
       std::ifstream stat("/proc/stat");
       std::string cpu;
-      int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-      if (stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) {
-        const int64_t busy = user + nice + system + irq + softirq + steal;
-        const int64_t tree = tree_ticks();
+      int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0;
+      if (stat >> cpu >> user >> nice >> system >> idle >> iowait) {
         const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+        const int64_t tree = tree_ticks();  // a few ms after `now`: /proc holds ~100 processes
         std::lock_guard lock(mutex_);
-        samples_.push_back(Sample{now, busy, busy + idle + iowait, tree});
+        samples_.push_back(Sample{now, idle + iowait, tree});
       }
       std::this_thread::sleep_for(kCpuSamplePeriod);
     }
@@ -545,8 +547,6 @@ CaseResult run_case(const SystemCase& c, const std::string& root, const std::str
       }
       continue;
     }
-    // The sample after the window's end may not have been taken yet (loopback stops just after it).
-    std::this_thread::sleep_for(2 * kCpuSamplePeriod);
     const CpuSampler::Busy busy = cpu.busy(figures->window_start_unix_s, figures->window_end_unix_s);
     figures->cpu_host_cores = busy.host_cores;
     figures->cpu_tree_cores = busy.tree_cores;

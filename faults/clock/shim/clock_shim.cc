@@ -56,7 +56,8 @@
 #define FIREDRILL_INTERPOSED extern "C" __attribute__((visibility("default")))
 
 // 32-bit glibc with 64-bit time_t calls __clock_gettime64 and friends instead, which this shim
-// does not interpose.
+// does not interpose. On x86_64 glibc 2.36 there is no clock_gettime64, and __clock_gettime is
+// GLIBC_PRIVATE (libc's own internal calls, which no preload can reach): neither is interposed.
 static_assert(sizeof(time_t) == 8, "the clock shim interposes the 64-bit time_t functions only");
 
 namespace {

@@ -763,12 +763,23 @@ TEST(Scorer, AlertAlreadyFiringBeforeT0IsInconclusive) {
   json::object report = r.score();
   EXPECT_EQ(verdict(report), "inconclusive") << dump(report);
   EXPECT_EQ(exit_code(report), 3);
-  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "detection alert already firing before T0"));
+  EXPECT_TRUE(mentions(failures(report, "inconclusive"), "detection alert already firing before the fault was applied"));
 
   // Resolved before T0: fine.
   r.alert(4000 * kMs, "resolved", "LedgerPrimaryDown", "ledger-2");
   report = r.score();
   EXPECT_EQ(verdict(report), "pass") << dump(report);
+}
+
+// A fault acts before its verification completes (the clock page is read by the node at once,
+// the witness takes ms): an alert between the step's start and T0 is the fault's, detected in 0.
+TEST(Scorer, AlertWhileTheApplyIsVerifyingIsDetectionAtT0) {
+  Drill r = drill(false);
+  r.alert(4999 * kMs + 500'000, "firing", "LedgerPrimaryDown", "ledger-1");
+  json::object report = r.score();
+  EXPECT_EQ(verdict(report), "pass") << dump(report);
+  EXPECT_TRUE(fault0(report).at("detected").as_bool());
+  EXPECT_EQ(number(fault0(report).at("detection_ms")), 0);
 }
 
 TEST(Scorer, FaultNeverVerifiedIsInconclusive) {
