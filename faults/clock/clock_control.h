@@ -29,6 +29,10 @@ constexpr uint64_t clock_control_magic = 0x314B434F4C434446ull;
 constexpr std::size_t clock_control_bytes = 4096;
 // The environment variable naming the control file in a node that loads the shim.
 constexpr const char* clock_control_env = "FIREDRILL_CLOCK_CONTROL";
+// Set to "1" in the environment of a witness: a process the controller starts only to read the
+// node's clock. The shim shows it the skew but does not acknowledge, so an acknowledgement proves
+// that a process of the node itself read the skew.
+constexpr const char* clock_witness_env = "FIREDRILL_CLOCK_WITNESS";
 
 struct ClockControl {
   uint64_t magic;

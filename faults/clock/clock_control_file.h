@@ -18,10 +18,6 @@
 
 namespace firedrill {
 
-// Set to "1" in the environment of a witness: a process the controller starts only to read the
-// node's clock. The shim shows it the skew but does not acknowledge, so an acknowledgement proves
-// that a process of the node itself read the skew.
-constexpr const char* clock_witness_env = "FIREDRILL_CLOCK_WITNESS";
 // The largest |offset| set() accepts: 100 years either way.
 constexpr int64_t clock_offset_ns_max = int64_t{100} * 365 * 24 * 3600 * 1'000'000'000;
 // The slowest and fastest rate set() accepts (1 = normal speed).

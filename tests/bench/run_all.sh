@@ -216,6 +216,20 @@ bench_observer() {
   done <<<"$table"
 }
 
+# The clock shim's read cost (beside native and libfaketime in its own output).
+bench_clock() {
+  local p=clock_read_bench
+  [[ -x $bin_dir/$p ]] || { failed $p "not built"; return; }
+  run $p; local code=$?
+  local table
+  table=$(table_of "figure|target|measured|ratio" <<<"$output")
+  [[ $code -eq 0 && -n $table ]] || { failed $p "exit $code, no table"; return; }
+  local figure target measured r
+  while IFS=$sep read -r figure target measured r; do
+    add_row "clock shim, $figure" "${target:--}" "$measured" "${r:--}" "$p"
+  done <<<"$table"
+}
+
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 bench_refpay
 bench_lab
@@ -224,6 +238,7 @@ bench_injection
 bench_reconcile
 bench_backup
 bench_observer
+bench_clock
 
 echo "firedrill benchmarks, $started, $(nproc) cores, $(uname -sr), binaries in $bin_dir"
 echo

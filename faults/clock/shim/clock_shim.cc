@@ -66,10 +66,6 @@ using firedrill::ClockControl;
 
 constexpr int64_t ns_per_s = 1'000'000'000;
 constexpr int64_t ns_per_us = 1'000;
-// Set to "1" in the environment of the controller's witness processes, which must not
-// acknowledge. The same name is firedrill::clock_witness_env (clock_control_file.h); the shim
-// cannot include that header (it brings the C++ library).
-constexpr const char* clock_witness_env = "FIREDRILL_CLOCK_WITNESS";
 // How often a reader retries a page the writer keeps changing under it before it shows real time
 // instead: a controller that died halfway through a write must not hang the node's clock reads.
 constexpr int seqlock_retries_max = 1'000;
@@ -231,7 +227,7 @@ __attribute__((noinline, cold)) void initialize() {
   next_timespec_get.get();
   bool writable = false;
   control = map_control_page(std::getenv(firedrill::clock_control_env), &writable);
-  const char* witness = std::getenv(clock_witness_env);
+  const char* witness = std::getenv(firedrill::clock_witness_env);
   const bool is_witness = witness != nullptr && witness[0] == '1' && witness[1] == '\0';
   may_acknowledge = control != nullptr && writable && !is_witness;
   errno = saved_errno;
