@@ -12,12 +12,15 @@
 // apply:  in effect only when (1) every process of the node's tree has the shim mapped
 //         (/proc/PID/maps), else refused with the process that does not ("ledger-1: its process
 //         (pid 42, server) does not load the clock shim ..."), and (2) after the page is set to
-//         the offset and rate, a witness `date +%s%N` reading through the same shim and page shows
-//         the real time plus the offset within ±500 ms (wider when the rate is not 1). Evidence:
-//         the requested and observed offsets in ms, the rate, the page, each process checked, and
-//         the first read of the new setting by a process of the node itself when one happened
-//         within node_read_ms_max (the shim acknowledges it in the page).
+//         the offset and rate, a read through the shim shows the real time plus the offset within
+//         ±500 ms (wider when the rate is not 1): the node's own read (the shim acknowledges it in
+//         the page) when one comes within node_read_ms_max, as it does for a node serving
+//         requests; else a witness `date +%s%N` reading through the same shim and page (an idle
+//         node). Evidence: the requested and observed offsets in ms, the rate, the page, each
+//         process checked, `verified_by`, and the node's own read (pid, offset) or "none yet".
 // revert: the page is set to the identity (no offset, normal speed), verified by the witness.
+//         Evidence: whether a process of the node read the skewed clock while it was set
+//         (`node_read_while_skewed`: pid and offset it saw), from the shim's acknowledgement.
 //         Idempotent; a run directory already gone is a success.
 //
 // The rate counts from the apply: the node's clock is `offset` ahead at that instant and then

@@ -54,7 +54,18 @@ double quantile(std::vector<double> v, double q) {
 
 }  // namespace
 
+// As `--clock-node`: a node that reads its wall clock every millisecond, as a service handling
+// requests does (clock.skew is then verified by the node's own read, not a witness).
+int clock_node_main() {
+  for (;;) {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    usleep(1'000);
+  }
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--clock-node") return clock_node_main();
   CLI::App app{"fault injection latency benchmark"};
   int rounds = 100;
   app.add_option("--rounds", rounds)->check(CLI::Range(5, 10'000));
@@ -80,13 +91,17 @@ int main(int argc, char** argv) {
   }
   boost::asio::io_context io;
   Supervisor supervisor(io, [](const ProcessEvent&) {});
-  // n1 runs with the clock shim, as a node a clock fault can reach does (the skew is verified on
-  // its own process's maps and by a witness through the shim).
-  const std::string page = root + "/clock/n1.clock";
-  if (auto created = ClockControlFile::create(page); !created) {
-    std::fprintf(stderr, "%s\n", created.status().message().c_str());
-    return 1;
+  // n1 (an idle `sleep`) and n3 (this program as --clock-node) run with the clock shim, as nodes
+  // a clock fault can reach do: n1's skew is verified by a witness through the shim, n3's by its
+  // own read. Each has its page.
+  auto page_of = [&](const std::string& node) { return root + "/clock/" + node + ".clock"; };
+  for (const char* node : {"n1", "n3"}) {
+    if (auto created = ClockControlFile::create(page_of(node)); !created) {
+      std::fprintf(stderr, "%s\n", created.status().message().c_str());
+      return 1;
+    }
   }
+  const std::string page = page_of("n1");
   std::error_code ec;
   const std::string shim = fs::canonical(find_clock_shim(fs::read_symlink("/proc/self/exe").parent_path()), ec);
   if (ec) {
@@ -95,12 +110,17 @@ int main(int argc, char** argv) {
   }
   std::map<std::string, std::string> env = {{"PATH", "/usr/bin:/bin"}, {"LD_PRELOAD", shim}, {clock_control_env, page}};
   ProcessSpec sleeper{"n1", {"/bin/sleep", "1000"}, env, (*network)->netns_fd("n1"), "", "", ""};
-  if (Status s = supervisor.start(sleeper); !s) {
-    std::fprintf(stderr, "%s\n", s.message().c_str());
-    return 1;
+  env[clock_control_env] = page_of("n3");
+  ProcessSpec reader{"n3", {fs::read_symlink("/proc/self/exe").string(), "--clock-node"}, env,
+                     (*network)->netns_fd("n3"), "", "", ""};
+  for (const ProcessSpec& spec : {sleeper, reader}) {
+    if (Status s = supervisor.start(spec); !s) {
+      std::fprintf(stderr, "%s\n", s.message().c_str());
+      return 1;
+    }
   }
   FaultContext context{io, supervisor, std::chrono::milliseconds(5000), network->get(), volumes->get(),
-                       [&](const std::string&) { return page; }, shim,
+                       page_of, shim,
                        [](const std::string& target, std::function<void(Result<std::string>)> next) { next(target); },
                        {}, {}};
 
@@ -119,7 +139,8 @@ int main(int argc, char** argv) {
   std::vector<Kind> kinds = {
       {"process.kill (SIGKILL)", 1, fault("process.kill", {{"signal", std::string("SIGKILL")}}), "n1"},
       {"network.partition", 5, fault("network.partition", {{"groups", NodeGroups{{"n1"}, {"n2", "n3", "client"}}}}), "network.partition"},
-      {"clock.skew (+10m)", 5, fault("clock.skew", {{"offset", Milliseconds(600'000)}}), "n1"},
+      {"clock.skew busy node", 5, fault("clock.skew", {{"offset", Milliseconds(600'000)}}), "n3"},
+      {"clock.skew idle node", 20, fault("clock.skew", {{"offset", Milliseconds(600'000)}}), "n1"},
       {"disk.full (64 MiB)", 50, fault("disk.full", {{"percent", int64_t{100}}}), "n2"},
   };
   std::printf("injection latency: scheduled -> verified in effect, %d applications each\n", rounds);

@@ -446,6 +446,7 @@ TEST_F(ClockSkewTest, TenMinutesAheadOnTheNodeItselfThenBack) {
   EXPECT_EQ(applied.evidence.at("requested_offset_ms").as_int64(), 600'000);
   EXPECT_NEAR(applied.evidence.at("observed_offset_ms").as_int64(), 600'000, 500);
   // The node's own process read the skew (the shim's acknowledgement), not only the witness.
+  EXPECT_EQ(applied.evidence.at("verified_by"), "the node's own read");
   const auto& node_read = applied.evidence.at("node_read");
   ASSERT_TRUE(node_read.is_object()) << boost::json::serialize(node_read);
   EXPECT_EQ(node_read.at("pid").as_int64(), *supervisor_.pid("ledger-1"));
@@ -458,6 +459,8 @@ TEST_F(ClockSkewTest, TenMinutesAheadOnTheNodeItselfThenBack) {
   Step reverted = revert(*fault);
   ASSERT_TRUE(reverted.status.is_ok()) << reverted.status.message();
   EXPECT_NEAR(reverted.evidence.at("observed_offset_ms").as_int64(), 0, 500);
+  ASSERT_TRUE(reverted.evidence.at("node_read_while_skewed").is_object());
+  EXPECT_NEAR(reverted.evidence.at("node_read_while_skewed").at("observed_offset_ms").as_int64(), 600'000, 50);
   EXPECT_NEAR(date_offset_ms(), 0, date_tolerance_ms);
   EXPECT_TRUE(revert(*fault).status.is_ok()) << "idempotent";
 }
@@ -496,6 +499,20 @@ TEST_F(ClockSkewTest, RateDoublesTheSpeedUntilReverted) {
   std::printf("rate witness: wall/monotonic %.3f at rate 2, %.3f after the revert\n", first, second);
   EXPECT_NEAR(first, 2.0, 0.1);
   EXPECT_NEAR(second, 1.0, 0.1);
+}
+
+// An idle node (it never reads its clock) still loads the shim: the skew is verified by a witness
+// reading through the same shim and page, and the evidence says the node had not read it yet.
+TEST_F(ClockSkewTest, AnIdleNodeIsVerifiedByAWitness) {
+  start_node({"/bin/sleep", "30"}, "sleep");
+  auto fault = make(10min);
+  ASSERT_TRUE(fault);
+  Step applied = apply(*fault);
+  ASSERT_TRUE(applied.status.is_ok()) << applied.status.message();
+  EXPECT_EQ(applied.evidence.at("verified_by"), "a witness through the shim");
+  EXPECT_NEAR(applied.evidence.at("observed_offset_ms").as_int64(), 600'000, 500);
+  EXPECT_TRUE(applied.evidence.at("node_read").is_string()) << boost::json::serialize(applied.evidence);
+  ASSERT_TRUE(revert(*fault).status.is_ok());
 }
 
 // A node whose program does not keep the preload is not skewable: the apply fails and says why,
