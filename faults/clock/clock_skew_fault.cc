@@ -248,15 +248,15 @@ class ClockSkew : public Fault {
         context_.io, deadline,
         [what, deadline, written_at, environment, offset, allowed_ms, reverting, generation, shared_control,
          shared_done, shared_evidence] {
-          auto& evidence = *shared_evidence;
+          auto& found = *shared_evidence;
           const ClockControlFile::Seen seen = shared_control->seen();
           if (!reverting && seen.generation >= generation) {
             const auto observed = static_cast<int64_t>(std::llround((seen.fake_ns - seen.real_ns) / 1e6));
-            evidence["node_read"] = {{"pid", seen.pid}, {"observed_offset_ms", observed}};
+            found["node_read"] = {{"pid", seen.pid}, {"observed_offset_ms", observed}};
             if (std::abs(observed - offset.count()) <= allowed_ms) {
-              evidence["observed_offset_ms"] = observed;
-              evidence["verified_by"] = "the node's own read";
-              (*shared_done)(Status::ok(), evidence);
+              found["observed_offset_ms"] = observed;
+              found["verified_by"] = "the node's own read";
+              (*shared_done)(Status::ok(), found);
               return true;
             }
           }
@@ -264,16 +264,16 @@ class ClockSkew : public Fault {
           const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
           auto observed = witness_offset_ms(environment, std::clamp(left, witness_ms_min, witness_ms_max));
           if (!observed) {
-            (*shared_done)(observed.status().with_context(what + ": witness"), evidence);
+            (*shared_done)(observed.status().with_context(what + ": witness"), found);
             return true;
           }
-          evidence["observed_offset_ms"] = *observed;
+          found["observed_offset_ms"] = *observed;
           if (std::abs(*observed - offset.count()) > allowed_ms) return false;
-          evidence["verified_by"] = "a witness through the shim";
-          if (!reverting && !evidence.contains("node_read")) {
-            evidence["node_read"] = "none yet (the node had not read its wall clock)";
+          found["verified_by"] = "a witness through the shim";
+          if (!reverting && !found.contains("node_read")) {
+            found["node_read"] = "none yet (the node had not read its wall clock)";
           }
-          (*shared_done)(Status::ok(), evidence);
+          (*shared_done)(Status::ok(), found);
           return true;
         },
         [what, allowed_ms, shared_done, shared_evidence] {

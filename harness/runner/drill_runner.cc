@@ -79,7 +79,7 @@ Result<Endpoint> split_url(const std::string& url) {
 // reads its options from the environment: the controller's are passed through. A node with the
 // clock shim runs it preloaded ahead of the ASan runtime, which ASan refuses unless told not to
 // check the link order, so a sanitized controller (the same build) says so for those nodes.
-void add_sanitizer_options(std::map<std::string, std::string>& env, bool clock_shim) {
+void add_sanitizer_options(std::map<std::string, std::string>& env, [[maybe_unused]] bool clock_shim) {
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
     if (const char* value = std::getenv(name)) env[name] = value;
   }

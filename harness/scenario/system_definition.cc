@@ -261,7 +261,7 @@ std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::st
         continue;
       }
       TableReader r(*v.as_table(), "role." + name, path, d);
-      DynamicRole role{name, r.string("url", true).value_or(""), r.string("pointer", true).value_or("")};
+      DynamicRole role{name, r.string("url", true).value_or(""), r.string("pointer", true).value_or(""), {}};
       if (!role.pointer.empty() && role.pointer.front() != '/') {
         r.error("pointer", "a JSON pointer starts with '/', e.g. \"/primary\"");
       }

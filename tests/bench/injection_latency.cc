@@ -113,8 +113,8 @@ int main(int argc, char** argv) {
   env[clock_control_env] = page_of("n3");
   ProcessSpec reader{"n3", {fs::read_symlink("/proc/self/exe").string(), "--clock-node"}, env,
                      (*network)->netns_fd("n3"), "", "", ""};
-  for (const ProcessSpec& spec : {sleeper, reader}) {
-    if (Status s = supervisor.start(spec); !s) {
+  for (const ProcessSpec& node : {sleeper, reader}) {
+    if (Status s = supervisor.start(node); !s) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       return 1;
     }

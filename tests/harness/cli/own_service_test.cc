@@ -207,7 +207,9 @@ TEST(OwnService, ClockFaultOnAnotherNodeLeavesAPythonServiceUnharmed) {
   // minipay answers 503 only when its heartbeat is late (a probe that timed out on a loaded
   // machine has no status and says nothing about the heartbeat).
   for (const auto& r : d.timeline) {
-    if (r.at("source") == "probe" && r.at("kind") == "health") EXPECT_NE(r.at("status").as_int64(), 503) << json::serialize(r);
+    if (r.at("source") == "probe" && r.at("kind") == "health") {
+      EXPECT_NE(r.at("status").as_int64(), 503) << json::serialize(r);
+    }
   }
   fs::remove_all(lab);
 }
