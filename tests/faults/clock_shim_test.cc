@@ -588,9 +588,7 @@ TEST_F(ClockShimTest, MapsOfAPreloadedProcessShowTheShim) {
 }
 
 TEST_F(ClockShimTest, StaticProgramIsNotReached) {
-  if (static_probe_path.empty()) {
-    GTEST_SKIP() << "this toolchain cannot link static programs (g++ -static)";
-  }
+  FIREDRILL_REQUIRE(!static_probe_path.empty(), "a toolchain that links static programs (g++ -static)");
   set(skew_ns);
   Child probe({static_probe_path, "serve"}, node_environment());
   ASSERT_GT(probe.pid(), 0);
