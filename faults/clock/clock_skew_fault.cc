@@ -186,8 +186,8 @@ class ClockSkew : public Fault {
   }
 
  private:
-  // Sets the node's page to (offset, rate) and waits until the witness reads it; an apply first
-  // checks that every process of the node loads the shim. When `reverting`, a node without a
+  // Sets the node's page to (offset, rate) and waits until the node's own read or a witness
+  // shows it; an apply first checks that every process of the node loads the shim. When `reverting`, a node without a
   // page or a run directory already gone is a success.
   void set_clock(const std::string& what, Milliseconds offset, double rate, bool reverting, FaultDone done) {
     boost::json::object evidence{{"node", node_}, {"requested_offset_ms", offset.count()}, {"rate", rate}};
