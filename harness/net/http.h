@@ -1,5 +1,6 @@
-// A small HTTP/1.1 server and client on Boost.Beast: the harness's workload, probes and alert
-// receiver use it, and so do the refpay programs (their only dependency on harness/).
+// A small HTTP/1.1 server and client on Boost.Beast: the harness's workload, probes, final reads
+// and alert receiver use it. The system under test never does: refpay has its own HTTP code, so a
+// parsing bug cannot sit on both sides of the wire and hide itself.
 //
 // Beast and Asio stay inside http_server.cc / http_client.cc so that the programs' own files
 // compile quickly; callers see plain request / response structs. Everything runs on the one
@@ -32,7 +33,7 @@ struct HttpRequest {
 
   // The path without the query string.
   std::string path() const;
-  // The value of query parameter `name`, if present (no percent-decoding needed by refpay).
+  // The value of query parameter `name`, if present (no percent-decoding: the harness's own endpoints need none).
   std::optional<std::string> query(const std::string& name) const;
   // The header value, if present (`name` in lower case).
   std::optional<std::string> header(const std::string& name) const;

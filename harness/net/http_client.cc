@@ -30,7 +30,7 @@ namespace {
 
 constexpr std::uint64_t kResponseBodyBytesMax = 64ull * 1024 * 1024;  // exports can be big
 constexpr std::uint32_t kResponseHeaderBytesMax = 64 * 1024;
-// Idle connections are closed well before servers' usual idle timeouts (refpay: 120 s).
+// Idle connections are closed well before servers' usual idle timeouts (refpay's: 120 s).
 constexpr std::chrono::seconds kIdleTimeoutS{30};
 
 struct Connection;
@@ -228,7 +228,7 @@ void HttpClient::Impl::do_write(const std::shared_ptr<Connection>& connection) {
   request.target(call.target);
   request.version(11);
   request.set(http::field::host, host_header);
-  request.set(http::field::user_agent, "refpay");
+  request.set(http::field::user_agent, "firedrill");
   if (!call.body.empty()) request.set(http::field::content_type, "application/json");
   // Only a reused connection can lead to a retry that needs the body again.
   request.body() = connection->reused ? call.body : std::move(call.body);

@@ -1,4 +1,4 @@
-// HttpServer (http.h): the HTTP/1.1 server of the refpay programs, on Boost.Beast.
+// HttpServer (http.h): the harness's HTTP/1.1 server (the alert receiver), on Boost.Beast.
 //
 // Shaped like the Asio http/server example: the server object owns the acceptor and a registry
 // of open connections; each connection is a Session that loops do_read -> handler -> do_write.
@@ -250,7 +250,7 @@ void HttpServer::Impl::Session::do_write(HttpResponse response) {
   response_.version(version_);
   response_.result(static_cast<unsigned>(status));
   response_.reason(http_reason(status));
-  response_.set(http::field::server, "refpay");
+  response_.set(http::field::server, "firedrill");
   // 1xx, 204 and 304 responses must not carry a body (prepare_payload would throw).
   const bool bodyless = status < 200 || status == 204 || status == 304;
   if (!bodyless) {

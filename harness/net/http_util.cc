@@ -1,4 +1,4 @@
-// Small pure helpers of the refpay HTTP layer (http.h): request accessors, "host:port" parsing
+// Small pure helpers of the harness's HTTP layer (http.h): request accessors, "host:port" parsing
 // for command-line and config addresses, and status reason phrases. No Beast or Asio here.
 #include <charconv>
 #include <string_view>

@@ -1,4 +1,4 @@
-// Tests of the refpay HTTP layer (common/http.h): HttpServer and HttpClient against each other
+// Tests of the harness's HTTP layer (net/http.h): HttpServer and HttpClient against each other
 // over real loopback sockets (port 0), a raw socket for bytes no well-behaved client sends, and
 // the pure helpers. Each test runs one io_context with a bounded run_for, so a bug shows up as a
 // failed expectation rather than a hung test binary.
@@ -55,6 +55,23 @@ std::unique_ptr<HttpServer> start_server(asio::io_context& io, HttpHandler handl
   EXPECT_TRUE(status.is_ok()) << status.message();
   EXPECT_NE(server->port(), 0);
   return server;
+}
+
+// Sends one request from a fresh client, then closes the client and stops the server, and runs
+// `io` until both are done; the result, or nothing when no answer came.
+std::optional<HttpResult> request_once(asio::io_context& io, HttpServer& server,
+                                       const std::string& method, const std::string& target,
+                                       const std::string& body = "",
+                                       std::chrono::milliseconds timeout = 1000ms) {
+  HttpClient client(io, "127.0.0.1", server.port());
+  std::optional<HttpResult> got;
+  client.request(method, target, body, timeout, [&](HttpResult result) {
+    got = std::move(result);
+    client.close();
+    server.stop();
+  });
+  EXPECT_TRUE(run_to_completion(io));
+  return got;
 }
 
 // Sends `data` on a fresh connection and hands over everything received until the server closes.
@@ -157,7 +174,7 @@ TEST(Http, EchoRoundTripReusesKeepAliveConnection) {
                      EXPECT_EQ(field("target"), "/echo?i=" + std::to_string(i));
                      EXPECT_EQ(field("body"), body);
                      EXPECT_EQ(field("host"), "127.0.0.1:" + std::to_string(server->port()));
-                     EXPECT_EQ(field("user_agent"), "refpay");
+                     EXPECT_EQ(field("user_agent"), "firedrill");
                      EXPECT_EQ(field("content_type"), "application/json");
                      ++completed;
                      if (i + 1 < kRequests) {
@@ -245,15 +262,8 @@ TEST(Http, OversizedBodyGets413) {
         respond({});
       },
       limits);
-  HttpClient client(io, "127.0.0.1", server->port());
-
-  std::optional<HttpResult> got;
-  client.request("POST", "/big", std::string(200 * 1024, 'x'), 1000ms, [&](HttpResult result) {
-    got = std::move(result);
-    client.close();
-    server->stop();
-  });
-  EXPECT_TRUE(run_to_completion(io));
+  const std::optional<HttpResult> got =
+      request_once(io, *server, "POST", "/big", std::string(200 * 1024, 'x'));
   ASSERT_TRUE(got.has_value());
   ASSERT_TRUE(got->ok()) << got->error;
   EXPECT_EQ(got->status, 413);
@@ -267,15 +277,7 @@ TEST(Http, OversizedHeaderGets431) {
   HttpServerLimits limits;
   limits.header_bytes_max = 1024;
   auto server = start_server(io, echo, limits);
-  HttpClient client(io, "127.0.0.1", server->port());
-
-  std::optional<HttpResult> got;
-  client.request("GET", "/" + std::string(4096, 'a'), "", 1000ms, [&](HttpResult result) {
-    got = std::move(result);
-    client.close();
-    server->stop();
-  });
-  EXPECT_TRUE(run_to_completion(io));
+  const std::optional<HttpResult> got = request_once(io, *server, "GET", "/" + std::string(4096, 'a'));
   ASSERT_TRUE(got.has_value());
   ASSERT_TRUE(got->ok()) << got->error;
   EXPECT_EQ(got->status, 431);
@@ -356,7 +358,7 @@ TEST(Http, ConnectionCloseIsHonouredWithHeaders) {
                });
   EXPECT_TRUE(run_to_completion(io));
   EXPECT_EQ(reply.rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u) << reply;
-  EXPECT_NE(reply.find("Server: refpay\r\n"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Server: firedrill\r\n"), std::string::npos) << reply;
   EXPECT_NE(reply.find("Content-Type: application/json\r\n"), std::string::npos) << reply;
   EXPECT_NE(reply.find("Content-Length: 21\r\n"), std::string::npos) << reply;
   EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos) << reply;
@@ -422,15 +424,7 @@ TEST(Http, ConnectByHostName) {
 TEST(Http, AbandonedRespondClosesConnection) {
   asio::io_context io;
   auto server = start_server(io, [](HttpRequest&&, Respond) {});  // drops respond at once
-  HttpClient client(io, "127.0.0.1", server->port());
-
-  std::optional<HttpResult> got;
-  client.request("POST", "/", "{}", 1000ms, [&](HttpResult result) {
-    got = std::move(result);
-    client.close();
-    server->stop();
-  });
-  EXPECT_TRUE(run_to_completion(io));
+  const std::optional<HttpResult> got = request_once(io, *server, "POST", "/", "{}");
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->outcome, Outcome::io_error) << got->error;
   EXPECT_TRUE(got->request_sent);
