@@ -7,24 +7,15 @@
 // holds it, so completions after ~HttpClient are safe no-ops. Single io_context, no locking.
 #include <algorithm>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <list>
 #include <unordered_set>
 #include <vector>
 
+#include "net/beast.h"
 #include "net/http.h"
 
 namespace firedrill {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
 

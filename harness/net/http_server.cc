@@ -5,23 +5,14 @@
 // Every socket operation runs under a deadline (beast::tcp_stream::expires_after), and request
 // sizes are bounded by HttpServerLimits. Everything runs on the one io_context, so no locking.
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cctype>
 #include <exception>
 #include <unordered_map>
 
+#include "net/beast.h"
 #include "net/http.h"
 
 namespace firedrill {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
 
