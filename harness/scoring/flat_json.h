@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace firedrill {
@@ -26,10 +27,23 @@ inline void skip_spaces(std::string_view line, std::size_t& i) {
   while (i < line.size() && is_space(line[i])) ++i;
 }
 
+// Whether the 8 bytes of `w` hold a quote, a backslash, a control character or a byte outside
+// ASCII: a string's plain characters are checked 8 at a time.
+inline bool has_special_byte(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  auto has_zero = [&](uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
+  const bool control = ((w - 0x20 * kOnes) & ~w & kHighs) != 0;  // a byte < 0x20
+  return control || (w & kHighs) != 0 || has_zero(w ^ ('"' * kOnes)) || has_zero(w ^ ('\\' * kOnes));
+}
+
 // A string without escapes at line[i] (the opening quote), into `out`.
 inline bool read_string(std::string_view line, std::size_t& i, std::string_view& out) {
   if (i >= line.size() || line[i] != '"') return false;
   const std::size_t begin = ++i;
+  for (uint64_t w; i + 8 <= line.size(); i += 8) {
+    std::memcpy(&w, line.data() + i, 8);
+    if (has_special_byte(w)) break;
+  }
   while (i < line.size() && line[i] != '"') {
     const auto ch = static_cast<unsigned char>(line[i]);
     if (ch == '\\' || ch < 0x20 || ch >= 0x80) return false;

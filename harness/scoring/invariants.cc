@@ -24,9 +24,9 @@ std::string account_name(const ContractFields& c, int64_t i) {
 Balances replay(const Export& e, const ContractFields& c, const Names& names) {
   Balances balances;
   for (int64_t i = 1; i <= c.accounts; ++i) balances[account_name(c, i)] = c.initial_balance;
-  for (const auto& [account, sum] : e.sums) {
+  for (const uint32_t account : e.accounts) {
     int64_t& balance = balances[std::string(names.view(account))];
-    balance = clamped_add(balance, sum);
+    balance = clamped_add(balance, e.sums[account]);
   }
   return balances;
 }

@@ -52,19 +52,25 @@ bool read_flat_transfer(std::string_view line, const ContractFields& c, Transfer
 // names (copies, first copy) or kept as never requested.
 void add_transfer(TimelineIndex& t, const Transfer& transfer, Export& out) {
   ++out.transfers;
-  const uint32_t from_id = t.names.id(transfer.from), to_id = t.names.id(transfer.to);
-  out.sums[from_id] = clamped_sub(out.sums[from_id], transfer.amount);
-  out.sums[to_id] = clamped_add(out.sums[to_id], transfer.amount);
   const int64_t id = t.find(transfer.key, out.last_key + 1);
   out.last_key = id;
-  if (id < 0) {
+  const KeyState* requested = id >= 0 ? &t.keys[static_cast<std::size_t>(id)] : nullptr;
+  // The accounts' ids: those of the request when the names are its own (the common case, without
+  // a lookup), else looked up (equal strings have equal ids either way).
+  auto account_id = [&](std::string_view name, uint32_t requested_id) {
+    return requested && t.names.view(requested_id) == name ? requested_id : t.names.id(name);
+  };
+  const uint32_t from_id = account_id(transfer.from, requested ? requested->from : 0);
+  const uint32_t to_id = account_id(transfer.to, requested ? requested->to : 0);
+  out.add_to_sum(from_id, transfer.amount, true);
+  out.add_to_sum(to_id, transfer.amount, false);
+  if (!requested) {
     out.unexpected.add(transfer.key, transfer.amount);
     return;
   }
   const auto k = static_cast<uint32_t>(id);
   if (out.copies[k]++ > 0) return;
-  const KeyState& requested = t.keys[k];
-  if (from_id != requested.from || to_id != requested.to || transfer.amount != requested.amount) {
+  if (from_id != requested->from || to_id != requested->to || transfer.amount != requested->amount) {
     out.corrupted.emplace_back(k, transfer.amount);
   }
 }

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,9 +26,21 @@ struct Export {
   // (from, to or amount); sorted by key id once read.
   std::vector<std::pair<uint32_t, int64_t>> corrupted;
   Category unexpected;  // transfers of keys the timeline never mentions, in export order
-  std::unordered_map<uint32_t, int64_t> sums;  // account id → the sum of its transfers
+  std::vector<int64_t> sums;        // account id → the sum of its transfers (clamped)
+  std::vector<uint32_t> accounts;   // the account ids with a sum, in first-transfer order
   int64_t last_key = -1;  // the key id of the last transfer (a guess for the next)
+  std::vector<bool> seen;  // account id → has a sum
 
+  // A transfer's `amount` out of (`debit`) or into `account`.
+  void add_to_sum(uint32_t account, int64_t amount, bool debit) {
+    if (account >= sums.size()) sums.resize(std::max<std::size_t>(account + 1, 2 * sums.size()), 0);
+    if (account >= seen.size()) seen.resize(sums.size(), false);
+    if (!seen[account]) {
+      seen[account] = true;
+      accounts.push_back(account);
+    }
+    sums[account] = debit ? clamped_sub(sums[account], amount) : clamped_add(sums[account], amount);
+  }
   std::size_t copies_of(uint32_t key) const { return key < copies.size() ? copies[key] : 0; }
   // The amount of the first transfer of `key` when it is corrupted.
   std::optional<int64_t> corrupted_amount(uint32_t key) const {

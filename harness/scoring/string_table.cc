@@ -2,6 +2,8 @@
 #include "scoring/string_table.h"
 
 #include <functional>
+
+#include "scoring/big_buffers.h"
 #include <stdexcept>
 
 namespace firedrill {
@@ -14,12 +16,15 @@ std::size_t hash_of(std::string_view s) { return std::hash<std::string_view>{}(s
 StringTable::StringTable() : offsets_{0, 0}, hashes_{0} { rehash(16); }
 
 void StringTable::reserve(std::size_t strings, std::size_t chars) {
-  chars_.reserve(chars);
-  offsets_.reserve(strings + 2);
-  hashes_.reserve(strings + 1);
+  reserve_big(chars_, chars);
+  reserve_big(offsets_, strings + 2);
+  reserve_big(hashes_, strings + 1);
   std::size_t capacity = slots_.size();
   while (2 * (strings + 1) > capacity) capacity *= 2;
-  if (capacity != slots_.size()) rehash(capacity);
+  if (capacity == slots_.size()) return;
+  slots_ = std::vector<uint32_t>();
+  reserve_big(slots_, capacity);
+  rehash(capacity);
 }
 
 void StringTable::rehash(std::size_t capacity) {
