@@ -23,18 +23,6 @@ ObjectiveTargets read_objectives(const json::object& o) {
   return t;
 }
 
-SteadyStateSettings read_steady_state(const json::object& ss) {
-  const SteadyStateSpec defaults;
-  SteadyStateSettings s;
-  s.thresholds.success_ratio_min = json_read::number(ss, "success_ratio_min", defaults.success_ratio_min);
-  if (auto v = json_read::optional_integer(ss, "latency_p99_max_ms")) s.thresholds.latency_p99_max_ns = *v * kNsPerMs;
-  s.window_ms = json_read::integer(ss, "window_ms", defaults.window.count());
-  s.window_ns = s.window_ms * kNsPerMs;
-  s.hold_ns = json_read::integer(ss, "hold_ms", defaults.hold.count()) * kNsPerMs;
-  s.probe_interval_ms = json_read::integer(ss, "probe_interval_ms", defaults.probe_interval.count());
-  return s;
-}
-
 ContractFields read_contract(const json::object& run) {
   const json::object& contract = json_read::object(run, "contract");
   ContractFields c;
@@ -49,6 +37,18 @@ ContractFields read_contract(const json::object& run) {
 }
 
 }  // namespace
+
+SteadyStateSettings read_steady_state(const json::object& ss) {
+  const SteadyStateSpec defaults;
+  SteadyStateSettings s;
+  s.thresholds.success_ratio_min = json_read::number(ss, "success_ratio_min", defaults.success_ratio_min);
+  if (auto v = json_read::optional_integer(ss, "latency_p99_max_ms")) s.thresholds.latency_p99_max_ns = *v * kNsPerMs;
+  s.window_ms = json_read::integer(ss, "window_ms", defaults.window.count());
+  s.window_ns = s.window_ms * kNsPerMs;
+  s.hold_ns = json_read::integer(ss, "hold_ms", defaults.hold.count()) * kNsPerMs;
+  s.probe_interval_ms = json_read::integer(ss, "probe_interval_ms", defaults.probe_interval.count());
+  return s;
+}
 
 RunSpec read_run_spec(const json::object& run) {
   RunSpec spec;

@@ -49,6 +49,9 @@ struct RunSpec {
 // which score() reports as a checker error.
 RunSpec read_run_spec(const boost::json::object& run);
 
+// run.json's "steady_state" section alone (never throws).
+SteadyStateSettings read_steady_state(const boost::json::object& steady_state);
+
 // What makes run.json unusable for a verdict: an unknown schema, a section missing or of another
 // type (it would read as its defaults — "objectives": 5 as no objectives — and could let a drill
 // pass). Each as the failure report.json lists.
