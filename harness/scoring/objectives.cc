@@ -40,21 +40,17 @@ void judge_fault(const ObjectiveTargets& targets, const FaultMeasure& f, std::ve
 }
 
 // The most lost or duplicated payments allowed: safety conditions, listed in the table too.
+// `what`: the failure's words after the count ("acknowledged payments lost").
+Objective payments_max(const char* name, int64_t allowed, int64_t measured, const char* what) {
+  Objective o{name, allowed, measured, measured <= allowed, true, ""};
+  if (!o.pass) o.failure = std::to_string(measured) + " " + what + " (allowed " + std::to_string(allowed) + ")";
+  return o;
+}
+
 void judge_payments(const ObjectiveTargets& targets, const Reconciliation& r, std::vector<Objective>& out) {
-  Objective lost{"lost_payments_max", targets.lost_payments_max, r.lost.count,
-                 r.lost.count <= targets.lost_payments_max, true, ""};
-  if (!lost.pass) {
-    lost.failure = std::to_string(r.lost.count) + " acknowledged payments lost (allowed " +
-                   std::to_string(targets.lost_payments_max) + ")";
-  }
-  out.push_back(std::move(lost));
-  Objective duplicated{"duplicated_payments_max", targets.duplicated_payments_max, r.duplicated.count,
-                       r.duplicated.count <= targets.duplicated_payments_max, true, ""};
-  if (!duplicated.pass) {
-    duplicated.failure = std::to_string(r.duplicated.count) + " payments applied more than once (allowed " +
-                         std::to_string(targets.duplicated_payments_max) + ")";
-  }
-  out.push_back(std::move(duplicated));
+  out.push_back(payments_max("lost_payments_max", targets.lost_payments_max, r.lost.count, "acknowledged payments lost"));
+  out.push_back(payments_max("duplicated_payments_max", targets.duplicated_payments_max, r.duplicated.count,
+                             "payments applied more than once"));
 }
 
 void judge_availability(const ObjectiveTargets& targets, double success_ratio, std::vector<Objective>& out) {
