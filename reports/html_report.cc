@@ -20,7 +20,7 @@ namespace firedrill {
 namespace {
 
 constexpr double kNsPerS = 1e9;
-constexpr int64_t kBucketNsMin = 1'000'000'000;  // 1 s: payments/s reads directly off the chart
+constexpr int64_t kBucketNsMin = 1'000'000'000;  // without a series: one bucket of 1 s
 
 // Reading the inputs never throws; the accessors are shared with report.md and junit.xml.
 namespace rv = report_values;
@@ -225,13 +225,12 @@ void write_scenario(std::string& out, const json::object& report, const json::ob
 struct Bucket {
   int64_t ok = 0;
   int64_t errors = 0;  // fail + unknown
-  std::vector<double> latencies_ms;  // of ok payments
-  std::optional<double> p50_ms, p99_ms;
+  std::optional<double> p50_ms, p99_ms;  // of ok payments
+  std::optional<bool> steady;            // at the bucket's end, as scoring judges it
 };
 
 struct Series {
   int64_t bucket_ns = kBucketNsMin;
-  int64_t end_ns = kBucketNsMin;
   std::vector<Bucket> buckets;
 };
 
@@ -241,59 +240,18 @@ std::optional<int64_t> t_ns_of(const json::object& r) {
   return static_cast<int64_t>(*t);
 }
 
-// Nearest-rank percentile of a non-empty sample (sorted in place).
-double percentile(std::vector<double>& sample, double p) {
-  std::sort(sample.begin(), sample.end());
-  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sample.size())));
-  return sample[std::clamp<std::size_t>(rank, 1, sample.size()) - 1];
-}
-
-// Buckets the workload's outcomes by completion time. The chart spans the whole timeline (from
-// the drill's start to its last record) so the phases around the workload are visible too.
-Series bucketize(const std::vector<json::object>& timeline, const std::vector<HtmlCompletion>& workload, double min_end_ms) {
+// The chart's series as scoring computed it (harness/scoring/chart_series.h); without one (a page
+// rendered from report.json alone), a single empty bucket.
+Series series_of(const json::object& chart) {
   Series s;
-  int64_t end_ns = static_cast<int64_t>(min_end_ms * 1e6);
-  for (const auto& r : timeline) end_ns = std::max(end_ns, t_ns_of(r).value_or(0));
-  for (const auto& c : workload) end_ns = std::max<int64_t>(end_ns, c.t_ns < 0 ? 0 : c.t_ns);
-  s.end_ns = std::max<int64_t>(end_ns, 1);
-  // The narrowest bucket of a width people count in that keeps the chart within its limit.
-  for (int64_t width_s : {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400}) {
-    s.bucket_ns = width_s * kBucketNsMin;
-    if ((s.end_ns + s.bucket_ns - 1) / s.bucket_ns <= static_cast<int64_t>(kHtmlBucketsMax)) break;
+  s.bucket_ns = std::max<int64_t>(rv::integer(chart, "bucket_ns", kBucketNsMin), 1);
+  for (const auto& v : rv::array(chart, "buckets")) {
+    if (!v.is_object()) continue;
+    const json::object& b = v.as_object();
+    s.buckets.push_back(Bucket{rv::integer(b, "ok"), rv::integer(b, "errors"), rv::number(b, "p50_ms"),
+                               rv::number(b, "p99_ms"), rv::flag(b, "steady")});
   }
-  // Beyond 600 days the last width is stretched rather than the limit broken.
-  s.bucket_ns = std::max(s.bucket_ns, (s.end_ns + static_cast<int64_t>(kHtmlBucketsMax) - 1) / static_cast<int64_t>(kHtmlBucketsMax));
-  s.buckets.resize(static_cast<std::size_t>((s.end_ns + s.bucket_ns - 1) / s.bucket_ns));
-  for (const auto& r : timeline) {
-    if (rv::text(r, "source") != "workload") continue;
-    std::string kind = rv::text(r, "kind");
-    if (kind != "ok" && kind != "fail" && kind != "unknown") continue;
-    auto t = t_ns_of(r);
-    if (!t) continue;
-    Bucket& b = s.buckets[std::min<std::size_t>(static_cast<std::size_t>(*t / s.bucket_ns), s.buckets.size() - 1)];
-    if (kind != "ok") {
-      ++b.errors;
-      continue;
-    }
-    ++b.ok;
-    if (auto latency = rv::number(r, "latency_ns")) b.latencies_ms.push_back(*latency / 1e6);
-  }
-  for (const auto& c : workload) {
-    if (c.t_ns < 0) continue;
-    Bucket& b = s.buckets[std::min<std::size_t>(static_cast<std::size_t>(c.t_ns / s.bucket_ns), s.buckets.size() - 1)];
-    if (c.outcome != HtmlCompletion::ok) {
-      ++b.errors;
-      continue;
-    }
-    ++b.ok;
-    if (c.has_latency) b.latencies_ms.push_back(static_cast<double>(c.latency_ns) / 1e6);
-  }
-  for (auto& b : s.buckets) {
-    if (b.latencies_ms.empty()) continue;
-    b.p50_ms = percentile(b.latencies_ms, 0.50);
-    b.p99_ms = percentile(b.latencies_ms, 0.99);
-    b.latencies_ms = {};
-  }
+  if (s.buckets.empty()) s.buckets.resize(1);
   return s;
 }
 
@@ -399,7 +357,7 @@ void write_rate_panel(std::string& out, const Series& s, const Frame& f) {
 void write_latency_panel(std::string& out, const Series& s, const Frame& f) {
   double low = std::numeric_limits<double>::infinity(), high = 0;
   for (const auto& b : s.buckets) {
-    if (!b.p50_ms) continue;
+    if (!b.p50_ms || !b.p99_ms) continue;
     low = std::min(low, std::max(*b.p50_ms, 0.01));
     high = std::max(high, *b.p99_ms);
   }
@@ -534,7 +492,8 @@ void write_bucket_tooltips(std::string& out, const Series& s, const Frame& f) {
     double x0 = f.x(static_cast<double>(i) * bucket_s), x1 = f.x(static_cast<double>(i + 1) * bucket_s);
     std::string tip = fixed(static_cast<double>(i) * bucket_s, 0) + "–" + fixed(static_cast<double>(i + 1) * bucket_s, 0) +
                       " s: " + std::to_string(b.ok) + " ok, " + std::to_string(b.errors) + " errors";
-    if (b.p50_ms) tip += ", p50 " + fixed(*b.p50_ms, 2) + " ms, p99 " + fixed(*b.p99_ms, 2) + " ms";
+    if (b.p50_ms && b.p99_ms) tip += ", p50 " + fixed(*b.p50_ms, 2) + " ms, p99 " + fixed(*b.p99_ms, 2) + " ms";
+    if (b.steady) tip += *b.steady ? ", steady" : ", not steady";
     out += "<rect class=\"bucket\" x=\"" + f1(x0) + "\" y=\"" + f1(f.rate_top) + "\" width=\"" + f1(x1 - x0) +
            "\" height=\"" + f1(f.latency_bottom - f.rate_top) + "\"><title>" + tip + "</title></rect>\n";
   }
@@ -572,14 +531,8 @@ void write_legend(std::string& out, const Frame& f) {
 }
 
 void write_chart(std::string& out, const json::object& report, const std::vector<json::object>& timeline,
-                 const std::vector<HtmlCompletion>& workload) {
-  // The chart reaches at least to the last fault instant the report names.
-  double report_end_ms = 0;
-  for (const auto& v : rv::array(report, "faults")) {
-    if (!v.is_object()) continue;
-    for (const char* key : {"t0_ms", "reverted_ms"}) report_end_ms = std::max(report_end_ms, rv::number(v.as_object(), key).value_or(0));
-  }
-  Series s = bucketize(timeline, workload, report_end_ms);
+                 const json::object& chart) {
+  const Series s = series_of(chart);
   Frame f;
   // The axis ends on a bucket boundary so that every bucket, the last one too, is a whole second
   // (or whole bucket) and its rate is a true count per second.
@@ -953,7 +906,7 @@ void write_footer(std::string& out, const json::object& report) {
 }  // namespace
 
 std::string html_report(const json::object& report, const std::vector<json::object>& timeline, const json::object& run,
-                        const std::vector<HtmlCompletion>& workload) {
+                        const json::object& chart) {
   std::string name = rv::text(rv::object(report, "scenario"), "name");
   std::string out;
   out.reserve(64 * 1024);
@@ -967,7 +920,7 @@ std::string html_report(const json::object& report, const std::vector<json::obje
   write_verdict(out, report);
   out += "<main>\n";
   write_scenario(out, report, run, timeline);
-  write_chart(out, report, timeline, workload);
+  write_chart(out, report, timeline, chart);
   write_fault_table(out, report);
   write_objectives(out, report);
   write_reconciliation(out, report);

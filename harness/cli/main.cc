@@ -22,6 +22,7 @@
 #include "reports/html_report.h"
 #include "reports/junit_report.h"
 #include "reports/markdown_report.h"
+#include "scoring/chart_series.h"
 #include "scoring/scorer.h"
 #include "plan/plan.h"
 #include "scenario/scenario.h"
@@ -191,16 +192,7 @@ int score_run(const std::string& run_dir, const std::string& sign_key) {
   // before the manifest so that the evidence covers them too.
   std::ofstream(run_dir + "/report.md") << markdown_report(report);
   std::ofstream(run_dir + "/junit.xml") << junit_report(report);
-  std::vector<HtmlCompletion> completions;
-  for (const WorkloadRecord& w : data->workload) {
-    if (w.kind == WorkloadRecord::invoke || w.kind == WorkloadRecord::skipped) continue;
-    completions.push_back(HtmlCompletion{(w.flags & WorkloadRecord::has_t) ? w.t_ns : -1, w.value,
-                                         w.kind == WorkloadRecord::ok     ? HtmlCompletion::ok
-                                         : w.kind == WorkloadRecord::fail ? HtmlCompletion::fail
-                                                                          : HtmlCompletion::unknown,
-                                         (w.flags & WorkloadRecord::has_latency) != 0});
-  }
-  std::ofstream(run_dir + "/report.html") << html_report(report, data->timeline, data->run, completions);
+  std::ofstream(run_dir + "/report.html") << html_report(report, data->timeline, data->run, chart_series(*data, report));
   report["evidence"] = make_manifest(run_dir);
   if (Status s = write_report(run_dir, report); !s) {
     std::cerr << "firedrill: " << s.message() << "\n";

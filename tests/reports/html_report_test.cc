@@ -27,6 +27,8 @@
 #include <vector>
 
 #include "reports/html_report.h"
+#include "scoring/chart_series.h"
+#include "scoring/scorer.h"
 #include "testing/prerequisite.h"
 
 namespace firedrill {
@@ -158,6 +160,15 @@ json::object run_record() {
   return json::object{{"schema", "firedrill.run/v1"}, {"scenario", json::object{{"system", "refpay"}}}};
 }
 
+// The page as `firedrill score` renders it: the workload's records held compact, as read_run_dir
+// holds them, and the chart's series computed by scoring.
+std::string page(const json::object& report, const std::vector<json::object>& records, const json::object& run) {
+  RunData data;
+  data.run = run;
+  for (const json::object& r : records) add_record(data, r);
+  return html_report(report, data.timeline, run, chart_series(data, report));
+}
+
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
@@ -167,7 +178,7 @@ std::size_t count(const std::string& text, const std::string& needle) {
 // ---- unit ------------------------------------------------------------------------------------
 
 TEST(HtmlReport, TimelineHasFaultWindowsAndMarkers) {
-  std::string html = html_report(small_report(), timeline(20, 50), run_record());
+  std::string html = page(small_report(), timeline(20, 50), run_record());
   ASSERT_NE(html.find("<svg id=\"timeline\""), std::string::npos);
   EXPECT_EQ(count(html, "<rect class=\"fault-window\""), 2u);  // one reverted, one open to the end
   EXPECT_EQ(count(html, "class=\"marker t0\""), 2u);
@@ -184,7 +195,7 @@ TEST(HtmlReport, TimelineHasFaultWindowsAndMarkers) {
 }
 
 TEST(HtmlReport, VerdictComesFirst) {
-  std::string html = html_report(small_report(), timeline(20, 50), run_record());
+  std::string html = page(small_report(), timeline(20, 50), run_record());
   auto body = html.find("<body>");
   ASSERT_NE(body, std::string::npos);
   auto verdict = html.find("<header id=\"verdict\" class=\"verdict verdict-safety_failure\">");
@@ -195,7 +206,7 @@ TEST(HtmlReport, VerdictComesFirst) {
 }
 
 TEST(HtmlReport, ReferencesNothingOutsideTheFile) {
-  std::string html = html_report(small_report(), timeline(20, 50), run_record());
+  std::string html = page(small_report(), timeline(20, 50), run_record());
   // No attribute that loads anything, no stylesheet or font link, no CSS url() or @import.
   // (Escaped input text may read `src=&quot;`: that is text, not an attribute.)
   EXPECT_FALSE(std::regex_search(html, std::regex("(src|href|xlink:href|action|srcset)\\s*=\\s*[\"']"))) << "a loading attribute";
@@ -217,7 +228,7 @@ TEST(HtmlReport, ReferencesNothingOutsideTheFile) {
 }
 
 TEST(HtmlReport, EscapesAllInputText) {
-  std::string html = html_report(small_report(), timeline(20, 50), run_record());
+  std::string html = page(small_report(), timeline(20, 50), run_record());
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_EQ(html.find("<script>alert"), std::string::npos);
   EXPECT_EQ(html.find("<b>primary</b>"), std::string::npos);
@@ -231,7 +242,7 @@ TEST(HtmlReport, EscapesAllInputText) {
 }
 
 TEST(HtmlReport, ListsEveryLostAndDuplicatedId) {
-  std::string html = html_report(small_report(), timeline(20, 50), run_record());
+  std::string html = page(small_report(), timeline(20, 50), run_record());
   auto lost = html.find("<details class=\"ids-lost_ids\"><summary>lost payments: 3 ids</summary>");
   ASSERT_NE(lost, std::string::npos);
   auto end = html.find("</details>", lost);
@@ -244,7 +255,7 @@ TEST(HtmlReport, ListsEveryLostAndDuplicatedId) {
 }
 
 TEST(HtmlReport, ShowsObjectivesInvariantsAvailabilityAndEvents) {
-  std::string html = html_report(small_report(), timeline(20, 50), run_record());
+  std::string html = page(small_report(), timeline(20, 50), run_record());
   EXPECT_NE(html.find("<td>fault[0] detect_within</td><td class=\"num\">3.00 s</td><td class=\"num\">1.30 s</td>"
                       "<td class=\"ok\">pass</td>"),
             std::string::npos);
@@ -269,7 +280,7 @@ TEST(HtmlReport, ShowsObjectivesInvariantsAvailabilityAndEvents) {
 }
 
 TEST(HtmlReport, FooterNamesToolAndRunDirectory) {
-  std::string html = html_report(small_report(), timeline(5, 10), run_record());
+  std::string html = page(small_report(), timeline(5, 10), run_record());
   auto footer = html.find("<footer>");
   ASSERT_NE(footer, std::string::npos);
   EXPECT_NE(html.find("firedrill 0.1.0", footer), std::string::npos);
@@ -277,11 +288,11 @@ TEST(HtmlReport, FooterNamesToolAndRunDirectory) {
 }
 
 TEST(HtmlReport, ChartStaysBoundedOnLongRuns) {
-  // An hour at 20 payments/s: 72 000 payments, yet at most kHtmlBucketsMax columns.
-  std::string html = html_report(small_report(), timeline(3600, 20), run_record());
+  // An hour at 20 payments/s: 72 000 payments, yet at most kChartBucketsMax columns.
+  std::string html = page(small_report(), timeline(3600, 20), run_record());
   std::size_t buckets = count(html, "<rect class=\"bucket\"");
   EXPECT_GT(buckets, 0u);
-  EXPECT_LE(buckets, kHtmlBucketsMax);
+  EXPECT_LE(buckets, kChartBucketsMax);
   EXPECT_NE(html.find("counted in 10 s buckets"), std::string::npos);  // 3600.1 s: 361 columns
   EXPECT_LT(html.size(), 512u * 1024u);
 }
@@ -385,7 +396,7 @@ fs::path fresh_dir(const char* name) {
 TEST(HtmlReportChromium, RendersTimelineOfflineWithoutErrorsOrRequests) {
   FIREDRILL_REQUIRE(fs::exists(kChromium), "headless Chromium at /usr/bin/chromium (apt-get install chromium)");
   fs::path dir = fresh_dir("report");
-  Browsed b = browse(dir, html_report(small_report(), timeline(20, 50), run_record()));
+  Browsed b = browse(dir, page(small_report(), timeline(20, 50), run_record()));
   ASSERT_EQ(b.status, 0) << b.log;
   std::string check = data_check(b.dom);
   ASSERT_FALSE(check.empty()) << "the page's inline check did not run; DOM:\n" << b.dom.substr(0, 2000);
