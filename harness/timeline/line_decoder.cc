@@ -29,8 +29,6 @@ RecordEnvelope envelope_of(const Object& object) {
 
 }  // namespace
 
-LineDecoder::LineDecoder() : memory_(64 * 1024) {}
-
 bool LineDecoder::decode(std::string_view line) {
   raw_ = nullptr;
   if (decode_flat(line)) return true;
@@ -54,9 +52,9 @@ bool LineDecoder::decode_flat(std::string_view line) {
 
 bool LineDecoder::decode_parsed(std::string_view line) {
   parsed_.reset();
-  memory_.release();
+  memory_.emplace(buffer_.data(), buffer_.size());
   json::error_code ec;
-  parsed_.emplace(json::parse(line, ec, json::storage_ptr(&memory_)));
+  parsed_.emplace(json::parse(line, ec, json::storage_ptr(&*memory_)));
   if (ec || !parsed_->is_object()) return false;
   raw_ = &parsed_->get_object();
   envelope_ = envelope_of(*raw_);

@@ -9,6 +9,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <array>
 #include <optional>
 #include <string_view>
 
@@ -19,7 +20,7 @@ namespace firedrill {
 
 class LineDecoder {
  public:
-  LineDecoder();
+  LineDecoder() = default;
   LineDecoder(const LineDecoder&) = delete;
   LineDecoder& operator=(const LineDecoder&) = delete;
 
@@ -37,7 +38,10 @@ class LineDecoder {
   bool decode_parsed(std::string_view line);
 
   FlatObject flat_;
-  boost::json::monotonic_resource memory_;
+  // The parsed line lives in memory_, which starts in buffer_ and is made anew for each line
+  // (boost 1.81's monotonic_resource::release() leaves it unable to allocate again).
+  std::array<unsigned char, 16 * 1024> buffer_;
+  std::optional<boost::json::monotonic_resource> memory_;
   std::optional<boost::json::value> parsed_;  // in memory_ (a move keeps the storage)
   RecordEnvelope envelope_;
   TimelineRecord record_;

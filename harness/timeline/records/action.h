@@ -21,10 +21,10 @@ inline constexpr std::string_view kActionSource = "action";
 struct ActionStart {
   static constexpr std::string_view source = kActionSource, kind = "start";
   int64_t fault = 0;  // the asking fault's index
-  std::string node;
-  std::string action;   // its name in [node.actions]
-  std::string purpose;  // "restore", "while_stopped", ...
-  std::vector<std::string> argv;
+  std::string node{};
+  std::string action{};   // its name in [node.actions]
+  std::string purpose{};  // "restore", "while_stopped", ...
+  std::vector<std::string> argv{};
   static constexpr auto fields() {
     using R = ActionStart;
     return std::tuple{field("fault", &R::fault), field("node", &R::node), field("action", &R::action),
@@ -38,18 +38,18 @@ struct ActionStart {
 struct ActionEnd {
   static constexpr std::string_view source = kActionSource, kind = "end";
   int64_t fault = 0;
-  std::string node;
-  std::string action;
-  std::string purpose;
+  std::string node{};
+  std::string action{};
+  std::string purpose{};
   bool succeeded = false;
-  std::optional<int64_t> exit_code;
-  std::optional<int64_t> signal;
-  std::optional<bool> timed_out;
-  std::string error;
+  std::optional<int64_t> exit_code{};
+  std::optional<int64_t> signal{};
+  std::optional<bool> timed_out{};
+  std::string error{};
   int64_t duration_ns = 0;
-  std::optional<int64_t> started_ns;  // readers fall back to t_ns − duration_ns
-  std::optional<boost::json::value> output;
-  std::optional<std::string> stdout_path;  // "logs/<node>.<action>.out"
+  std::optional<int64_t> started_ns{};  // readers fall back to t_ns − duration_ns
+  std::optional<boost::json::value> output{};
+  std::optional<std::string> stdout_path{};  // "logs/<node>.<action>.out"
   static constexpr auto fields() {
     using R = ActionEnd;
     return std::tuple{field("fault", &R::fault),

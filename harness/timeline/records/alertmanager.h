@@ -20,11 +20,11 @@ inline constexpr std::string_view kAlertmanagerSource = "alertmanager";
 // One alert of a webhook.
 struct AlertmanagerAlert {
   static constexpr std::string_view source = kAlertmanagerSource, kind = "alert";
-  std::string status;  // "firing", "resolved"
-  std::string alertname;
-  boost::json::object labels;  // the string-valued labels, as posted
-  std::string starts_at;       // RFC 3339 as sent
-  boost::json::value version;  // the webhook's "version": a string, an integer or null
+  std::string status{};  // "firing", "resolved"
+  std::string alertname{};
+  boost::json::object labels{};  // the string-valued labels, as posted
+  std::string starts_at{};       // RFC 3339 as sent
+  boost::json::value version{};  // the webhook's "version": a string, an integer or null
   static constexpr auto fields() {
     using R = AlertmanagerAlert;
     return std::tuple{field("status", &R::status), field("alertname", &R::alertname), field("labels", &R::labels),
@@ -36,8 +36,8 @@ struct AlertmanagerAlert {
 struct AlertmanagerAlertRejected {
   static constexpr std::string_view source = kAlertmanagerSource, kind = "alert_rejected";
   int64_t status = 0;  // the HTTP status answered
-  std::optional<int64_t> bytes;  // the body's size, when it was read
-  std::string error;
+  std::optional<int64_t> bytes{};  // the body's size, when it was read
+  std::string error{};
   static constexpr auto fields() {
     using R = AlertmanagerAlertRejected;
     return std::tuple{field("status", &R::status), field("bytes", &R::bytes), field("error", &R::error)};

@@ -22,8 +22,8 @@ inline constexpr std::string_view kFaultSource = "fault";
 struct FaultRevertRegistered {
   static constexpr std::string_view source = kFaultSource, kind = "revert_registered";
   int64_t fault = 0;  // the fault's index in the plan
-  std::string fault_kind;
-  std::string node;
+  std::string fault_kind{};
+  std::string node{};
   static constexpr auto fields() {
     using R = FaultRevertRegistered;
     return std::tuple{field("fault", &R::fault), field("fault_kind", &R::fault_kind), field("node", &R::node)};
@@ -35,10 +35,10 @@ struct FaultRevertRegistered {
 struct FaultApply {
   static constexpr std::string_view source = kFaultSource, kind = "apply";
   int64_t fault = 0;
-  std::string fault_kind;
-  std::string target;  // "role:ledger-primary"
-  std::string node;
-  std::optional<int64_t> scheduled_ns;
+  std::string fault_kind{};
+  std::string target{};  // "role:ledger-primary"
+  std::string node{};
+  std::optional<int64_t> scheduled_ns{};
   static constexpr auto fields() {
     using R = FaultApply;
     return std::tuple{field("fault", &R::fault), field("fault_kind", &R::fault_kind), field("target", &R::target),
@@ -50,12 +50,12 @@ struct FaultApply {
 // free-form (what it changed and how it verified it).
 struct FaultApplyResult {
   int64_t fault = 0;
-  std::string fault_kind;
+  std::string fault_kind{};
   bool verified = false;
-  std::optional<int64_t> scheduled_ns;
-  std::optional<int64_t> gap_ns;  // apply time − scheduled time
-  boost::json::object evidence;
-  std::string error;  // "" when verified
+  std::optional<int64_t> scheduled_ns{};
+  std::optional<int64_t> gap_ns{};  // apply time − scheduled time
+  boost::json::object evidence{};
+  std::string error{};  // "" when verified
   static constexpr auto fields() {
     using R = FaultApplyResult;
     return std::tuple{field("fault", &R::fault),       field("fault_kind", &R::fault_kind),
@@ -85,8 +85,8 @@ inline std::variant<FaultApplied, FaultApplyFailed> fault_apply_outcome(bool suc
 struct FaultRevert {
   static constexpr std::string_view source = kFaultSource, kind = "revert";
   int64_t fault = 0;
-  std::string fault_kind;
-  std::string node;
+  std::string fault_kind{};
+  std::string node{};
   static constexpr auto fields() {
     using R = FaultRevert;
     return std::tuple{field("fault", &R::fault), field("fault_kind", &R::fault_kind), field("node", &R::node)};
@@ -96,11 +96,11 @@ struct FaultRevert {
 // How a revert ended: the fields of reverted and revert_failed.
 struct FaultRevertResult {
   int64_t fault = 0;
-  std::string fault_kind;
+  std::string fault_kind{};
   bool verified = false;
-  std::optional<int64_t> started_ns;  // when the revert started
-  boost::json::object evidence;
-  std::string error;  // "" when verified
+  std::optional<int64_t> started_ns{};  // when the revert started
+  boost::json::object evidence{};
+  std::string error{};  // "" when verified
   static constexpr auto fields() {
     using R = FaultRevertResult;
     return std::tuple{field("fault", &R::fault),           field("fault_kind", &R::fault_kind),

@@ -22,17 +22,17 @@ inline constexpr std::string_view kHarnessSource = "harness";
 // monotonic clock starts from (`utc` is filled in by Timeline::create).
 struct HarnessStart {
   static constexpr std::string_view source = kHarnessSource, kind = "start";
-  std::string scenario;
-  std::string scenario_digest;
+  std::string scenario{};
+  std::string scenario_digest{};
   uint64_t seed = 0;
   int64_t pid = 0;
-  std::string tool;
-  std::string kernel;
-  std::string host;
-  std::string user;
+  std::string tool{};
+  std::string kernel{};
+  std::string host{};
+  std::string user{};
   int64_t uid = 0;
   bool user_namespace = false;
-  std::string utc;  // "2026-12-05T03:43:35.120322Z"
+  std::string utc{};  // "2026-12-05T03:43:35.120322Z"
   static constexpr auto fields() {
     using R = HarnessStart;
     return std::tuple{field("scenario", &R::scenario), field("scenario_digest", &R::scenario_digest),
@@ -47,7 +47,7 @@ struct HarnessStart {
 // The drill entered a phase (system_up, baseline, faults, heal, convergence, final_reads, lab_down).
 struct HarnessPhase {
   static constexpr std::string_view source = kHarnessSource, kind = "phase";
-  std::string phase;
+  std::string phase{};
   static constexpr auto fields() { return std::tuple{field("phase", &HarnessPhase::phase)}; }
 };
 
@@ -55,8 +55,8 @@ struct HarnessPhase {
 // state did not hold in the baseline, a preflight check failed): the drill is inconclusive.
 struct HarnessPreconditionFailed {
   static constexpr std::string_view source = kHarnessSource, kind = "precondition_failed";
-  std::string what;
-  std::optional<int64_t> within_ms;
+  std::string what{};
+  std::optional<int64_t> within_ms{};
   static constexpr auto fields() {
     using R = HarnessPreconditionFailed;
     return std::tuple{field("what", &R::what), field("within_ms", &R::within_ms)};
@@ -66,8 +66,8 @@ struct HarnessPreconditionFailed {
 // The harness itself failed at `where`.
 struct HarnessError {
   static constexpr std::string_view source = kHarnessSource, kind = "error";
-  std::string where;
-  std::string error;
+  std::string where{};
+  std::string error{};
   static constexpr auto fields() {
     using R = HarnessError;
     return std::tuple{field("where", &R::where), field("error", &R::error)};
@@ -78,9 +78,9 @@ struct HarnessError {
 // URL alerts are posted to.
 struct HarnessLab {
   static constexpr std::string_view source = kHarnessSource, kind = "lab";
-  std::string controller_address;
-  StringPairs nodes;  // node → address
-  std::string alert_url;
+  std::string controller_address{};
+  StringPairs nodes{};  // node → address
+  std::string alert_url{};
   static constexpr auto fields() {
     using R = HarnessLab;
     return std::tuple{field("controller_address", &R::controller_address), field("nodes", &R::nodes),
@@ -90,9 +90,9 @@ struct HarnessLab {
 
 // A node's volume, as node_setup gives it.
 struct NodeVolume {
-  std::string kind;  // "tmpfs"
+  std::string kind{};  // "tmpfs"
   int64_t bytes = 0;
-  std::string path;
+  std::string path{};
   static constexpr auto fields() {
     using R = NodeVolume;
     return std::tuple{field("kind", &R::kind), field("bytes", &R::bytes), field("path", &R::path)};
@@ -103,14 +103,14 @@ struct NodeVolume {
 // a clock fault can land), the volume, the namespace, the working directory.
 struct HarnessNodeSetup {
   static constexpr std::string_view source = kHarnessSource, kind = "node_setup";
-  std::string node;
+  std::string node{};
   bool clock_shim = false;
-  std::optional<std::string> preload;  // the shim's path, null without it
-  StringPairs environment_added;       // sorted by name
-  std::vector<std::string> definition_environment;  // the names the node's definition sets
-  NodeVolume volume;
+  std::optional<std::string> preload{};  // the shim's path, null without it
+  StringPairs environment_added{};       // sorted by name
+  std::vector<std::string> definition_environment{};  // the names the node's definition sets
+  NodeVolume volume{};
   bool network_namespace = false;
-  std::string working_dir;
+  std::string working_dir{};
   static constexpr auto fields() {
     using R = HarnessNodeSetup;
     return std::tuple{field("node", &R::node),
@@ -128,13 +128,13 @@ struct HarnessNodeSetup {
 // worked, the error when it did not.
 struct HarnessFinalRead {
   static constexpr std::string_view source = kHarnessSource, kind = "final_read";
-  std::string node;
+  std::string node{};
   bool ok = false;
-  std::string path;  // "exports/<node>.ndjson"
-  std::optional<int64_t> bytes;
-  std::optional<int64_t> records;
-  std::optional<std::string> sha256;
-  std::optional<std::string> error;
+  std::string path{};  // "exports/<node>.ndjson"
+  std::optional<int64_t> bytes{};
+  std::optional<int64_t> records{};
+  std::optional<std::string> sha256{};
+  std::optional<std::string> error{};
   static constexpr auto fields() {
     using R = HarnessFinalRead;
     return std::tuple{field("node", &R::node),       field("ok", &R::ok),           field("path", &R::path),
@@ -146,14 +146,14 @@ struct HarnessFinalRead {
 // The drill is being aborted (a signal, a stop condition): every fault is reverted next.
 struct HarnessAbort {
   static constexpr std::string_view source = kHarnessSource, kind = "abort";
-  std::string reason;
+  std::string reason{};
   static constexpr auto fields() { return std::tuple{field("reason", &HarnessAbort::reason)}; }
 };
 
 // The last record: how the drill ended and its totals.
 struct HarnessEnd {
   static constexpr std::string_view source = kHarnessSource, kind = "end";
-  std::string end;  // completed, inconclusive, aborted, error
+  std::string end{};  // completed, inconclusive, aborted, error
   int64_t payments_ok = 0;
   int64_t payments_fail = 0;
   int64_t payments_unknown = 0;
@@ -198,12 +198,12 @@ struct HarnessSteadyState {
 // (doubles), milliseconds for no_progress (integers), kept as written.
 struct HarnessStopCondition {
   static constexpr std::string_view source = kHarnessSource, kind = "stop_condition";
-  std::string guard;  // error_ratio, no_progress
-  boost::json::value threshold;
-  boost::json::value observed;
+  std::string guard{};  // error_ratio, no_progress
+  boost::json::value threshold{};
+  boost::json::value observed{};
   int64_t since_ns = 0;  // when the condition began
   int64_t for_ms = 0;
-  std::string reason;
+  std::string reason{};
   static constexpr auto fields() {
     using R = HarnessStopCondition;
     return std::tuple{field("guard", &R::guard),       field("threshold", &R::threshold),

@@ -17,10 +17,10 @@ inline constexpr std::string_view kSupervisorSource = "supervisor";
 
 // The fields of started and start_failed.
 struct SupervisorProcess {
-  std::string node;
+  std::string node{};
   int64_t pid = 0;
   bool expected = false;  // the plan caused the event (an exit the drill asked for)
-  std::optional<std::string> error;  // only when there is one
+  std::optional<std::string> error{};  // only when there is one
   static constexpr auto fields() {
     using R = SupervisorProcess;
     return std::tuple{field("node", &R::node), field("pid", &R::pid), field("expected", &R::expected),
@@ -41,12 +41,12 @@ struct SupervisorStartFailed : SupervisorProcess {
 // The node's process was reaped. expected == false is a crash the report shows as unexpected.
 struct SupervisorExited {
   static constexpr std::string_view source = kSupervisorSource, kind = "exited";
-  std::string node;
+  std::string node{};
   int64_t pid = 0;
   bool expected = false;
   int64_t exit_code = -1;  // -1 when killed by a signal
   int64_t signal = 0;      // 0 when it exited normally
-  std::optional<std::string> error;
+  std::optional<std::string> error{};
   static constexpr auto fields() {
     using R = SupervisorExited;
     return std::tuple{field("node", &R::node),           field("pid", &R::pid),       field("expected", &R::expected),

@@ -22,9 +22,9 @@ inline constexpr std::string_view kWorkloadSource = "workload";
 struct WorkloadInvoke {
   static constexpr std::string_view source = kWorkloadSource, kind = "invoke";
   int64_t op = 0;  // the attempt's number, from 1
-  std::string_view key;  // the idempotency key, the same for every attempt of a payment
-  std::string_view from;
-  std::string_view to;
+  std::string_view key{};  // the idempotency key, the same for every attempt of a payment
+  std::string_view from{};
+  std::string_view to{};
   int64_t amount = 0;
   int64_t attempt = 0;  // from 1
   static constexpr auto fields() {
@@ -38,11 +38,11 @@ struct WorkloadInvoke {
 // unknown only ("HTTP 504: <body>", "not sent: <why>").
 struct WorkloadCompletion {
   int64_t op = 0;
-  std::string_view key;
+  std::string_view key{};
   int64_t attempt = 0;
   int64_t status = 0;  // the HTTP status; 0 without an answer
-  std::optional<int64_t> latency_ns;  // nullopt only when a line lacks it (readers count 0)
-  std::optional<std::string_view> error;
+  std::optional<int64_t> latency_ns{};  // nullopt only when a line lacks it (readers count 0)
+  std::optional<std::string_view> error{};
   static constexpr auto fields() {
     using R = WorkloadCompletion;
     return std::tuple{field("op", &R::op),         field("key", &R::key),
