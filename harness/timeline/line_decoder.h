@@ -1,5 +1,5 @@
 // Decodes one line of timeline.jsonl into its envelope and its typed record. The workload's
-// records (nearly every line) take the fast path (flat_object.h), every other line is parsed by
+// records (nearly every line) take the fast path (workload_line.h), every other line is parsed by
 // boost::json and also kept whole (raw()), for a reader that shows any record generically.
 //
 // Not thread-safe; one decoder per reading thread. Everything it returns views into the line and
@@ -13,8 +13,8 @@
 #include <optional>
 #include <string_view>
 
-#include "timeline/flat_object.h"
 #include "timeline/record.h"
+#include "timeline/workload_line.h"
 
 namespace firedrill {
 
@@ -34,10 +34,9 @@ class LineDecoder {
   const boost::json::object* raw() const { return raw_; }
 
  private:
-  bool decode_flat(std::string_view line);
   bool decode_parsed(std::string_view line);
 
-  FlatObject flat_;
+  WorkloadLineReader fast_;
   // The parsed line lives in memory_, which starts in buffer_ and is made anew for each line
   // (boost 1.81's monotonic_resource::release() leaves it unable to allocate again).
   std::array<unsigned char, 16 * 1024> buffer_;
