@@ -32,25 +32,21 @@ TimelineRecord decode_known(std::string_view source, std::string_view kind, cons
   return unknown;
 }
 
+// The record's (source, kind): its type's, or an UnknownRecord's own.
+std::pair<std::string_view, std::string_view> identity_of(const TimelineRecord& record) {
+  return std::visit(
+      []<class R>(const R& r) -> std::pair<std::string_view, std::string_view> {
+        if constexpr (KnownRecord<R>) return {R::source, R::kind};
+        else return {r.source, r.kind};
+      },
+      record);
+}
+
 }  // namespace
 
-std::string_view source_of(const TimelineRecord& record) {
-  return std::visit(
-      []<class R>(const R& r) -> std::string_view {
-        if constexpr (KnownRecord<R>) return R::source;
-        else return r.source;
-      },
-      record);
-}
+std::string_view source_of(const TimelineRecord& record) { return identity_of(record).first; }
 
-std::string_view kind_of(const TimelineRecord& record) {
-  return std::visit(
-      []<class R>(const R& r) -> std::string_view {
-        if constexpr (KnownRecord<R>) return R::kind;
-        else return r.kind;
-      },
-      record);
-}
+std::string_view kind_of(const TimelineRecord& record) { return identity_of(record).second; }
 
 json::object encode_fields(const TimelineRecord& record) {
   return std::visit(

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <variant>
 
 #include "timeline/record_codec.h"
@@ -75,10 +76,16 @@ struct FaultApplyFailed : FaultApplyResult {
   static constexpr std::string_view source = kFaultSource, kind = "apply_failed";
 };
 
+// The record of an outcome: Succeeded when `succeeded`, Failed otherwise; both have `fields`.
+template <class Succeeded, class Failed, class Fields>
+std::variant<Succeeded, Failed> outcome_record(bool succeeded, Fields fields) {
+  if (succeeded) return Succeeded{std::move(fields)};
+  return Failed{std::move(fields)};
+}
+
 // The record of an apply's outcome: applied when it succeeded (verified), apply_failed otherwise.
 inline std::variant<FaultApplied, FaultApplyFailed> fault_apply_outcome(bool succeeded, FaultApplyResult result) {
-  if (succeeded) return FaultApplied{std::move(result)};
-  return FaultApplyFailed{std::move(result)};
+  return outcome_record<FaultApplied, FaultApplyFailed>(succeeded, std::move(result));
 }
 
 // The revert starts.
@@ -121,8 +128,7 @@ struct FaultRevertFailed : FaultRevertResult {
 
 // The record of a revert's outcome: reverted when it succeeded, revert_failed otherwise.
 inline std::variant<FaultReverted, FaultRevertFailed> fault_revert_outcome(bool succeeded, FaultRevertResult result) {
-  if (succeeded) return FaultReverted{std::move(result)};
-  return FaultRevertFailed{std::move(result)};
+  return outcome_record<FaultReverted, FaultRevertFailed>(succeeded, std::move(result));
 }
 
 }  // namespace firedrill
