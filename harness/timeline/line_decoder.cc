@@ -2,6 +2,7 @@
 #include "timeline/line_decoder.h"
 
 #include <boost/json/parse.hpp>
+#include <cassert>
 
 namespace firedrill {
 namespace {
@@ -37,6 +38,13 @@ bool LineDecoder::decode_parsed(std::string_view line) {
   envelope_ = envelope_of(*raw_);
   record_ = decode_record(envelope_.source, envelope_.kind, *raw_);
   return true;
+}
+
+KeptRecord keep(const LineDecoder& line) {
+  const std::string_view source = source_of(line.record());
+  assert(source != kWorkloadSource || std::holds_alternative<UnknownRecord>(line.record()));
+  return KeptRecord{line.envelope().seq, line.envelope().t_ns, line.record(),
+                    line.raw() ? json::object(*line.raw(), json::storage_ptr()) : json::object()};
 }
 
 }  // namespace firedrill

@@ -30,7 +30,8 @@ class LineDecoder {
 
   const RecordEnvelope& envelope() const { return envelope_; }
   const TimelineRecord& record() const { return record_; }
-  // The whole record as boost::json parsed it; nullptr for a line of the fast path.
+  // The whole record as boost::json parsed it, in the decoder's memory (a copy made to outlive
+  // the line must name its own storage, as keep() does); nullptr for a line of the fast path.
   const boost::json::object* raw() const { return raw_; }
 
  private:
@@ -46,5 +47,19 @@ class LineDecoder {
   TimelineRecord record_;
   const boost::json::object* raw_ = nullptr;
 };
+
+// A record kept beyond its line (the rare records a reader lists: faults, phases, alerts, ...),
+// owning all it holds.
+struct KeptRecord {
+  std::optional<int64_t> seq;
+  std::optional<int64_t> t_ns;
+  TimelineRecord record;
+  boost::json::object raw;  // the whole line's object; empty for a line of the fast path
+  int64_t at() const { return t_ns.value_or(0); }
+};
+
+// The current line of `line`, kept. Not for the workload's records, whose strings are views into
+// the line (a reader keeps them in its own compact form).
+KeptRecord keep(const LineDecoder& line);
 
 }  // namespace firedrill

@@ -61,6 +61,13 @@ struct RecordEnvelope {
   int64_t at() const { return t_ns.value_or(0); }
 };
 
+// Lambdas as one visitor of a record:
+//   std::visit(overloaded{[&](const HarnessPhase& p) { ... }, [](const auto&) {}}, line.record());
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+
 // The record's source and kind as written.
 std::string_view source_of(const TimelineRecord& record);
 std::string_view kind_of(const TimelineRecord& record);

@@ -99,6 +99,27 @@ TEST_F(ReadTimeline, LinesLongerThanABlock) {
   EXPECT_EQ(sizes, (std::vector<std::size_t>{long_text.size(), 0}));
 }
 
+TEST_F(ReadTimeline, KeptRecordsOutliveTheirLines) {
+  std::ofstream(path("k.jsonl"), std::ios::binary)
+      << R"({"seq":0,"t_ns":5,"source":"harness","kind":"phase","phase":"faults","prev":"p"})" << "\n"
+      << R"({"seq":1,"t_ns":6,"source":"harness","kind":"later","what":"x","prev":"q"})" << "\n";
+  std::vector<KeptRecord> kept;
+  ASSERT_TRUE(read_timeline(
+      path("k.jsonl"), [&](int64_t, const LineDecoder& line) { kept.push_back(keep(line)); }, [](int64_t) {}));
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].at(), 5);
+  EXPECT_EQ(std::get<HarnessPhase>(kept[0].record).phase, "faults");
+  EXPECT_EQ(kept[0].raw.at("phase").as_string(), "faults");
+  const auto& later = std::get<UnknownRecord>(kept[1].record);
+  EXPECT_EQ(later.kind, "later");
+  EXPECT_EQ(later.fields.at("what").as_string(), "x");
+  int phases = 0;
+  for (const KeptRecord& k : kept) {
+    std::visit(overloaded{[&](const HarnessPhase&) { ++phases; }, [](const auto&) {}}, k.record);
+  }
+  EXPECT_EQ(phases, 1);
+}
+
 TEST_F(ReadTimeline, AMissingFileIsAnError) {
   Status s = read_timeline(path("none.jsonl"), [](int64_t, const LineDecoder&) {}, [](int64_t) {});
   EXPECT_FALSE(s);
