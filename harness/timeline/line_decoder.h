@@ -13,6 +13,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/limits.h"
 #include "timeline/record.h"
 #include "timeline/workload_line.h"
 
@@ -40,7 +41,7 @@ class LineDecoder {
   WorkloadLineReader fast_;
   // The parsed line lives in memory_, which starts in buffer_ and is made anew for each line
   // (boost 1.81's monotonic_resource::release() leaves it unable to allocate again).
-  std::array<unsigned char, 16 * 1024> buffer_;
+  std::array<unsigned char, kTimelineParseBufferBytes> buffer_;
   std::optional<boost::json::monotonic_resource> memory_;
   std::optional<boost::json::value> parsed_;  // in memory_ (a move keeps the storage)
   RecordEnvelope envelope_;

@@ -9,11 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/limits.h"
+
 namespace firedrill {
 namespace {
-
-// Small enough that a block read stays in the cache while it is decoded.
-constexpr std::size_t kReadBlockBytes = 1 << 20;
 
 // Closes a file descriptor on every path out.
 struct FileDescriptor {
@@ -49,7 +48,7 @@ Status read_timeline(const std::string& path, const OnTimelineRecord& on_record,
   if (file.fd < 0) return Status::error("timeline " + path + ": " + std::strerror(errno));
   ::posix_fadvise(file.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   LineDecoder decoder;
-  std::vector<char> buffer(kReadBlockBytes);
+  std::vector<char> buffer(kTimelineReadBlockBytes);
   std::size_t held = 0;  // bytes of a line not yet ended, at the buffer's start
   int64_t number = 0;
   for (;;) {
