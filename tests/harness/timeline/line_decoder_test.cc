@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -96,8 +97,15 @@ void expect_lines_round_trip(const std::string& path) {
   EXPECT_GT(number, 0) << path;
 }
 
+// real_lines.jsonl: two lines of each (source, kind, field set) of 16 real runs, plus every
+// timeline.jsonl of the test run directories (tests/data/runs/*/).
 TEST(LineDecoder, LinesOfRealRunsRoundTrip) {
   expect_lines_round_trip(FIREDRILL_TIMELINE_TEST_DATA "/real_lines.jsonl");
+  std::error_code ec;
+  for (const auto& run : std::filesystem::directory_iterator(FIREDRILL_RUNS_DIR, ec)) {
+    const auto timeline = run.path() / "timeline.jsonl";
+    if (std::filesystem::exists(timeline)) expect_lines_round_trip(timeline.string());
+  }
 }
 
 TEST(LineDecoder, TimelinesNamedByTheEnvironmentRoundTrip) {
