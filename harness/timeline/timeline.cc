@@ -6,8 +6,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/json/serialize.hpp>
-#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -28,13 +26,23 @@ std::string utc_now() {
 
 }  // namespace
 
+Result<std::unique_ptr<Timeline>> Timeline::create(const std::string& path, HarnessStart anchor) {
+  anchor.utc = utc_now();
+  return create_with(path, HarnessStart::source, HarnessStart::kind, record_codec::encode_fields(anchor));
+}
+
 Result<std::unique_ptr<Timeline>> Timeline::create(const std::string& path,
                                                    boost::json::object anchor_fields) {
+  anchor_fields["utc"] = utc_now();
+  return create_with(path, HarnessStart::source, HarnessStart::kind, std::move(anchor_fields));
+}
+
+Result<std::unique_ptr<Timeline>> Timeline::create_with(const std::string& path, std::string_view source,
+                                                        std::string_view kind, boost::json::object anchor_fields) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Status::error("timeline " + path + ": " + std::strerror(errno));
   std::unique_ptr<Timeline> timeline(new Timeline(path, fd));
-  anchor_fields["utc"] = utc_now();
-  timeline->record("harness", "start", std::move(anchor_fields));
+  timeline->record(source, kind, std::move(anchor_fields));
   if (Status s = timeline->status(); !s) return s;
   return timeline;
 }
@@ -56,24 +64,11 @@ int64_t Timeline::record(std::string_view source, std::string_view kind, boost::
   std::lock_guard lock(mutex_);
   // The time is taken under the lock so that records are in time order in the file.
   int64_t t = now_ns();
-  boost::json::object record;
-  record.reserve(fields.size() + 5);
-  record["seq"] = seq_++;
-  record["t_ns"] = t;
-  record["source"] = source;
-  record["kind"] = kind;
-  for (auto& [key, value] : fields) {
-    // The envelope's keys are the timeline's own; a field must never overwrite them.
-    assert(key != "seq" && key != "t_ns" && key != "source" && key != "kind" && key != "prev");
-    record[key] = std::move(value);
-  }
-  record["prev"] = prev_;
-  write_line(record);
+  write_line(format_line(seq_++, t, source, kind, std::move(fields), prev_));
   return t;
 }
 
-void Timeline::write_line(boost::json::object& record) {
-  std::string line = boost::json::serialize(record);
+void Timeline::write_line(std::string line) {
   prev_ = sha256_hex(line);
   line.push_back('\n');
   const char* data = line.data();

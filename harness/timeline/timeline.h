@@ -16,23 +16,41 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "core/status.h"
+#include "timeline/record.h"
 
 namespace firedrill {
 
 class Timeline {
  public:
-  // Creates (truncates) `path` and writes the anchor record {"kind":"start", "utc":..., ...}.
+  // Creates (truncates) `path` and writes the anchor record (HarnessStart, its `utc` now).
+  static Result<std::unique_ptr<Timeline>> create(const std::string& path, HarnessStart anchor);
+  // The same from untyped fields, until every caller passes a HarnessStart.
   static Result<std::unique_ptr<Timeline>> create(const std::string& path,
                                                   boost::json::object anchor_fields = {});
   ~Timeline();
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
 
-  // Appends {"seq":N, "t_ns":..., "source":..., "kind":..., <fields>, "prev":"<sha256>"}.
-  // Returns the record's time. A write error is remembered (status()) and further records are
-  // still attempted, so a full disk loses as little as possible.
+  // Appends `r` (any record of records/*.h) as {"seq":N, "t_ns":..., "source":..., "kind":...,
+  // <its fields>, "prev":"<sha256>"}. Returns the record's time. A write error is remembered
+  // (status()) and further records are still attempted, so a full disk loses as little as possible.
+  template <KnownRecord R>
+  int64_t write(const R& r) {
+    return record(R::source, R::kind, record_codec::encode_fields(r));
+  }
+  // A record chosen at run time (fault_apply_outcome(), workload_completion(), a TimelineRecord).
+  template <class... R>
+  int64_t write(const std::variant<R...>& r) {
+    return std::visit([this](const auto& one) { return write(one); }, r);
+  }
+  // A record of a (source, kind) this build does not know, as it was read.
+  int64_t write(const UnknownRecord& r) { return record(r.source, r.kind, r.fields); }
+
+  // The primitive under write(): the record of (source, kind) with these fields. To become
+  // private once every writer passes a typed record.
   int64_t record(std::string_view source, std::string_view kind, boost::json::object fields = {});
   // The monotonic time now, in ns since the drill started.
   int64_t now_ns() const;
@@ -44,8 +62,10 @@ class Timeline {
   const std::string& path() const { return path_; }
 
  private:
+  static Result<std::unique_ptr<Timeline>> create_with(const std::string& path, std::string_view source,
+                                                       std::string_view kind, boost::json::object anchor_fields);
   Timeline(std::string path, int fd);
-  void write_line(boost::json::object& record);
+  void write_line(std::string line);
 
   std::string path_;
   int fd_ = -1;
