@@ -1,17 +1,6 @@
-// run.json: what a drill was asked to do, frozen before it starts (objectives, steady state,
-// detection, workload, contract, faults). Scoring reads only run.json, the timeline and the final
-// reads, so a run directory can be re-scored offline without the scenario's system definition.
+// Transitional: run_record moved to harness/rundir/. This forwarding header lets the runner's
+// `#include "scoring/run_record.h"` compile until it includes "rundir/run_record.h"; delete it
+// then (the lead does at merge).
 #pragma once
 
-#include <boost/json/object.hpp>
-
-#include "plan/plan.h"
-#include "scenario/scenario.h"
-
-namespace firedrill {
-
-constexpr const char* kRunRecordSchema = "firedrill.run/v1";
-
-boost::json::object make_run_record(const Scenario& scenario, const Plan& plan);
-
-}  // namespace firedrill
+#include "rundir/run_record.h"

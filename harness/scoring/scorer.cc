@@ -2,6 +2,8 @@
 // where it is silent the choice is written next to the code.
 #include "scoring/scorer.h"
 
+#include "rundir/run_record.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
@@ -1186,7 +1188,7 @@ json::object score_or_throw(const RunData& data) {
   for (const auto& e : t.harness_errors) failures.inconclusive.push_back("harness error: " + e);
   if (t.abort_reason) failures.aborted.push_back(*t.abort_reason);
   if (!t.ended) failures.inconclusive.push_back("the run did not finish (no end record): the controller was interrupted");
-  if (std::string(data.run.contains("schema") ? data.run.at("schema").as_string() : "") != "firedrill.run/v1") {
+  if (std::string(data.run.contains("schema") ? data.run.at("schema").as_string() : "") != kRunRecordSchema) {
     failures.inconclusive.push_back("run.json missing or of an unknown schema");
   }
   // A section missing or of another type would read as its defaults ("objectives": 5 as no

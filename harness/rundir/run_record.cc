@@ -1,5 +1,5 @@
 // run.json; see run_record.h.
-#include "scoring/run_record.h"
+#include "rundir/run_record.h"
 
 namespace json = boost::json;
 
