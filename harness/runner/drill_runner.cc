@@ -7,10 +7,10 @@
 #include <fstream>
 #include <iostream>
 
-#include "evidence/auditor_sections.h"
+#include "host/host_facts.h"
 #include "runner/drill.h"
 #include "runner/run_paths.h"
-#include "scoring/run_record.h"
+#include "rundir/run_record.h"
 #include "timeline/timeline.h"
 
 namespace json = boost::json;

@@ -1,5 +1,6 @@
-// Whether the system is in its steady state now, judged from the workload's completions of the
-// last steady_state.window: the baseline gate (no fault before it holds), the console's
+// Whether the system is in its steady state now: the workload's completions of the last
+// steady_state.window judged by the one steady-state judgement (core/steady_state.h), the same
+// scoring uses for recovery. The baseline gate (no fault before it holds), the console's
 // "steady state lost / back" and the timeline's ("harness", "steady_state") records use it.
 #pragma once
 
