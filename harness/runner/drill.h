@@ -95,7 +95,7 @@ class Drill {
   std::string clock_shim_;  // canonical path; "" when no node runs with the shim
   Lab lab_;
   LaunchedNodes launched_;
-  FaultFactory faults_;
+  FaultWiring faults_;
   TargetResolver resolver_;
   RevertStack reverts_;
   FaultSchedule schedule_;

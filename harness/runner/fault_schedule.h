@@ -30,7 +30,7 @@ struct FaultScheduleParts {
   Timeline& timeline;
   Console& console;
   const Scenario& scenario;
-  FaultFactory& factory;
+  FaultWiring& factory;
   TargetResolver& resolver;
   RevertStack& reverts;
   FailureSink fail;

@@ -8,10 +8,10 @@
 
 namespace firedrill {
 
-FaultFactory::FaultFactory(boost::asio::io_context& io, Supervisor& supervisor)
+FaultWiring::FaultWiring(boost::asio::io_context& io, Supervisor& supervisor)
     : context_{io, supervisor, std::chrono::milliseconds(5000), nullptr, nullptr, {}, {}, {}, {}, {}} {}
 
-void FaultFactory::connect(FaultServices services) {
+void FaultWiring::connect(FaultServices services) {
   context_.network = services.network;
   context_.volumes = services.volumes;
   context_.clock_control = std::move(services.clock_control);
@@ -21,7 +21,7 @@ void FaultFactory::connect(FaultServices services) {
   context_.resolve = std::move(services.resolve);
 }
 
-Result<std::unique_ptr<Fault>> FaultFactory::make(const FaultSpec& spec, const std::string& node) {
+Result<std::unique_ptr<Fault>> FaultWiring::make(const FaultSpec& spec, const std::string& node) {
   return make_fault(spec, node, context_);
 }
 

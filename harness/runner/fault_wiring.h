@@ -5,7 +5,10 @@
 // this header, so a change of the fault API changes this file and its .cc alone.
 //
 // The types re-exported from faults/fault.h and used elsewhere in the runner: Fault (kind(),
-// node(), apply(), revert()), FaultDone, ActionRequest and ActionOutcome.
+// node(), apply(), revert()), FaultDone, ActionRequest and ActionOutcome. (With the fault API of
+// harness/fault/ and harness/place/, these come from fault/fault.h and place/place.h, make() is
+// builtin_fault_kinds().make() over a FaultContext holding the lab's Place, fault_preflight() is
+// builtin_fault_kinds().preflight(), and targeting_of() reads the kind's FaultKindEntry.)
 #pragma once
 
 #include <functional>
@@ -38,10 +41,10 @@ struct FaultServices {
   std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run_action;
 };
 
-// Makes faults. Owned by the runner; outlives every fault it made.
-class FaultFactory {
+// Makes the faults of one drill. Owned by the runner; outlives every fault it made.
+class FaultWiring {
  public:
-  FaultFactory(boost::asio::io_context& io, Supervisor& supervisor);
+  FaultWiring(boost::asio::io_context& io, Supervisor& supervisor);
 
   // Once the lab is up, before the first make().
   void connect(FaultServices services);
