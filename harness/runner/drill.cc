@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "core/limits.h"
 #include "lab/lab.h"
 #include "runner/poll.h"
 #include "runner/steady_gate.h"
@@ -13,15 +14,6 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 namespace firedrill {
-namespace {
-
-constexpr milliseconds kTickMs{100};              // probes, log patterns, orphans, stop guards
-constexpr milliseconds kProgressIntervalMs{1'000};
-constexpr milliseconds kHealthPollMs{100};
-constexpr milliseconds kBaselinePollMs{250};
-constexpr milliseconds kBaselineGraceMs{10'000};  // extra time for the steady state to appear
-
-}  // namespace
 
 Drill::Drill(const Scenario& scenario, const Plan& plan, const RunOptions& options, std::unique_ptr<Timeline> timeline)
     : scenario_(scenario), plan_(plan), options_(options), paths_{options.run_dir}, signals_(io_, SIGINT, SIGTERM),
@@ -43,15 +35,12 @@ RunEnd Drill::run() {
   watch_signals();
   if (Status s = preflight(); !s) {
     inconclusive(s.message(), s.message());
-    summarize();
-    return end_;
+    return end_before_system();
   }
   if (Status s = lab_up(); !s) {
     fail("lab up", s);
     end_ = RunEnd::inconclusive;
-    summarize();
-    teardown();
-    return end_;
+    return end_before_system();
   }
   if (Status s = system_up(); !s) {
     fail("system up", s);
@@ -66,6 +55,13 @@ RunEnd Drill::run() {
   return end_;
 }
 
+// A drill that ends before any node started: the summary, and whatever of the lab was built.
+RunEnd Drill::end_before_system() {
+  summarize();
+  teardown();
+  return end_;
+}
+
 // ---- the stages ---------------------------------------------------------------------------
 
 // What the scenario needs of this machine, checked before anything starts.
@@ -73,7 +69,7 @@ Status Drill::preflight() {
   auto shim = locate_clock_shim(plan_, options_.bin_dir);
   if (!shim) return shim.status();
   clock_shim_ = *shim;
-  return fault_preflight(scenario_);
+  return faults_.preflight(scenario_);
 }
 
 Status Drill::lab_up() {
@@ -258,7 +254,7 @@ void Drill::inconclusive(const std::string& what, const std::string& said, json:
   console_.say("inconclusive: " + said);
 }
 
-// Every kTickMs: the probes, the log patterns, orphans reaped, the progress, the stop guards.
+// Every kRunnerTickMs: the probes, the log patterns, orphans reaped, the progress, the stop guards.
 void Drill::tick() {
   const auto now = Clock::now();
   probes_.tick(now);
@@ -269,7 +265,7 @@ void Drill::tick() {
     if (workload_) progress_.report(phases_.current(), *workload_, reverts_.active());
   }
   check_stop_guards();
-  tick_timer_.expires_after(kTickMs);
+  tick_timer_.expires_after(kRunnerTickMs);
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) tick();
   });

@@ -65,6 +65,7 @@ class Drill {
   void final_reads();
   void finish();
   void teardown();
+  RunEnd end_before_system();
 
   // Around the stages.
   void watch_signals();

@@ -2,6 +2,7 @@
 #include "runner/fault_wiring.h"
 
 #include "catalog.h"
+#include "core/limits.h"
 #include "clock/clock_control.h"
 #include "clock/clock_control_file.h"
 #include "network/network_faults.h"
@@ -9,7 +10,7 @@
 namespace firedrill {
 
 FaultWiring::FaultWiring(boost::asio::io_context& io, Supervisor& supervisor)
-    : context_{io, supervisor, std::chrono::milliseconds(5000), nullptr, nullptr, {}, {}, {}, {}, {}} {}
+    : context_{io, supervisor, kFaultStepDeadlineMs, nullptr, nullptr, {}, {}, {}, {}, {}} {}
 
 void FaultWiring::connect(FaultServices services) {
   context_.network = services.network;
@@ -31,7 +32,7 @@ FaultTargeting targeting_of(const std::string& kind) {
   return FaultTargeting{found->needs_target, found->whole_static_role};
 }
 
-Status fault_preflight(const Scenario& scenario) {
+Status FaultWiring::preflight(const Scenario& scenario) const {
   for (const auto& f : scenario.faults) {
     if (f.kind == "network.delay" || f.kind == "network.loss") {
       if (Status s = netem_available(); !s) {

@@ -7,7 +7,7 @@
 // The types re-exported from faults/fault.h and used elsewhere in the runner: Fault (kind(),
 // node(), apply(), revert()), FaultDone, ActionRequest and ActionOutcome. (With the fault API of
 // harness/fault/ and harness/place/, these come from fault/fault.h and place/place.h, make() is
-// builtin_fault_kinds().make() over a FaultContext holding the lab's Place, fault_preflight() is
+// builtin_fault_kinds().make() over a FaultContext holding the lab's Place, preflight() is
 // builtin_fault_kinds().preflight(), and targeting_of() reads the kind's FaultKindEntry.)
 #pragma once
 
@@ -50,6 +50,9 @@ class FaultWiring {
   void connect(FaultServices services);
   // The fault of `spec` acting on `node` (its target already resolved).
   Result<std::unique_ptr<Fault>> make(const FaultSpec& spec, const std::string& node);
+  // What the scenario's faults need of this machine, checked before anything starts (network.delay
+  // and network.loss need the kernel's netem).
+  Status preflight(const Scenario& scenario) const;
 
  private:
   FaultContext context_;
@@ -61,10 +64,6 @@ struct FaultTargeting {
   bool whole_static_role = false;  // true: "role:R" means every node with R, joined by ','
 };
 FaultTargeting targeting_of(const std::string& kind);
-
-// What the scenario's faults need of this machine, checked before anything starts (network.delay
-// and network.loss need the kernel's netem).
-Status fault_preflight(const Scenario& scenario);
 
 // The clock shim's side of a node: its control page, made before the node starts, and the
 // environment variable that tells the shim where the page is.

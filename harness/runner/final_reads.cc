@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/sha256.h"
 #include "runner/console.h"
 #include "runner/endpoint.h"
@@ -15,9 +16,6 @@
 
 namespace firedrill {
 namespace {
-
-// A whole ledger's export may take this long to arrive.
-constexpr std::chrono::milliseconds kExportTimeoutMs{60'000};
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;

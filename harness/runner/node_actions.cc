@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/limits.h"
 #include "runner/console.h"
 #include "supervision/supervisor.h"
 #include "timeline/timeline.h"
@@ -15,9 +16,6 @@ namespace fs = std::filesystem;
 
 namespace firedrill {
 namespace {
-
-// An action's report is its last stdout line; only this much of the end of the file is read.
-constexpr std::uintmax_t kActionReportTailBytes = 65'536;
 
 // The last non-empty line written to `path` after `offset`, parsed as JSON; null when it is not
 // JSON (an action need not report anything).

@@ -3,12 +3,10 @@
 
 #include <algorithm>
 
+#include "core/limits.h"
 #include "timeline/timeline.h"
 
 namespace firedrill {
-
-// The shortest probe timeout, whatever the interval.
-constexpr std::chrono::milliseconds kProbeTimeoutMinMs{100};
 
 HealthProbes::HealthProbes(boost::asio::io_context& io, Timeline& timeline, std::chrono::milliseconds interval)
     : io_(io), timeline_(timeline), interval_(interval) {}

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "core/limits.h"
 #include "runner/console.h"
 #include "runner/steady_gate.h"
 #include "timeline/timeline.h"
@@ -12,7 +13,6 @@
 namespace firedrill {
 
 void Progress::report(Phase phase, const PaymentWorkload& workload, const std::string& active) {
-  constexpr int64_t kProgressWindowNs = 1'000'000'000;
   auto w = workload.window(kProgressWindowNs);
   const bool is_steady = steady_now(workload, spec_);
   timeline_.record("harness", "steady_state", {{"steady", is_steady}, {"ok", w.ok}, {"fail", w.fail},

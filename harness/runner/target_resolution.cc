@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <memory>
 
+#include "core/limits.h"
 #include "net/http.h"
 #include "runner/endpoint.h"
 #include "runner/fault_wiring.h"
@@ -12,9 +13,6 @@ namespace json = boost::json;
 
 namespace firedrill {
 namespace {
-
-// How long the system may take to say which node holds a dynamic role.
-constexpr std::chrono::milliseconds kRoleLookupTimeoutMs{2'000};
 
 // The JSON value at `pointer` ("/primary") in `body`, as a string.
 std::optional<std::string> json_pointer_string(const std::string& body, const std::string& pointer) {

@@ -33,6 +33,7 @@
 #include <random>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/percentile.h"
 #include "net/http.h"
 #include "timeline/timeline.h"
@@ -44,20 +45,6 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// The ring of recent completions behind window(): this old at most, and this many entries at
-// most (~25 MB; 60 s at 17k completions/s).
-constexpr int64_t kRingAgeNsMax = 60'000'000'000;
-constexpr std::size_t kRingEntriesMax = std::size_t{1} << 20;
-// Skipped payments are recorded on the timeline as one record per this interval at most.
-constexpr int64_t kSkippedRecordIntervalNs = 1'000'000'000;
-// The schedule timer wakes at most this often; due payments are sent in a batch per wake.
-// 1 ms keeps a 10k/s schedule to 10 payments per wake, well inside a request's latency.
-constexpr std::chrono::microseconds kTickMin{100};
-// Payments sent per wake at most, before yielding to I/O (a stalled process catching up).
-constexpr int64_t kSendsPerTickMax = 1'024;
-// A completion's error text carries at most this much of the response body.
-constexpr std::size_t kErrorBodyBytesMax = 200;
 
 // How one entry of the ring of recent completions ended (a skip entry counts payments not started).
 enum class AttemptOutcome : uint8_t { ok, fail, unknown, skipped };
@@ -329,7 +316,7 @@ std::string PaymentWorkload::Impl::body_of(const std::string& key, const std::st
 void PaymentWorkload::Impl::arm_schedule(Clock::time_point now) {
   const auto due = start_time + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(next_n / spec.rate_per_s));
-  schedule_timer.expires_at(std::max(due, now + kTickMin));
+  schedule_timer.expires_at(std::max(due, now + kWorkloadTickMinUs));
   schedule_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->on_tick();
   });
@@ -343,7 +330,7 @@ void PaymentWorkload::Impl::on_tick() {
   const auto due_end = static_cast<int64_t>(std::floor(elapsed_s * spec.rate_per_s)) + 1;
   int64_t sent = 0;
   int64_t skipped = 0;
-  while (next_n < due_end && sent < kSendsPerTickMax) {
+  while (next_n < due_end && sent < kWorkloadSendsPerTickMax) {
     Payment payment = draw(next_n++);
     if (in_flight.load(std::memory_order_relaxed) >= spec.in_flight_max) {
       ++skipped;
@@ -410,7 +397,7 @@ void PaymentWorkload::Impl::on_result(const Payment& payment, int64_t op, const 
   if (outcome != AttemptOutcome::ok) {
     if (result.ok()) {
       std::string error = "HTTP " + std::to_string(result.status);
-      if (!result.body.empty()) error += ": " + result.body.substr(0, kErrorBodyBytesMax);
+      if (!result.body.empty()) error += ": " + result.body.substr(0, kErrorBodyMaxBytes);
       fields["error"] = error;
     } else {
       fields["error"] = result.request_sent ? result.error : "not sent: " + result.error;
@@ -443,7 +430,7 @@ void PaymentWorkload::Impl::note_skipped(int64_t count) {
   std::lock_guard lock(stats_mutex);
   totals.skipped += count;
   ring.push_back(RingEntry{t_ns, 0, count, AttemptOutcome::skipped});
-  if (ring.size() > kRingEntriesMax) ring.pop_front();
+  if (ring.size() > kWorkloadRingMaxEntries) ring.pop_front();
 }
 
 void PaymentWorkload::Impl::flush_skipped(bool force) {
@@ -479,7 +466,7 @@ void PaymentWorkload::Impl::note_completion(int64_t t_ns, AttemptOutcome outcome
   }
   ring.push_back(RingEntry{t_ns, latency_ns, 1, outcome});
   while (!ring.empty() &&
-         (ring.size() > kRingEntriesMax || ring.front().t_ns < t_ns - kRingAgeNsMax)) {
+         (ring.size() > kWorkloadRingMaxEntries || ring.front().t_ns < t_ns - kWorkloadRingAgeMaxNs)) {
     ring.pop_front();
   }
 }
