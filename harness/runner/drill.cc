@@ -28,7 +28,7 @@ Drill::Drill(const Scenario& scenario, const Plan& plan, const RunOptions& optio
       actions_(NodeActionParts{io_, *timeline_, console_, *supervisor_, scenario.system, launched_, paths_}),
       probes_(io_, *timeline_, scenario.steady_state.probe_interval),
       final_reads_(io_, *timeline_, console_, paths_, failure_sink()),
-      guards_(scenario.stop, scenario.steady_state.window),
+      guards_(scenario.stop),
       progress_(*timeline_, console_, scenario.steady_state) {}
 
 RunEnd Drill::run() {
@@ -274,7 +274,11 @@ void Drill::tick() {
 void Drill::check_stop_guards() {
   if (!workload_) return;
   const bool guarded = faults_may_act(phases_.current()) && !aborting_ && !ending() && !traffic_stopped_;
-  if (auto trip = guards_.check(timeline_->now_ns(), *workload_, guarded)) {
+  auto window = [this] {
+    const auto w = workload_->window(std::chrono::nanoseconds(scenario_.steady_state.window).count());
+    return WindowCounts{w.ok, w.fail, w.unknown};
+  };
+  if (auto trip = guards_.check(timeline_->now_ns(), workload_->totals().ok, window, guarded)) {
     record_stop_trip(*timeline_, *trip);
     abort(trip->reason);
   }

@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "timeline/timeline.h"
-#include "workload/payment_workload.h"
 
 namespace json = boost::json;
 
@@ -16,25 +15,25 @@ constexpr int64_t kNsPerMs = 1'000'000;
 
 }  // namespace
 
-std::optional<StopTrip> StopGuards::check(int64_t now_ns, const PaymentWorkload& workload, bool guarded) {
-  const int64_t ok = workload.totals().ok;
-  if (last_ok_ns_ < 0 || ok != ok_seen_) {
-    ok_seen_ = ok;
+std::optional<StopTrip> StopGuards::check(int64_t now_ns, int64_t ok_total,
+                                          const std::function<WindowCounts()>& window, bool guarded) {
+  if (last_ok_ns_ < 0 || ok_total != ok_seen_) {
+    ok_seen_ = ok_total;
     last_ok_ns_ = now_ns;
   }
   if (!guarded) {
     error_ratio_above_since_ns_ = -1;
     return std::nullopt;
   }
-  if (auto trip = check_error_ratio(now_ns, workload)) return trip;
+  if (auto trip = check_error_ratio(now_ns, window)) return trip;
   return check_no_progress(now_ns);
 }
 
-std::optional<StopTrip> StopGuards::check_error_ratio(int64_t now_ns, const PaymentWorkload& workload) {
+std::optional<StopTrip> StopGuards::check_error_ratio(int64_t now_ns, const std::function<WindowCounts()>& window) {
   if (!stop_.error_ratio_max || !stop_.error_ratio_for) return std::nullopt;
   const double max = stop_.error_ratio_max.value_or(1.0);
   const Milliseconds hold = stop_.error_ratio_for.value_or(Milliseconds(0));
-  const auto w = workload.window(window_.count() * kNsPerMs);
+  const WindowCounts w = window();
   const int64_t total = w.ok + w.fail + w.unknown;
   const double ratio = total > 0 ? static_cast<double>(w.fail + w.unknown) / static_cast<double>(total) : 0.0;
   // A window without completions says nothing about the ratio: "continuously above" ends.
