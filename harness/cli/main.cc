@@ -14,6 +14,7 @@
 #include "cli/fault_listing.h"
 #include "cli/suite.h"
 #include "evidence/auditor_sections.h"
+#include "host/host_facts.h"
 #include "evidence/manifest.h"
 #include "evidence/signing.h"
 #include "evidence/verify.h"
