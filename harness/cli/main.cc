@@ -9,15 +9,15 @@
 #include <fstream>
 #include <iostream>
 
-#include "faults/catalog.h"
 #include "lab/lab.h"
 #include "runner/drill_runner.h"
+#include "cli/fault_listing.h"
 #include "cli/suite.h"
 #include "evidence/auditor_sections.h"
+#include "host/host_facts.h"
 #include "evidence/manifest.h"
 #include "evidence/signing.h"
 #include "evidence/verify.h"
-#include "network/network_faults.h"
 #include "reports/compare.h"
 #include "reports/html_report.h"
 #include "reports/junit_report.h"
@@ -186,7 +186,7 @@ int score_run(const std::string& run_dir, const std::string& sign_key) {
   boost::json::object report = score(*data);
   // The auditor's sections (scope, frozen objectives, method, timeline, deviations, limitations).
   HostFacts host = current_host_facts();
-  host.netem = netem_available().is_ok();
+  host.netem = kernel_has_netem();
   for (auto& [key, value] : auditor_sections(run_dir, data->run, data->timeline, host, data->workload.size())) report[key] = value;
   // The readers' reports, each a pure function of the scored report (and the timeline); written
   // before the manifest so that the evidence covers them too.
@@ -211,147 +211,162 @@ int score_run(const std::string& run_dir, const std::string& sign_key) {
   return exit_code_of(std::string(report.at("verdict").as_string()));
 }
 
-const char* type_name(FaultParameterType type) {
-  switch (type) {
-    case FaultParameterType::duration: return "duration";
-    case FaultParameterType::signal: return "signal";
-    case FaultParameterType::string: return "string";
-    case FaultParameterType::integer: return "integer";
-    case FaultParameterType::percent: return "percent";
-    case FaultParameterType::bandwidth: return "rate";
-    case FaultParameterType::offset: return "signed duration";
-    case FaultParameterType::number: return "number";
-    case FaultParameterType::node_groups: return "groups of nodes";
-    case FaultParameterType::node_list: return "list of nodes";
-  }
-  return "?";
+// Every subcommand and what it parsed, in the order `firedrill --help` lists them.
+struct Commands {
+  CLI::App app{"firedrill: chaos-engineering and disaster-recovery drills for payment systems"};
+  CLI::App* validate = nullptr;
+  std::vector<std::string> files;
+  CLI::App* plan = nullptr;
+  std::string plan_file;
+  std::optional<int64_t> seed;
+  CLI::App* faults = nullptr;
+  CLI::App* score = nullptr;
+  std::string score_dir;
+  CLI::App* run = nullptr;
+  RunArguments run_args;
+  CLI::App* compare = nullptr;
+  std::string base_report, candidate_report;
+  Tolerance compare_tolerance;
+  CLI::App* keygen = nullptr;
+  std::string keygen_dir = ".";
+  CLI::App* sign = nullptr;
+  std::string sign_dir, sign_key;
+  CLI::App* verify = nullptr;
+  std::string verify_dir;
+  std::optional<std::string> verify_pubkey;
+  CLI::App* suite = nullptr;
+  std::vector<std::string> suite_inputs;
+  std::string suite_out;
+  bool suite_expect_stated = false;
+};
+
+const auto kSeedRange = CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max());
+
+void add_tolerance(CLI::App* cmd, Tolerance& t) {
+  cmd->add_option("--tolerance-percent", t.percent, "a regression exceeds the base by more than this % ...")
+      ->check(CLI::Range(0.0, 10'000.0));
+  cmd->add_option("--tolerance-ms", t.floor_ms, "... and by more than this many ms")->check(CLI::Range(0.0, 3.6e6));
 }
 
-int list_faults() {
-  for (const FaultKind& k : fault_catalog()) {
-    std::cout << k.name << "\n  " << k.summary << "\n"
-              << "  mechanism:   " << k.mechanism << "\n"
-              << "  verified:    " << k.verified_by << "\n"
-              << "  reverted by: " << k.reverted_by << "\n"
-              << "  privileges:  " << k.privileges << "\n"
-              << "  parameters:  target, at" << (k.needs_duration ? ", duration" : "") << "\n";
-    for (const auto& p : k.parameters) {
-      std::cout << "    " << p.name << " (" << type_name(p.type) << (p.required ? ", required" : "")
-                << (p.default_text.empty() ? "" : ", default " + p.default_text) << "): " << p.help
-                << "\n";
-    }
+// validate, plan, faults, score: the commands that only read.
+void add_reading_commands(Commands& c) {
+  c.validate = c.app.add_subcommand("validate", "check scenario files; errors as file:line:column");
+  c.validate->add_option("scenarios", c.files, "scenario files")->required()->check(CLI::ExistingFile);
+  c.plan = c.app.add_subcommand("plan", "print the resolved schedule without running anything");
+  c.plan->add_option("scenario", c.plan_file, "scenario file")->required()->check(CLI::ExistingFile);
+  c.plan->add_option("--seed", c.seed, "override the scenario's seed")->check(kSeedRange);
+  c.faults = c.app.add_subcommand("faults", "list fault kinds, their parameters and privileges");
+  c.score = c.app.add_subcommand("score", "re-score a finished or interrupted run directory");
+  c.score->add_option("run_dir", c.score_dir, "run directory")->required()->check(CLI::ExistingDirectory);
+}
+
+void add_run_command(Commands& c) {
+  RunArguments& args = c.run_args;
+  c.run = c.app.add_subcommand("run", "run a drill: lab up, system up, faults, final reads, score");
+  c.run->add_option("scenario", args.scenario, "scenario file (default: the game day, scenarios/gameday.toml)")
+      ->check(CLI::ExistingFile);
+  c.run->add_option("--seed", args.seed, "override the scenario's seed")->check(kSeedRange);
+  c.run->add_option("--out", args.out, "run directory (default: runs/<name>-<UTC time>)");
+  c.run->add_option("--subnet", args.subnet, "the lab's IPv4 subnet");
+  c.run->add_flag("--quiet", args.quiet, "no progress lines");
+  c.run->add_flag("--clock-shim-everywhere", args.clock_shim_everywhere,
+                  "preload the clock shim into every node, not only those a clock fault can reach "
+                  "(to measure its cost: tests/bench/observer_effect)");
+  c.run->add_option("--baseline", args.baseline, "a previous report.json: fail on regressions against it")
+      ->check(CLI::ExistingFile);
+  add_tolerance(c.run, args.tolerance);
+}
+
+// compare, and the evidence commands: keygen, sign, verify (run's --sign-key is listed after
+// compare's options, as it always was).
+void add_gate_and_evidence_commands(Commands& c) {
+  c.compare = c.app.add_subcommand("compare", "compare a report with a baseline report (CI gate)");
+  c.compare->add_option("base", c.base_report, "baseline report.json")->required()->check(CLI::ExistingFile);
+  c.compare->add_option("candidate", c.candidate_report, "new report.json")->required()->check(CLI::ExistingFile);
+  add_tolerance(c.compare, c.compare_tolerance);
+  c.run->add_option("--sign-key", c.run_args.sign_key, "sign the report with this Ed25519 key (firedrill keygen)")
+      ->check(CLI::ExistingFile);
+  c.keygen = c.app.add_subcommand("keygen", "make an Ed25519 key pair: firedrill.key (secret) and firedrill.pub");
+  c.keygen->add_option("--out", c.keygen_dir, "directory for the key files")->check(CLI::ExistingDirectory);
+  c.sign = c.app.add_subcommand("sign", "sign a scored run directory's report (DSSE envelope, Ed25519)");
+  c.sign->add_option("run_dir", c.sign_dir)->required()->check(CLI::ExistingDirectory);
+  c.sign->add_option("--key", c.sign_key, "secret key file")->required()->check(CLI::ExistingFile);
+  c.verify = c.app.add_subcommand("verify", "check the timeline's chain, every artifact's digest and the signature");
+  c.verify->add_option("run_dir", c.verify_dir)->required()->check(CLI::ExistingDirectory);
+  c.verify->add_option("--pubkey", c.verify_pubkey, "public key file")->check(CLI::ExistingFile);
+}
+
+void add_suite_command(Commands& c) {
+  c.suite = c.app.add_subcommand("suite", "run several drills; one combined JUnit file and one table");
+  c.suite->add_option("scenarios", c.suite_inputs, "scenario files or directories")->required()->check(CLI::ExistingPath);
+  c.suite->add_option("--out", c.suite_out, "suite directory (default: runs/suite-<UTC time>)");
+  c.suite->add_flag("--expect-stated", c.suite_expect_stated,
+                    "exit 0 when every drill ends with the verdict its description states (\"Expected verdict: X\"), "
+                    "so that a set with demonstrations of failures can gate a merge");
+}
+
+int keygen_command(const std::string& dir) {
+  auto pair = keygen(dir);
+  if (!pair) {
+    std::cerr << "firedrill keygen: " << pair.status().message() << "\n";
+    return kExitUsage;
   }
+  std::cout << "secret key: " << dir << "/firedrill.key (keep it private)\npublic key: " << dir << "/firedrill.pub\n";
   return 0;
 }
 
+int sign_command(const std::string& run_dir, const std::string& key) {
+  auto keyid = sign_run(run_dir, key);
+  if (!keyid) {
+    std::cerr << "firedrill sign: " << keyid.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "signed by key " << *keyid << ": " << run_dir << "/report.dsse.json\n";
+  return 0;
+}
+
+int verify_command(const std::string& run_dir, const std::optional<std::string>& pubkey) {
+  VerifyResult r = verify_run(run_dir, pubkey);
+  std::cout << r.text();
+  return r.ok ? 0 : 1;
+}
+
+// Runs the one subcommand that was parsed.
+int dispatch(Commands& c) {
+  if (c.validate->parsed()) return validate(c.files);
+  if (c.plan->parsed()) return plan(c.plan_file, c.seed);
+  if (c.faults->parsed()) return list_faults();
+  if (c.run->parsed()) return run(c.run_args);
+  if (c.score->parsed()) return score_run(c.score_dir);
+  if (c.keygen->parsed()) return keygen_command(c.keygen_dir);
+  if (c.sign->parsed()) return sign_command(c.sign_dir, c.sign_key);
+  if (c.verify->parsed()) return verify_command(c.verify_dir, c.verify_pubkey);
+  if (c.compare->parsed()) return compare_files(c.base_report, c.candidate_report, c.compare_tolerance);
+  if (c.suite->parsed()) {
+    return run_suite(c.suite_inputs, c.suite_out, (std::filesystem::path(executable_dir()) / "firedrill").string(),
+                     c.suite_expect_stated);
+  }
+  return kExitUsage;
+}
+
 int run_cli(int argc, char** argv) {
-  CLI::App app{"firedrill: chaos-engineering and disaster-recovery drills for payment systems"};
-  app.require_subcommand(1);
-  std::vector<std::string> files;
-  auto* validate_cmd = app.add_subcommand("validate", "check scenario files; errors as file:line:column");
-  validate_cmd->add_option("scenarios", files, "scenario files")->required()->check(CLI::ExistingFile);
-  std::string plan_file;
-  std::optional<int64_t> seed;
-  auto* plan_cmd = app.add_subcommand("plan", "print the resolved schedule without running anything");
-  plan_cmd->add_option("scenario", plan_file, "scenario file")->required()->check(CLI::ExistingFile);
-  plan_cmd->add_option("--seed", seed, "override the scenario's seed")
-      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
-  auto* faults_cmd = app.add_subcommand("faults", "list fault kinds, their parameters and privileges");
-  RunArguments run_args;
-  std::string score_dir;
-  auto* score_cmd = app.add_subcommand("score", "re-score a finished or interrupted run directory");
-  score_cmd->add_option("run_dir", score_dir, "run directory")->required()->check(CLI::ExistingDirectory);
-  auto* run_cmd = app.add_subcommand("run", "run a drill: lab up, system up, faults, final reads, score");
-  run_cmd->add_option("scenario", run_args.scenario, "scenario file (default: the game day, scenarios/gameday.toml)")
-      ->check(CLI::ExistingFile);
-  run_cmd->add_option("--seed", run_args.seed, "override the scenario's seed")
-      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
-  run_cmd->add_option("--out", run_args.out, "run directory (default: runs/<name>-<UTC time>)");
-  run_cmd->add_option("--subnet", run_args.subnet, "the lab's IPv4 subnet");
-  run_cmd->add_flag("--quiet", run_args.quiet, "no progress lines");
-  run_cmd->add_flag("--clock-shim-everywhere", run_args.clock_shim_everywhere,
-                    "preload the clock shim into every node, not only those a clock fault can reach "
-                    "(to measure its cost: tests/bench/observer_effect)");
-  run_cmd->add_option("--baseline", run_args.baseline, "a previous report.json: fail on regressions against it")
-      ->check(CLI::ExistingFile);
-  auto add_tolerance = [](CLI::App* cmd, Tolerance& t) {
-    cmd->add_option("--tolerance-percent", t.percent, "a regression exceeds the base by more than this % ...")
-        ->check(CLI::Range(0.0, 10'000.0));
-    cmd->add_option("--tolerance-ms", t.floor_ms, "... and by more than this many ms")->check(CLI::Range(0.0, 3.6e6));
-  };
-  add_tolerance(run_cmd, run_args.tolerance);
-  std::string base_report, candidate_report;
-  Tolerance compare_tolerance;
-  auto* compare_cmd = app.add_subcommand("compare", "compare a report with a baseline report (CI gate)");
-  compare_cmd->add_option("base", base_report, "baseline report.json")->required()->check(CLI::ExistingFile);
-  compare_cmd->add_option("candidate", candidate_report, "new report.json")->required()->check(CLI::ExistingFile);
-  add_tolerance(compare_cmd, compare_tolerance);
-  run_cmd->add_option("--sign-key", run_args.sign_key, "sign the report with this Ed25519 key (firedrill keygen)")
-      ->check(CLI::ExistingFile);
-  std::string keygen_dir = ".";
-  auto* keygen_cmd = app.add_subcommand("keygen", "make an Ed25519 key pair: firedrill.key (secret) and firedrill.pub");
-  keygen_cmd->add_option("--out", keygen_dir, "directory for the key files")->check(CLI::ExistingDirectory);
-  std::string sign_dir, sign_key;
-  auto* sign_cmd = app.add_subcommand("sign", "sign a scored run directory's report (DSSE envelope, Ed25519)");
-  sign_cmd->add_option("run_dir", sign_dir)->required()->check(CLI::ExistingDirectory);
-  sign_cmd->add_option("--key", sign_key, "secret key file")->required()->check(CLI::ExistingFile);
-  std::string verify_dir;
-  std::optional<std::string> verify_pubkey;
-  auto* verify_cmd = app.add_subcommand("verify", "check the timeline's chain, every artifact's digest and the signature");
-  verify_cmd->add_option("run_dir", verify_dir)->required()->check(CLI::ExistingDirectory);
-  verify_cmd->add_option("--pubkey", verify_pubkey, "public key file")->check(CLI::ExistingFile);
-  std::vector<std::string> suite_inputs;
-  std::string suite_out;
-  auto* suite_cmd = app.add_subcommand("suite", "run several drills; one combined JUnit file and one table");
-  suite_cmd->add_option("scenarios", suite_inputs, "scenario files or directories")->required()->check(CLI::ExistingPath);
-  suite_cmd->add_option("--out", suite_out, "suite directory (default: runs/suite-<UTC time>)");
-  bool suite_expect_stated = false;
-  suite_cmd->add_flag("--expect-stated", suite_expect_stated,
-                      "exit 0 when every drill ends with the verdict its description states (\"Expected verdict: X\"), "
-                      "so that a set with demonstrations of failures can gate a merge");
+  Commands c;
+  c.app.require_subcommand(1);
+  add_reading_commands(c);
+  add_run_command(c);
+  add_gate_and_evidence_commands(c);
+  add_suite_command(c);
   try {
-    app.parse(argc, argv);
+    c.app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return c.app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return c.app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    c.app.exit(e);
     return kExitUsage;
   }
-  if (validate_cmd->parsed()) return validate(files);
-  if (plan_cmd->parsed()) return plan(plan_file, seed);
-  if (faults_cmd->parsed()) return list_faults();
-  if (run_cmd->parsed()) return run(run_args);
-  if (score_cmd->parsed()) return score_run(score_dir);
-  if (keygen_cmd->parsed()) {
-    auto pair = keygen(keygen_dir);
-    if (!pair) {
-      std::cerr << "firedrill keygen: " << pair.status().message() << "\n";
-      return kExitUsage;
-    }
-    std::cout << "secret key: " << keygen_dir << "/firedrill.key (keep it private)\npublic key: " << keygen_dir
-              << "/firedrill.pub\n";
-    return 0;
-  }
-  if (sign_cmd->parsed()) {
-    auto keyid = sign_run(sign_dir, sign_key);
-    if (!keyid) {
-      std::cerr << "firedrill sign: " << keyid.status().message() << "\n";
-      return 1;
-    }
-    std::cout << "signed by key " << *keyid << ": " << sign_dir << "/report.dsse.json\n";
-    return 0;
-  }
-  if (verify_cmd->parsed()) {
-    VerifyResult r = verify_run(verify_dir, verify_pubkey);
-    std::cout << r.text();
-    return r.ok ? 0 : 1;
-  }
-  if (compare_cmd->parsed()) return compare_files(base_report, candidate_report, compare_tolerance);
-  if (suite_cmd->parsed()) return run_suite(suite_inputs, suite_out, (std::filesystem::path(executable_dir()) / "firedrill").string(),
-                                               suite_expect_stated);
-  return kExitUsage;
+  return dispatch(c);
 }
 
 }  // namespace

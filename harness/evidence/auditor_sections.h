@@ -12,27 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "host/host_facts.h"
+
 namespace firedrill {
-
-inline constexpr const char* kToolName = "firedrill";
-
-// Facts about the machine and the person, gathered where the report is written. Facts the
-// timeline's first record holds ("user", "uid", "host", "kernel", "user_namespace") win over
-// these, since a report can be re-scored elsewhere.
-struct HostFacts {
-  std::string kernel;    // uname: "Linux 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC …"
-  std::string machine;   // uname: "x86_64"
-  std::string hostname;  // uname: nodename
-  std::string user;      // the login name of `uid`; "" when unknown
-  int64_t uid = -1;      // the real user, mapped out of a user namespace
-  std::optional<bool> user_namespace;  // whether the process runs in a user namespace
-  std::optional<bool> netem;           // whether the kernel has netem; unknown unless the caller checked
-  std::string ci_run_url;              // the CI job that ran the drill, when CI says so
-};
-
-// The facts of this process: uname, /proc/self/uid_map, the password database, CI variables.
-// `netem` is left unknown: the caller sets it from netem_available() (faults/network).
-HostFacts current_host_facts();
 
 // The auditor sections for report.json: {"scope", "objectives_frozen", "method",
 // "preconditions", "timeline", "deviations", "limitations", "who"}. `run` is run.json and
@@ -46,8 +28,5 @@ boost::json::object auditor_sections(const std::string& run_dir, const boost::js
 boost::json::object auditor_sections(const std::string& run_dir, const boost::json::object& run,
                                      const std::vector<boost::json::object>& timeline, const HostFacts& host,
                                      std::size_t workload_records = 0);
-
-// "firedrill 0.1.0".
-std::string tool_version();
 
 }  // namespace firedrill

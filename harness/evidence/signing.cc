@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 
+#include "core/limits.h"
 #include "core/sha256.h"
 #include "evidence/manifest.h"
 
@@ -25,9 +26,6 @@ namespace json = boost::json;
 
 namespace firedrill {
 namespace {
-
-// A limit on what is read as a key file or an envelope (bytes): both are small.
-constexpr std::size_t kKeyFileBytesMax = 4096;
 
 const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
@@ -69,11 +67,11 @@ std::optional<std::string> from_base64(std::string_view text) {
 Result<std::string> read_small_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::error(path + ": " + std::strerror(errno));
-  std::string text(kKeyFileBytesMax + 1, '\0');
+  std::string text(kKeyFileMaxBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) return Status::error(path + ": read failed");
   text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kKeyFileBytesMax) return Status::error(path + ": larger than a key file");
+  if (text.size() > kKeyFileMaxBytes) return Status::error(path + ": larger than a key file");
   return text;
 }
 

@@ -3,16 +3,12 @@
 
 #include <boost/json.hpp>
 
+#include "core/limits.h"
 #include "net/http.h"
 #include "runner/alert_webhook.h"
 #include "timeline/timeline.h"
 
 namespace firedrill {
-namespace {
-
-constexpr std::size_t kAlertBodyBytesMax = 1 << 20;
-
-}  // namespace
 
 struct AlertReceiver::Impl {
   Impl(boost::asio::io_context& io, Timeline& t,
@@ -20,7 +16,7 @@ struct AlertReceiver::Impl {
       : timeline(t),
         on_alert(std::move(callback)),
         server(io, [this](HttpRequest&& r, Respond respond) { handle(std::move(r), std::move(respond)); },
-               HttpServerLimits{.body_bytes_max = kAlertBodyBytesMax}) {
+               HttpServerLimits{.body_bytes_max = kAlertBodyMaxBytes}) {
     // Turned away by the server before handle() (too large, malformed HTTP, too slow): on the
     // timeline too, so that a drill whose alerts never arrived says why.
     server.on_rejected([this](int status, const std::string& reason) {

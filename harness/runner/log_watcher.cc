@@ -3,16 +3,10 @@
 
 #include <fstream>
 
+#include "core/limits.h"
 #include "timeline/timeline.h"
 
 namespace firedrill {
-namespace {
-constexpr int64_t kBytesPerPollMax = 4 << 20;
-// std::regex matches by recursion, a level per character for patterns like ".*": a line of
-// 100 KB overflows the controller's stack (found by the fuzzing work). Lines are matched on
-// their first kLineBytesMax bytes, and a line with no newline yet is kept up to that length.
-constexpr std::size_t kLineBytesMax = 4096;
-}
 
 LogWatcher::LogWatcher(const std::vector<LogPattern>& patterns,
                        const std::function<std::vector<std::string>(const std::string&)>& log_paths_of) {
@@ -31,7 +25,7 @@ int LogWatcher::poll(Timeline& timeline) {
     in.seekg(0, std::ios::end);
     int64_t size = in.tellg();
     if (size <= f.offset) continue;
-    int64_t length = std::min(size - f.offset, kBytesPerPollMax);
+    int64_t length = std::min(size - f.offset, kLogReadPerPollMaxBytes);
     std::string chunk(static_cast<std::size_t>(length), '\0');
     in.seekg(f.offset);
     in.read(chunk.data(), length);
@@ -39,13 +33,13 @@ int LogWatcher::poll(Timeline& timeline) {
     std::string text = f.partial + chunk;
     std::size_t start = 0;
     for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
-      std::string line = text.substr(start, std::min(end - start, kLineBytesMax));
+      std::string line = text.substr(start, std::min(end - start, kLogLineMaxBytes));
       if (std::regex_search(line, f.pattern)) {
         timeline.record("logs", "log_match", {{"node", f.node}, {"pattern", f.pattern_text}, {"line", line}});
         ++matches;
       }
     }
-    f.partial = text.substr(start, kLineBytesMax);
+    f.partial = text.substr(start, kLogLineMaxBytes);
   }
   return matches;
 }

@@ -33,6 +33,8 @@
 #include <random>
 #include <vector>
 
+#include "core/limits.h"
+#include "core/percentile.h"
 #include "net/http.h"
 #include "timeline/timeline.h"
 
@@ -44,31 +46,18 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// The ring of recent completions behind window(): this old at most, and this many entries at
-// most (~25 MB; 60 s at 17k completions/s).
-constexpr int64_t kRingAgeNsMax = 60'000'000'000;
-constexpr std::size_t kRingEntriesMax = std::size_t{1} << 20;
-// Skipped payments are recorded on the timeline as one record per this interval at most.
-constexpr int64_t kSkippedRecordIntervalNs = 1'000'000'000;
-// The schedule timer wakes at most this often; due payments are sent in a batch per wake.
-// 1 ms keeps a 10k/s schedule to 10 payments per wake, well inside a request's latency.
-constexpr std::chrono::microseconds kTickMin{100};
-// Payments sent per wake at most, before yielding to I/O (a stalled process catching up).
-constexpr int64_t kSendsPerTickMax = 1'024;
-// A completion's error text carries at most this much of the response body.
-constexpr std::size_t kErrorBodyBytesMax = 200;
+// How one entry of the ring of recent completions ended (a skip entry counts payments not started).
+enum class AttemptOutcome : uint8_t { ok, fail, unknown, skipped };
 
-enum class Outcome : uint8_t { ok, fail, unknown, skipped };
-
-const char* outcome_name(Outcome outcome) {
+const char* outcome_name(AttemptOutcome outcome) {
   switch (outcome) {
-    case Outcome::ok:
+    case AttemptOutcome::ok:
       return "ok";
-    case Outcome::fail:
+    case AttemptOutcome::fail:
       return "fail";
-    case Outcome::unknown:
+    case AttemptOutcome::unknown:
       return "unknown";
-    case Outcome::skipped:
+    case AttemptOutcome::skipped:
       return "skipped";
   }
   return "unknown";
@@ -84,19 +73,12 @@ class LatencyHistogram {
  public:
   void add(int64_t value_ns) {
     ++counts_[index_of(static_cast<uint64_t>(std::max<int64_t>(0, value_ns)))];
-    ++total_;
   }
 
-  // Nearest-rank percentile `p` in (0, 1], in ms; 0 when empty.
+  // The percentile `p` in [0, 1] (core/percentile.h), in ms, at its bucket's middle; 0 when empty.
   double percentile_ms(double p) const {
-    if (total_ == 0) return 0;
-    const auto rank = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(p * total_)));
-    int64_t seen = 0;
-    for (std::size_t i = 0; i < counts_.size(); ++i) {
-      seen += counts_[i];
-      if (seen >= rank) return static_cast<double>(middle_of(i)) / 1e6;
-    }
-    return static_cast<double>(middle_of(counts_.size() - 1)) / 1e6;
+    const auto bucket = percentile_bucket(counts_, p);
+    return bucket ? static_cast<double>(middle_of(*bucket)) / 1e6 : 0;
   }
 
  private:
@@ -118,17 +100,12 @@ class LatencyHistogram {
   }
 
   std::vector<int64_t> counts_ = std::vector<int64_t>((64 - kSubBits + 1) * kSub, 0);
-  int64_t total_ = 0;
 };
 
-// Nearest-rank percentile of `values` (reordered), in ms; 0 when empty.
+// The percentile `p` of `values` (reordered; core/percentile.h), in ms; 0 when empty.
 double percentile_ms(std::vector<int64_t>& values, double p) {
-  if (values.empty()) return 0;
-  const auto rank = std::max<std::size_t>(
-      1, static_cast<std::size_t>(std::ceil(p * static_cast<double>(values.size()))));
-  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(rank - 1);
-  std::nth_element(values.begin(), nth, values.end());
-  return static_cast<double>(*nth) / 1e6;
+  const auto value = percentile(values, p);
+  return value ? static_cast<double>(*value) / 1e6 : 0;
 }
 
 // Splits an account pattern at every "{i}" so that names are built by concatenation.
@@ -209,11 +186,11 @@ struct PaymentWorkload::Impl : std::enable_shared_from_this<PaymentWorkload::Imp
   void send(Payment payment);
   void on_result(const Payment& payment, int64_t op, const std::string& key, Clock::time_point sent,
                  HttpResult result);
-  Outcome classify(const HttpResult& result) const;
+  AttemptOutcome classify(const HttpResult& result) const;
   void schedule_retry(Payment payment);
   void note_skipped(int64_t count);
   void flush_skipped(bool force);
-  void note_completion(int64_t t_ns, Outcome outcome, int64_t latency_ns);
+  void note_completion(int64_t t_ns, AttemptOutcome outcome, int64_t latency_ns);
   void finish_drain();
 
   asio::io_context& io;
@@ -242,16 +219,25 @@ struct PaymentWorkload::Impl : std::enable_shared_from_this<PaymentWorkload::Imp
   std::atomic<int64_t> in_flight{0};
 
   // The Stats (any thread, under stats_mutex).
-  struct Completion {
+  struct RingEntry {
     int64_t t_ns;
     int64_t latency_ns;
     int64_t count;  // 1 for a completion; the number of payments for a skipped entry
-    Outcome outcome;
+    AttemptOutcome outcome;
   };
   mutable std::mutex stats_mutex;
   Stats totals;  // latency fields unused: see histogram
   LatencyHistogram histogram;
-  std::deque<Completion> ring;  // in time order
+  std::deque<RingEntry> ring;  // in time order
+
+  // Calls `visit` with every ring entry of the last `window_ns` of the timeline clock, newest
+  // first, under stats_mutex.
+  template <typename Visit>
+  void visit_recent(int64_t window_ns, Visit visit) const {
+    const int64_t since_ns = timeline.now_ns() - window_ns;
+    std::lock_guard lock(stats_mutex);
+    for (auto it = ring.rbegin(); it != ring.rend() && it->t_ns > since_ns; ++it) visit(*it);
+  }
 };
 
 Status PaymentWorkload::Impl::validate() const {
@@ -330,7 +316,7 @@ std::string PaymentWorkload::Impl::body_of(const std::string& key, const std::st
 void PaymentWorkload::Impl::arm_schedule(Clock::time_point now) {
   const auto due = start_time + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(next_n / spec.rate_per_s));
-  schedule_timer.expires_at(std::max(due, now + kTickMin));
+  schedule_timer.expires_at(std::max(due, now + kWorkloadTickMinUs));
   schedule_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->on_tick();
   });
@@ -344,7 +330,7 @@ void PaymentWorkload::Impl::on_tick() {
   const auto due_end = static_cast<int64_t>(std::floor(elapsed_s * spec.rate_per_s)) + 1;
   int64_t sent = 0;
   int64_t skipped = 0;
-  while (next_n < due_end && sent < kSendsPerTickMax) {
+  while (next_n < due_end && sent < kWorkloadSendsPerTickMax) {
     Payment payment = draw(next_n++);
     if (in_flight.load(std::memory_order_relaxed) >= spec.in_flight_max) {
       ++skipped;
@@ -386,15 +372,15 @@ void PaymentWorkload::Impl::send(Payment payment) {
 }
 
 // ok / fail / unknown, from the contract's statuses and whether the request may have arrived.
-Outcome PaymentWorkload::Impl::classify(const HttpResult& result) const {
+AttemptOutcome PaymentWorkload::Impl::classify(const HttpResult& result) const {
   if (result.ok()) {
-    if (contains(contract.success_statuses, result.status)) return Outcome::ok;
-    if (contains(contract.failure_statuses, result.status)) return Outcome::fail;
-    return Outcome::unknown;
+    if (contains(contract.success_statuses, result.status)) return AttemptOutcome::ok;
+    if (contains(contract.failure_statuses, result.status)) return AttemptOutcome::fail;
+    return AttemptOutcome::unknown;
   }
   // HttpClient guarantees no byte of the request left when request_sent is false (connect
   // failed or timed out, client queue full): the payment cannot have been applied.
-  return result.request_sent ? Outcome::unknown : Outcome::fail;
+  return result.request_sent ? AttemptOutcome::unknown : AttemptOutcome::fail;
 }
 
 void PaymentWorkload::Impl::on_result(const Payment& payment, int64_t op, const std::string& key,
@@ -402,16 +388,16 @@ void PaymentWorkload::Impl::on_result(const Payment& payment, int64_t op, const 
   if (detached) return;  // the owner is gone; so may be the timeline
   const int64_t latency_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sent).count();
-  const Outcome outcome = classify(result);
+  const AttemptOutcome outcome = classify(result);
   json::object fields{{"op", op},
                       {"key", key},
                       {"attempt", payment.attempt},
                       {"status", result.ok() ? result.status : 0},
                       {"latency_ns", latency_ns}};
-  if (outcome != Outcome::ok) {
+  if (outcome != AttemptOutcome::ok) {
     if (result.ok()) {
       std::string error = "HTTP " + std::to_string(result.status);
-      if (!result.body.empty()) error += ": " + result.body.substr(0, kErrorBodyBytesMax);
+      if (!result.body.empty()) error += ": " + result.body.substr(0, kErrorBodyMaxBytes);
       fields["error"] = error;
     } else {
       fields["error"] = result.request_sent ? result.error : "not sent: " + result.error;
@@ -420,7 +406,7 @@ void PaymentWorkload::Impl::on_result(const Payment& payment, int64_t op, const 
   const int64_t t_ns = timeline.record("workload", outcome_name(outcome), std::move(fields));
   in_flight.fetch_sub(1, std::memory_order_relaxed);
   note_completion(t_ns, outcome, latency_ns);
-  if (outcome == Outcome::unknown && !stopped && payment.attempt <= spec.retries) {
+  if (outcome == AttemptOutcome::unknown && !stopped && payment.attempt <= spec.retries) {
     schedule_retry(payment);
   }
   if (stopped && in_flight.load(std::memory_order_relaxed) == 0) finish_drain();
@@ -443,8 +429,8 @@ void PaymentWorkload::Impl::note_skipped(int64_t count) {
   const int64_t t_ns = timeline.now_ns();
   std::lock_guard lock(stats_mutex);
   totals.skipped += count;
-  ring.push_back(Completion{t_ns, 0, count, Outcome::skipped});
-  if (ring.size() > kRingEntriesMax) ring.pop_front();
+  ring.push_back(RingEntry{t_ns, 0, count, AttemptOutcome::skipped});
+  if (ring.size() > kWorkloadRingMaxEntries) ring.pop_front();
 }
 
 void PaymentWorkload::Impl::flush_skipped(bool force) {
@@ -462,25 +448,25 @@ void PaymentWorkload::Impl::flush_skipped(bool force) {
   skipped_unrecorded = 0;
 }
 
-void PaymentWorkload::Impl::note_completion(int64_t t_ns, Outcome outcome, int64_t latency_ns) {
-  assert(outcome != Outcome::skipped);  // skips go through note_skipped()
+void PaymentWorkload::Impl::note_completion(int64_t t_ns, AttemptOutcome outcome, int64_t latency_ns) {
+  assert(outcome != AttemptOutcome::skipped);  // skips go through note_skipped()
   std::lock_guard lock(stats_mutex);
   switch (outcome) {
-    case Outcome::ok:
+    case AttemptOutcome::ok:
       ++totals.ok;
       histogram.add(latency_ns);
       break;
-    case Outcome::fail:
+    case AttemptOutcome::fail:
       ++totals.fail;
       break;
-    case Outcome::unknown:
-    case Outcome::skipped:
+    case AttemptOutcome::unknown:
+    case AttemptOutcome::skipped:
       ++totals.unknown;
       break;
   }
-  ring.push_back(Completion{t_ns, latency_ns, 1, outcome});
+  ring.push_back(RingEntry{t_ns, latency_ns, 1, outcome});
   while (!ring.empty() &&
-         (ring.size() > kRingEntriesMax || ring.front().t_ns < t_ns - kRingAgeNsMax)) {
+         (ring.size() > kWorkloadRingMaxEntries || ring.front().t_ns < t_ns - kWorkloadRingAgeMaxNs)) {
     ring.pop_front();
   }
 }
@@ -538,32 +524,41 @@ PaymentWorkload::Stats PaymentWorkload::totals() const {
 }
 
 PaymentWorkload::Stats PaymentWorkload::window(int64_t window_ns) const {
-  const int64_t since_ns = impl_->timeline.now_ns() - window_ns;
   Stats stats;
   std::vector<int64_t> latencies;
-  {
-    std::lock_guard lock(impl_->stats_mutex);
-    for (auto it = impl_->ring.rbegin(); it != impl_->ring.rend() && it->t_ns > since_ns; ++it) {
-      switch (it->outcome) {
-        case Outcome::ok:
-          ++stats.ok;
-          latencies.push_back(it->latency_ns);
-          break;
-        case Outcome::fail:
-          ++stats.fail;
-          break;
-        case Outcome::unknown:
-          ++stats.unknown;
-          break;
-        case Outcome::skipped:
-          stats.skipped += it->count;
-          break;
-      }
+  impl_->visit_recent(window_ns, [&](const Impl::RingEntry& entry) {
+    switch (entry.outcome) {
+      case AttemptOutcome::ok:
+        ++stats.ok;
+        latencies.push_back(entry.latency_ns);
+        break;
+      case AttemptOutcome::fail:
+        ++stats.fail;
+        break;
+      case AttemptOutcome::unknown:
+        ++stats.unknown;
+        break;
+      case AttemptOutcome::skipped:
+        stats.skipped += entry.count;
+        break;
     }
-  }
+  });
   stats.latency_p50_ms = percentile_ms(latencies, 0.50);
   stats.latency_p99_ms = percentile_ms(latencies, 0.99);
   return stats;
+}
+
+std::vector<Completion> PaymentWorkload::completions(int64_t window_ns) const {
+  std::vector<Completion> out;
+  impl_->visit_recent(window_ns, [&](const Impl::RingEntry& entry) {
+    if (entry.outcome == AttemptOutcome::skipped) return;
+    const Outcome outcome = entry.outcome == AttemptOutcome::ok     ? Outcome::ok
+                            : entry.outcome == AttemptOutcome::fail ? Outcome::fail
+                                                                    : Outcome::unknown;
+    out.push_back(Completion{entry.t_ns, outcome, entry.latency_ns});
+  });
+  std::reverse(out.begin(), out.end());  // oldest first
+  return out;
 }
 
 int64_t PaymentWorkload::in_flight() const {

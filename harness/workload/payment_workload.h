@@ -23,8 +23,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
+#include "core/steady_state.h"
 #include "scenario/scenario.h"
 
 namespace boost::asio {
@@ -50,7 +52,7 @@ class PaymentWorkload {
  public:
   // Outcome counts and latencies. `skipped` counts due payments not started because
   // in_flight() had reached WorkloadSpec::in_flight_max. Latencies are of `ok` completions only
-  // (0 when there are none), nearest-rank percentiles.
+  // (0 when there are none), percentiles as core/percentile.h defines them.
   struct Stats {
     int64_t ok = 0;
     int64_t fail = 0;
@@ -87,6 +89,9 @@ class PaymentWorkload {
   // the steady-state check and progress; exact latency percentiles. Remembers the last
   // ~60 s only (limits in the .cc file).
   Stats window(int64_t window_ns) const;
+  // The completions (ok, fail, unknown; not skips) of the same window, oldest first: the input of
+  // the one steady-state judgement (core/steady_state.h) the baseline gate uses.
+  std::vector<Completion> completions(int64_t window_ns) const;
   // Requests sent and not yet completed. New payments are started only below
   // spec.in_flight_max; retries are exempt (they continue admitted payments), so it may exceed
   // the cap briefly when many unknown outcomes are retried at once.

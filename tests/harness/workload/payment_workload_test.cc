@@ -109,6 +109,7 @@ class PaymentWorkloadTest : public ::testing::Test {
     if (totals) *totals = workload.totals();
     window_all_ = workload.window(3'600'000'000'000);
     window_none_ = workload.window(1);
+    completions_all_ = workload.completions(3'600'000'000'000);
     return read_records(path);
   }
 
@@ -120,6 +121,7 @@ class PaymentWorkloadTest : public ::testing::Test {
   int64_t in_flight_seen_max_ = 0;
   PaymentWorkload::Stats window_all_;
   PaymentWorkload::Stats window_none_;
+  std::vector<Completion> completions_all_;
 };
 
 std::vector<json::object> of_kind(const std::vector<json::object>& records, const char* kind) {
@@ -233,6 +235,24 @@ TEST_F(PaymentWorkloadTest, StatusesAreClassifiedAndUnknownsRetriedWithTheSameKe
   }
   EXPECT_EQ(ops.size(), static_cast<std::size_t>(completions));  // a new op per attempt
   EXPECT_EQ(totals.ok + totals.fail + totals.unknown, completions);
+  // The steady-state judgement's input: every completion of the window, oldest first, with its
+  // outcome; the ok ones with the latency the window's percentiles are taken over.
+  ASSERT_EQ(static_cast<int64_t>(completions_all_.size()), completions);
+  std::map<Outcome, int64_t> by_outcome;
+  for (std::size_t i = 0; i < completions_all_.size(); ++i) {
+    ++by_outcome[completions_all_[i].outcome];
+    if (i > 0) {
+      EXPECT_LE(completions_all_[i - 1].t_ns, completions_all_[i].t_ns);
+    }
+    EXPECT_GT(completions_all_[i].latency_ns, 0);
+  }
+  EXPECT_EQ(by_outcome[Outcome::ok], totals.ok);
+  EXPECT_EQ(by_outcome[Outcome::fail], totals.fail);
+  EXPECT_EQ(by_outcome[Outcome::unknown], totals.unknown);
+  std::vector<int64_t> scratch;
+  const WindowStats stats = window_stats(completions_all_, scratch);
+  ASSERT_TRUE(stats.latency_p99_ns.has_value());
+  EXPECT_DOUBLE_EQ(static_cast<double>(*stats.latency_p99_ns) / 1e6, window_all_.latency_p99_ms);
 }
 
 TEST_F(PaymentWorkloadTest, NoAnswerIsUnknownAfterTheTimeout) {

@@ -1,0 +1,332 @@
+// One drill as a sequence of stages; see drill.h.
+#include "runner/drill.h"
+
+#include <csignal>
+#include <cstring>
+
+#include "core/limits.h"
+#include "lab/lab.h"
+#include "runner/poll.h"
+#include "runner/steady_gate.h"
+
+namespace json = boost::json;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+namespace firedrill {
+
+Drill::Drill(const Scenario& scenario, const Plan& plan, const RunOptions& options, std::unique_ptr<Timeline> timeline)
+    : scenario_(scenario), plan_(plan), options_(options), paths_{options.run_dir}, signals_(io_, SIGINT, SIGTERM),
+      phase_timer_(io_), tick_timer_(io_), timeline_(std::move(timeline)), console_(*timeline_, options.progress),
+      phases_(*timeline_, console_),
+      supervisor_(std::make_unique<Supervisor>(io_, [this](const ProcessEvent& e) { on_process_event(e); })),
+      faults_(io_, *supervisor_),
+      resolver_(io_, scenario.system, launched_.values),
+      reverts_(*timeline_, console_, failure_sink()),
+      schedule_(FaultScheduleParts{io_, *timeline_, console_, scenario, faults_, resolver_, reverts_, failure_sink(),
+                                   [this] { return ending(); }}),
+      actions_(NodeActionParts{io_, *timeline_, console_, *supervisor_, scenario.system, launched_, paths_}),
+      probes_(io_, *timeline_, scenario.steady_state.probe_interval),
+      final_reads_(io_, *timeline_, console_, paths_, failure_sink()),
+      guards_(scenario.stop),
+      progress_(*timeline_, console_, scenario.steady_state) {}
+
+RunEnd Drill::run() {
+  watch_signals();
+  if (Status s = preflight(); !s) {
+    inconclusive(s.message(), s.message());
+    return end_before_system();
+  }
+  if (Status s = lab_up(); !s) {
+    fail("lab up", s);
+    end_ = RunEnd::inconclusive;
+    return end_before_system();
+  }
+  if (Status s = system_up(); !s) {
+    fail("system up", s);
+    end_ = RunEnd::inconclusive;
+    finish();
+  } else {
+    tick();
+    wait_healthy();
+  }
+  io_.run();
+  teardown();
+  return end_;
+}
+
+// A drill that ends before any node started: the summary, and whatever of the lab was built.
+RunEnd Drill::end_before_system() {
+  summarize();
+  teardown();
+  return end_;
+}
+
+// ---- the stages ---------------------------------------------------------------------------
+
+// What the scenario needs of this machine, checked before anything starts.
+Status Drill::preflight() {
+  auto shim = locate_clock_shim(plan_, options_.bin_dir);
+  if (!shim) return shim.status();
+  clock_shim_ = *shim;
+  return faults_.preflight(scenario_);
+}
+
+Status Drill::lab_up() {
+  phases_.enter(Phase::lab_up);
+  auto lab = build_lab(scenario_, plan_, paths_, options_.subnet);
+  if (!lab) return lab.status();
+  lab_ = std::move(*lab);
+  faults_.connect(fault_services());
+  receiver_ = std::make_unique<AlertReceiver>(
+      io_, *timeline_, [this](const std::string& status, const std::string& name) { on_alert(status, name); });
+  if (Status s = receiver_->listen(lab_.network->controller_address(), kAlertPort); !s) return s;
+  record_lab(*timeline_, lab_);
+  return Status::ok();
+}
+
+Status Drill::system_up() {
+  phases_.enter(Phase::system_up);
+  const LaunchSite site{paths_, options_.bin_dir, lab_.network.get(), lab_.volumes.get(), lab_.alert_url(), clock_shim_};
+  auto launched = launch_nodes(scenario_, plan_, site, *supervisor_, *timeline_);
+  if (!launched) return launched.status();
+  launched_ = std::move(*launched);
+  if (!scenario_.detection.log_patterns.empty()) {
+    log_watcher_ = std::make_unique<LogWatcher>(scenario_.detection.log_patterns, [this](const std::string& node) {
+      return std::vector<std::string>{paths_.log_out(node), paths_.log_err(node)};
+    });
+  }
+  for (const auto& [node, url] : launched_.health_urls) {
+    if (Status s = probes_.add(node, url); !s) return s;
+  }
+  return Status::ok();
+}
+
+// Waits until every node runs and every health URL answers 2xx, within the largest ready_timeout.
+void Drill::wait_healthy() {
+  milliseconds limit{0};
+  for (const auto& n : scenario_.system.nodes) limit = std::max(limit, n.ready_timeout);
+  auto healthy = [this] {
+    bool all = probes_.all_healthy();
+    for (const auto& n : scenario_.system.nodes) all = all && supervisor_->running(n.name);
+    return all;
+  };
+  auto timed_out = [this, limit] {
+    inconclusive("system did not become healthy", "the system did not become healthy within " + format_duration(limit),
+                 {{"within_ms", limit.count()}});
+    finish();
+  };
+  poll_until(phase_timer_, Poll{kHealthPollMs, Clock::now() + limit, [this] { return ending(); }, healthy,
+                                [this] { start_traffic(); }, timed_out});
+}
+
+void Drill::start_traffic() {
+  auto contract = scenario_.system.payments;
+  auto base = render(contract.base_url, launched_.values);
+  if (!base) {
+    fail("workload", base.status());
+    return finish();
+  }
+  contract.base_url = *base;
+  workload_ = std::make_unique<PaymentWorkload>(io_, scenario_.workload, contract, plan_.workload_seed, *timeline_);
+  if (Status s = workload_->start(); !s) {
+    fail("workload", s);
+    return finish();
+  }
+  phases_.enter(Phase::baseline);
+  const auto deadline = Clock::now() + scenario_.drill.baseline + kBaselineGraceMs;
+  phase_timer_.expires_after(scenario_.drill.baseline);
+  phase_timer_.async_wait([this, deadline](const boost::system::error_code& ec) {
+    if (!ec) wait_baseline(deadline);
+  });
+}
+
+// The baseline gate: no fault until the steady state holds, within the baseline plus a grace.
+void Drill::wait_baseline(Clock::time_point deadline) {
+  auto steady = [this] { return scenario_.drill.baseline.count() == 0 || steady_now(*workload_, scenario_.steady_state); };
+  auto timed_out = [this] {
+    inconclusive("steady state did not hold in the baseline", "the steady state did not hold during the baseline");
+    stop_traffic();
+  };
+  poll_until(phase_timer_, Poll{kBaselinePollMs, deadline, [this] { return ending(); }, steady,
+                                [this] { start_faults(); }, timed_out});
+}
+
+void Drill::start_faults() {
+  phases_.enter(Phase::faults);
+  const auto phase_start = Clock::now();
+  schedule_.start(plan_, phase_start);
+  phase_timer_.expires_at(phase_start + plan_.fault_phase);
+  phase_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) heal_then([this] { converge(); });
+  });
+}
+
+// Reverts every fault not yet reverted, newest first, one after another; then `next`.
+void Drill::heal_then(std::function<void()> next) {
+  schedule_.cancel();
+  phases_.enter(Phase::heal);
+  reverts_.revert_all(std::move(next));
+}
+
+void Drill::converge() {
+  if (ending() || aborting_) return;  // an abort during the heal goes straight to the final reads
+  phases_.enter(Phase::convergence);
+  phase_timer_.expires_after(scenario_.drill.convergence);
+  phase_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) stop_traffic();
+  });
+}
+
+void Drill::stop_traffic() {
+  if (traffic_stopped_) return;
+  traffic_stopped_ = true;
+  if (!workload_) return final_reads();
+  workload_->stop([this] { final_reads(); });
+}
+
+void Drill::final_reads() {
+  if (ending()) return;
+  phases_.enter(Phase::final_reads);
+  final_reads_.start(launched_, [this] { finish(); });
+}
+
+void Drill::finish() {
+  if (ending()) return;
+  console_.end_status_line();
+  phases_.enter(Phase::lab_down);
+  schedule_.cancel();
+  phase_timer_.cancel();
+  tick_timer_.cancel();
+  signals_.cancel();
+  probes_.close();
+  if (receiver_) receiver_->stop();
+  supervisor_->kill_all();
+  summarize();
+  io_.stop();
+}
+
+void Drill::teardown() {
+  if (supervisor_) supervisor_->kill_all();
+  lab_.volumes.reset();
+  lab_.network.reset();
+}
+
+// ---- around the stages --------------------------------------------------------------------
+
+// As the lab's PID 1 the controller ignores any signal it has no handler for: every signal
+// that should end a drill is handled here (the outer process forwards them).
+void Drill::watch_signals() {
+  signals_.add(SIGHUP);
+  signals_.add(SIGQUIT);
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (!ec) abort(std::string("signal ") + sigabbrev_np(sig));
+  });
+}
+
+void Drill::abort(const std::string& why) {
+  if (ending() || aborting_) return;
+  aborting_ = true;
+  if (end_ == RunEnd::completed) end_ = RunEnd::aborted;  // an earlier inconclusive result wins
+  timeline_->record("harness", "abort", {{"reason", why}});
+  console_.say("aborting (" + why + "): reverting faults");
+  phase_timer_.cancel();
+  heal_then([this] { stop_traffic(); });
+}
+
+void Drill::fail(const std::string& where, const Status& status) {
+  ++counts_.harness_errors;
+  if (end_ == RunEnd::completed) end_ = RunEnd::error;
+  timeline_->record("harness", "error", {{"where", where}, {"error", status.message()}});
+  console_.say("error: " + where + ": " + status.message());
+}
+
+FailureSink Drill::failure_sink() {
+  return [this](const std::string& where, const Status& status) { fail(where, status); };
+}
+
+// A precondition of the drill did not hold: recorded with `what` (and `fields`), said as `said`.
+void Drill::inconclusive(const std::string& what, const std::string& said, json::object fields) {
+  end_ = RunEnd::inconclusive;
+  json::object record{{"what", what}};
+  for (auto& [key, value] : fields) record[key] = std::move(value);
+  timeline_->record("harness", "precondition_failed", std::move(record));
+  console_.say("inconclusive: " + said);
+}
+
+// Every kRunnerTickMs: the probes, the log patterns, orphans reaped, the progress, the stop guards.
+void Drill::tick() {
+  const auto now = Clock::now();
+  probes_.tick(now);
+  if (log_watcher_) log_watcher_->poll(*timeline_);
+  reap_orphans([this](pid_t pid) { return supervisor_->owns(pid); });
+  if (now >= next_progress_) {
+    next_progress_ = now + kProgressIntervalMs;
+    if (workload_) progress_.report(phases_.current(), *workload_, reverts_.active());
+  }
+  check_stop_guards();
+  tick_timer_.expires_after(kRunnerTickMs);
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) tick();
+  });
+}
+
+void Drill::check_stop_guards() {
+  if (!workload_) return;
+  const bool guarded = faults_may_act(phases_.current()) && !aborting_ && !ending() && !traffic_stopped_;
+  auto window = [this] {
+    const auto w = workload_->window(std::chrono::nanoseconds(scenario_.steady_state.window).count());
+    return WindowCounts{w.ok, w.fail, w.unknown};
+  };
+  if (auto trip = guards_.check(timeline_->now_ns(), workload_->totals().ok, window, guarded)) {
+    record_stop_trip(*timeline_, *trip);
+    abort(trip->reason);
+  }
+}
+
+void Drill::on_process_event(const ProcessEvent& e) {
+  const char* kinds[] = {"started", "exited", "start_failed"};
+  json::object fields{{"node", e.name}, {"pid", e.pid}, {"expected", e.expected}};
+  if (e.kind == ProcessEvent::Kind::exited) {
+    fields["exit_code"] = e.exit_code;
+    fields["signal"] = e.signal;
+    if (!e.expected && !ending()) {
+      ++counts_.unexpected_exits;
+      console_.say("unexpected exit of " + e.name +
+                   (e.signal ? " (signal " + std::to_string(e.signal) + ")" : " (code " + std::to_string(e.exit_code) + ")"));
+    }
+  }
+  if (!e.error.empty()) fields["error"] = e.error;
+  timeline_->record("supervisor", kinds[static_cast<int>(e.kind)], std::move(fields));
+}
+
+void Drill::on_alert(const std::string& status, const std::string& name) {
+  if (status != "firing") return;
+  ++counts_.alerts_firing;
+  console_.say("alert firing: " + name);
+}
+
+FaultServices Drill::fault_services() {
+  FaultServices services;
+  services.network = lab_.network.get();
+  services.volumes = lab_.volumes.get();
+  services.clock_shim = clock_shim_;
+  services.clock_control = [this](const std::string& node) {
+    return runs_clock_shim(plan_, node) ? paths_.clock_control(node) : std::string();
+  };
+  services.backup_dir = [this](const std::string& node) { return paths_.backup_dir(node); };
+  services.resolve = [this](const std::string& target, ResolveDone next) { resolver_.resolve(target, std::move(next)); };
+  services.run_action = [this](const ActionRequest& request, std::function<void(ActionOutcome)> done) {
+    actions_.run(request, std::move(done));
+  };
+  return services;
+}
+
+void Drill::summarize() {
+  counts_.faults_applied = schedule_.applied();
+  counts_.faults_reverted = reverts_.reverted();
+  write_summary(*timeline_, scenario_, plan_, paths_, end_, workload_ ? workload_->totals() : PaymentWorkload::Stats{},
+                counts_);
+}
+
+}  // namespace firedrill

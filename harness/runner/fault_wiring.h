@@ -1,0 +1,73 @@
+// The one file of the runner that knows the fault library (faults/): how a fault is made from
+// its scenario entry, what the runner lends it (the lab's network, volumes and clock pages, node
+// actions, role lookup), how a kind's target is resolved, and what the faults of a scenario
+// need of the machine before anything starts. Every other runner file sees faults only through
+// this header, so a change of the fault API changes this file and its .cc alone.
+//
+// The types re-exported from faults/fault.h and used elsewhere in the runner: Fault (kind(),
+// node(), apply(), revert()), FaultDone, ActionRequest and ActionOutcome. (With the fault API of
+// harness/fault/ and harness/place/, these come from fault/fault.h and place/place.h, make() is
+// builtin_fault_kinds().make() over a FaultContext holding the lab's Place, preflight() is
+// builtin_fault_kinds().preflight(), and targeting_of() reads the kind's FaultKindEntry.)
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "fault.h"
+#include "scenario/scenario.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace firedrill {
+
+class LabNetwork;
+class Supervisor;
+class Volumes;
+
+// What the runner lends every fault once the lab is up.
+struct FaultServices {
+  const LabNetwork* network = nullptr;
+  Volumes* volumes = nullptr;
+  std::string clock_shim;                                          // canonical path; "" when unused
+  std::function<std::string(const std::string& node)> clock_control;  // "" for a node without the shim
+  std::function<std::string(const std::string& node)> backup_dir;
+  // "role:R", "node:N" or a bare node name → a node, asynchronously.
+  std::function<void(const std::string& target, std::function<void(Result<std::string>)>)> resolve;
+  std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run_action;
+};
+
+// Makes the faults of one drill. Owned by the runner; outlives every fault it made.
+class FaultWiring {
+ public:
+  FaultWiring(boost::asio::io_context& io, Supervisor& supervisor);
+
+  // Once the lab is up, before the first make().
+  void connect(FaultServices services);
+  // The fault of `spec` acting on `node` (its target already resolved).
+  Result<std::unique_ptr<Fault>> make(const FaultSpec& spec, const std::string& node);
+  // What the scenario's faults need of this machine, checked before anything starts (network.delay
+  // and network.loss need the kernel's netem).
+  Status preflight(const Scenario& scenario) const;
+
+ private:
+  FaultContext context_;
+};
+
+// How a kind's target becomes what make() is given.
+struct FaultTargeting {
+  bool needs_target = true;        // false: the parameters name the nodes (network.partition)
+  bool whole_static_role = false;  // true: "role:R" means every node with R, joined by ','
+};
+FaultTargeting targeting_of(const std::string& kind);
+
+// The clock shim's side of a node: its control page, made before the node starts, and the
+// environment variable that tells the shim where the page is.
+Status create_clock_control(const std::string& path);
+const char* clock_control_variable();
+
+}  // namespace firedrill

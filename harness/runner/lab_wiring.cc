@@ -1,0 +1,49 @@
+// The lab of one drill; see lab_wiring.h.
+#include "runner/lab_wiring.h"
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "runner/node_launch.h"
+#include "timeline/timeline.h"
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace firedrill {
+
+std::string Lab::alert_url() const {
+  return "http://" + network->controller_address() + ":" + std::to_string(kAlertPort) + "/alerts";
+}
+
+Result<Lab> build_lab(const Scenario& scenario, const Plan& plan, const RunPaths& paths, const std::string& subnet) {
+  Lab lab;
+  LabNetworkSpec spec;
+  spec.subnet = subnet;
+  for (const auto& n : scenario.system.nodes) spec.nodes.push_back(n.name);
+  auto network = LabNetwork::create(spec);
+  if (!network) return network.status();
+  lab.network = std::move(*network);
+  std::vector<std::pair<std::string, int64_t>> sizes;
+  for (const auto& n : scenario.system.nodes) sizes.emplace_back(n.name, n.volume_bytes);
+  auto volumes = Volumes::create(paths.volumes(), sizes);
+  if (!volumes) return volumes.status();
+  lab.volumes = std::move(*volumes);
+  std::error_code ec;
+  fs::create_directories(paths.clock_dir(), ec);
+  fs::create_directories(paths.logs_dir(), ec);
+  fs::create_directories(paths.exports_dir(), ec);
+  for (const auto& n : scenario.system.nodes) fs::create_directories(paths.backup_dir(n.name), ec);
+  if (Status s = create_clock_pages(plan, paths); !s) return s;
+  return lab;
+}
+
+void record_lab(Timeline& timeline, const Lab& lab) {
+  json::object nodes;
+  for (const auto& n : lab.network->nodes()) nodes[n.node] = n.address;
+  timeline.record("harness", "lab", {{"controller_address", lab.network->controller_address()},
+                                     {"nodes", std::move(nodes)},
+                                     {"alert_url", lab.alert_url()}});
+}
+
+}  // namespace firedrill

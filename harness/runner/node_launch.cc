@@ -1,0 +1,187 @@
+// Starting the nodes; see node_launch.h.
+#include "runner/node_launch.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "lab/network.h"
+#include "lab/volumes.h"
+#include "runner/drill_runner.h"
+#include "runner/fault_wiring.h"
+#include "timeline/timeline.h"
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace firedrill {
+namespace {
+
+// The clock shim's file name, beside the firedrill executable (faults/clock/README.md).
+const char* const kClockShimName = "libfiredrill-clock.so";
+
+using Environment = std::map<std::string, std::string>;
+
+// A node's environment is built from nothing, but a sanitizer build of the system (FIREDRILL_SANITIZE)
+// reads its options from the environment: the controller's are passed through. A node with the
+// clock shim runs it preloaded ahead of the ASan runtime, which ASan refuses unless told not to
+// check the link order, so a sanitized controller (the same build) says so for those nodes.
+void add_sanitizer_options(Environment& env, [[maybe_unused]] bool clock_shim) {
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+    if (const char* value = std::getenv(name)) env[name] = value;
+  }
+#if defined(__SANITIZE_ADDRESS__)
+  if (!clock_shim) return;
+  std::string& asan = env["ASAN_OPTIONS"];
+  if (asan.find("verify_asan_link_order") == std::string::npos) {
+    asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
+  }
+#endif
+}
+
+RenderInputs render_inputs(const Scenario& scenario, const LaunchSite& site) {
+  RenderInputs inputs;
+  inputs.backup_store = site.paths.backup_store();
+  inputs.bin_dir = site.bin_dir;
+  inputs.controller_address = site.network->controller_address();
+  inputs.alert_url = site.alert_url;
+  inputs.parameters = scenario.system_parameters;
+  inputs.accounts = scenario.workload.accounts;
+  for (const auto& n : site.network->nodes()) inputs.addresses[n.node] = n.address;
+  for (const auto& n : scenario.system.nodes) inputs.data_dirs[n.name] = site.volumes->path(n.name);
+  return inputs;
+}
+
+// What the lab adds (scenarios/README.md, "What the lab adds to a node"): PATH and HOME always;
+// the clock shim only where a clock fault of the plan can land.
+Environment lab_environment(const NodeDefinition& n, const LaunchSite& site, bool shim) {
+  Environment env{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", site.volumes->path(n.name)}};
+  if (shim) {
+    env["LD_PRELOAD"] = site.clock_shim;
+    env[clock_control_variable()] = site.paths.clock_control(n.name);
+  }
+  add_sanitizer_options(env, shim);
+  return env;
+}
+
+// The node's process: its command and its own environment rendered on top of what the lab adds.
+Result<ProcessSpec> node_spec(const NodeDefinition& n, const Values& values, const Environment& added,
+                              const LaunchSite& site, bool shim) {
+  ProcessSpec spec;
+  spec.name = n.name;
+  for (const auto& arg : n.command) {
+    auto rendered = render(arg, values);
+    if (!rendered) return rendered.status().with_context("node " + n.name + " command");
+    spec.argv.push_back(*rendered);
+  }
+  spec.env = added;
+  for (const auto& [key, value] : n.environment) {
+    auto rendered = render(value, values);
+    if (!rendered) return rendered.status().with_context("node " + n.name + " environment " + key);
+    // The definition's own preloads run after the shim, which must see clock calls first.
+    spec.env[key] = key == "LD_PRELOAD" && shim ? site.clock_shim + ":" + *rendered : *rendered;
+  }
+  spec.netns_fd = site.network->netns_fd(n.name);
+  spec.stdout_path = site.paths.log_out(n.name);
+  spec.stderr_path = site.paths.log_err(n.name);
+  spec.working_dir = site.volumes->path(n.name);
+  return spec;
+}
+
+Status render_urls(const NodeDefinition& n, const Values& values, LaunchedNodes& launched) {
+  for (auto [url, into] : {std::pair{&n.health_url, &launched.health_urls}, std::pair{&n.export_url, &launched.export_urls},
+                           std::pair{&n.balances_url, &launched.balances_urls}}) {
+    if (url->empty()) continue;
+    auto rendered = render(*url, values);
+    if (!rendered) return rendered.status().with_context("node " + n.name);
+    (*into)[n.name] = *rendered;
+  }
+  return Status::ok();
+}
+
+// What the lab added to node `n`, for the timeline (the auditor's scope section) and
+// node-setup.json (a person reading the run directory).
+json::object node_setup(const NodeDefinition& n, const Environment& added, bool shim, const LaunchSite& site) {
+  json::object environment;
+  for (const auto& [key, value] : added) environment[key] = value;
+  json::array own;
+  for (const auto& [key, value] : n.environment) own.push_back(json::string(key));
+  return json::object{{"node", n.name},
+                      {"clock_shim", shim},
+                      {"preload", shim ? json::value(site.clock_shim) : json::value(nullptr)},
+                      {"environment_added", std::move(environment)},
+                      {"definition_environment", std::move(own)},
+                      {"volume", json::object{{"kind", "tmpfs"}, {"bytes", n.volume_bytes},
+                                              {"path", site.volumes->path(n.name)}}},
+                      {"network_namespace", true},
+                      {"working_dir", site.volumes->path(n.name)}};
+}
+
+void write_node_setup(const RunPaths& paths, json::array nodes) {
+  json::object out{{"note", "What the lab added to each node: the environment it set (the node's own "
+                            "environment from the system definition comes on top), the clock shim (preloaded "
+                            "only into the nodes a clock fault of the plan can reach), the volume and the "
+                            "network namespace. Nothing else is added."},
+                   {"nodes", std::move(nodes)}};
+  std::ofstream(paths.node_setup()) << json::serialize(out) << "\n";
+}
+
+}  // namespace
+
+std::string find_clock_shim(const std::string& bin_dir) {
+  if (const char* path = std::getenv("FIREDRILL_CLOCK_SHIM")) return path;
+  return bin_dir + "/" + kClockShimName;
+}
+
+bool runs_clock_shim(const Plan& plan, const std::string& node) {
+  return std::find(plan.clock_shim_nodes.begin(), plan.clock_shim_nodes.end(), node) != plan.clock_shim_nodes.end();
+}
+
+Result<std::string> locate_clock_shim(const Plan& plan, const std::string& bin_dir) {
+  if (plan.clock_shim_nodes.empty()) return std::string();
+  std::error_code ec;
+  const fs::path shim = fs::canonical(find_clock_shim(bin_dir), ec);
+  if (ec) {
+    return Status::error("clock shim not found at " + find_clock_shim(bin_dir) +
+                         " (build firedrill's libfiredrill-clock.so, or set FIREDRILL_CLOCK_SHIM)");
+  }
+  return shim.string();
+}
+
+Status create_clock_pages(const Plan& plan, const RunPaths& paths) {
+  for (const std::string& node : plan.clock_shim_nodes) {
+    if (Status s = create_clock_control(paths.clock_control(node)); !s) {
+      return s.with_context("clock control of node " + node);
+    }
+  }
+  return Status::ok();
+}
+
+Result<LaunchedNodes> launch_nodes(const Scenario& scenario, const Plan& plan, const LaunchSite& site,
+                                   Supervisor& supervisor, Timeline& timeline) {
+  LaunchedNodes launched;
+  launched.inputs = render_inputs(scenario, site);
+  auto shared = shared_values(scenario.system, launched.inputs);
+  if (!shared) return shared.status();
+  launched.values = *shared;
+  json::array setups;
+  for (const NodeDefinition& n : scenario.system.nodes) {
+    const Values values = node_values(launched.values, n.name, launched.inputs);
+    const bool shim = runs_clock_shim(plan, n.name);
+    const Environment added = lab_environment(n, site, shim);
+    auto spec = node_spec(n, values, added, site, shim);
+    if (!spec) return spec.status();
+    launched.specs[n.name] = *spec;
+    if (Status s = render_urls(n, values, launched); !s) return s;
+    json::object setup = node_setup(n, added, shim, site);
+    setups.push_back(setup);
+    timeline.record("harness", "node_setup", std::move(setup));
+    if (Status s = supervisor.start(*spec); !s) return s;
+  }
+  write_node_setup(site.paths, std::move(setups));
+  return launched;
+}
+
+}  // namespace firedrill
