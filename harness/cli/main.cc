@@ -9,7 +9,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "faults/catalog.h"
+#include "fault/fault_kinds.h"
 #include "lab/lab.h"
 #include "runner/drill_runner.h"
 #include "cli/suite.h"
@@ -17,7 +17,7 @@
 #include "evidence/manifest.h"
 #include "evidence/signing.h"
 #include "evidence/verify.h"
-#include "network/network_faults.h"
+#include "lab/lab_place.h"
 #include "reports/compare.h"
 #include "reports/html_report.h"
 #include "reports/junit_report.h"
@@ -39,7 +39,7 @@ constexpr int kExitInternal = 70;
 int validate(const std::vector<std::string>& files) {
   int exit_code = 0;
   for (const auto& file : files) {
-    auto loaded = load_scenario(file);
+    auto loaded = load_scenario(file, builtin_fault_kinds().catalog());
     if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
       std::cerr << errors->text();
       exit_code = kExitInvalidScenario;
@@ -53,7 +53,7 @@ int validate(const std::vector<std::string>& files) {
 }
 
 int plan(const std::string& file, std::optional<int64_t> seed) {
-  auto loaded = load_scenario(file);
+  auto loaded = load_scenario(file, builtin_fault_kinds().catalog());
   if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
     std::cerr << errors->text();
     return kExitInvalidScenario;
@@ -133,7 +133,7 @@ int run(RunArguments args) {
     args.scenario = default_scenario();
     std::cout << "firedrill: no scenario given: running the default game day " << args.scenario << std::endl;
   }
-  auto loaded = load_scenario(args.scenario);
+  auto loaded = load_scenario(args.scenario, builtin_fault_kinds().catalog());
   if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
     std::cerr << errors->text();
     return kExitInvalidScenario;
@@ -236,7 +236,7 @@ const char* type_name(FaultParameterType type) {
 }
 
 int list_faults() {
-  for (const FaultKind& k : fault_catalog()) {
+  for (const FaultKindEntry& k : builtin_fault_kinds().catalog().kinds()) {
     std::cout << k.name << "\n  " << k.summary << "\n"
               << "  mechanism:   " << k.mechanism << "\n"
               << "  verified:    " << k.verified_by << "\n"

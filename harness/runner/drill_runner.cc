@@ -16,12 +16,11 @@
 #include <set>
 
 #include "evidence/auditor_sections.h"
-#include "fault.h"
-#include "catalog.h"
-#include "clock/clock_control.h"
-#include "clock/clock_control_file.h"
-#include "network/network_faults.h"
+#include "fault/fault_kinds.h"
+#include "lab/clock/clock_control.h"
+#include "lab/clock/clock_control_file.h"
 #include "lab/lab.h"
+#include "lab/lab_place.h"
 #include "lab/network.h"
 #include "lab/volumes.h"
 #include "net/http.h"
@@ -210,14 +209,7 @@ class Drill : public std::enable_shared_from_this<Drill> {
       }
       clock_shim_ = shim.string();
     }
-    for (const auto& f : scenario_.faults) {
-      if (f.kind == "network.delay" || f.kind == "network.loss") {
-        if (Status s = netem_available(); !s) {
-          return Status::error("fault[" + std::to_string(f.index) + "] " + f.kind + " refused: " + s.message());
-        }
-      }
-    }
-    return Status::ok();
+    return builtin_fault_kinds().preflight(scenario_.faults, place_);
   }
 
   Status lab_up() {
@@ -242,14 +234,14 @@ class Drill : public std::enable_shared_from_this<Drill> {
       auto page = ClockControlFile::create(clock_control(node));
       if (!page) return page.status().with_context("clock control of node " + node);
     }
-    fault_context_.network = network_.get();
-    fault_context_.volumes = volumes_.get();
-    fault_context_.clock_control = [this](const std::string& node) {
+    place_.context().network = network_.get();
+    place_.context().volumes = volumes_.get();
+    place_.context().clock_control = [this](const std::string& node) {
       return has_clock_shim(node) ? clock_control(node) : std::string();
     };
-    fault_context_.clock_shim = clock_shim_;
-    fault_context_.backup_dir = [this](const std::string& node) { return backup_store() + "/" + node; };
-    fault_context_.run_action = [this](const ActionRequest& request, std::function<void(ActionOutcome)> done) {
+    place_.context().clock_shim = clock_shim_;
+    place_.context().backup_dir = [this](const std::string& node) { return backup_store() + "/" + node; };
+    place_.context().run_action = [this](const ActionRequest& request, std::function<void(ActionOutcome)> done) {
       run_action(request, std::move(done));
     };
     fault_context_.resolve = [this](const std::string& target, std::function<void(Result<std::string>)> next) {
@@ -516,8 +508,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
   // For a kind that takes a whole static role (storage.loss of "role:ledger"): every node with
   // the role, joined by ','; nullopt for any other kind or target.
   std::optional<std::string> whole_role(const PlannedStep& step) const {
-    const FaultKind* kind = find_fault_kind(step.kind);
-    if (!kind || !kind->whole_static_role || step.target.rfind("role:", 0) != 0) return std::nullopt;
+    const FaultKind* kind = builtin_fault_kinds().find(step.kind);
+    if (!kind || !kind->entry.whole_static_role || step.target.rfind("role:", 0) != 0) return std::nullopt;
     std::string role = step.target.substr(5);
     if (scenario_.system.find_dynamic_role(role)) return std::nullopt;
     std::string nodes;
@@ -531,14 +523,14 @@ class Drill : public std::enable_shared_from_this<Drill> {
       if (auto nodes = whole_role(step)) return next(*nodes);
       // A kind that names its nodes in its parameters (network.partition) has a target that only
       // describes them ("role:ledger-primary -> client"): nothing to resolve.
-      const FaultKind* kind = find_fault_kind(step.kind);
-      if (kind && !kind->needs_target) return next(step.target);
+      const FaultKind* kind = builtin_fault_kinds().find(step.kind);
+      if (kind && !kind->entry.needs_target) return next(step.target);
       resolve(step.target, std::move(next));
     };
     resolve_target([this, step, scheduled](Result<std::string> node) {
       if (stopping_) return;
       if (!node) return fail("fault[" + std::to_string(step.fault_index) + "] " + step.kind, node.status());
-      auto fault = make_fault(spec_of(step.fault_index), *node, fault_context_);
+      auto fault = builtin_fault_kinds().make(spec_of(step.fault_index), *node, fault_context_);
       if (!fault) return fail("fault[" + std::to_string(step.fault_index) + "]", fault.status());
       // The revert is registered before the apply runs (STYLE.md habit 2).
       active_.push_back(ActiveFault{step.fault_index, std::move(*fault)});
@@ -961,7 +953,8 @@ class Drill : public std::enable_shared_from_this<Drill> {
   std::unique_ptr<AlertReceiver> receiver_;
   std::unique_ptr<PaymentWorkload> workload_;
   std::unique_ptr<LogWatcher> log_watcher_;
-  FaultContext fault_context_{io_, *supervisor_, std::chrono::milliseconds(5000), nullptr, nullptr, {}, {}, {}, {}, {}};
+  LabPlace place_{io_, *supervisor_};
+  FaultContext fault_context_{io_, place_, std::chrono::milliseconds(5000), {}};
   RenderInputs inputs_;
   Values values_;
   std::map<std::string, ProcessSpec> specs_;

@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "core/limits.h"
 #include "scenario/scenario.h"
 #include "scenario/table_reader.h"
 
@@ -77,7 +78,7 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
   TableReader r(table, "node[" + std::to_string(index) + "]", top.file(), d);
   NodeDefinition node;
   auto name = r.string("name", true);
-  auto count = r.integer("count", 1, limits::nodes_max);
+  auto count = r.integer("count", 1, kNodesMax);
   if (auto roles = r.strings("roles")) node.roles = *roles;
   if (auto command = r.strings("command", true)) {
     node.command = *command;
@@ -93,13 +94,13 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
       node.environment[std::string(k.str())] = *v.value<std::string>();
     }
   }
-  if (auto size = r.size_bytes("volume_size", 1 << 20, int64_t{16} << 30)) node.volume_bytes = *size;
+  if (auto size = r.size_bytes("volume_size", kVolumeMinBytes, kVolumeMaxBytes)) node.volume_bytes = *size;
   if (auto url = r.string("health_url")) node.health_url = *url;
   if (auto url = r.string("export_url")) node.export_url = *url;
   if (auto url = r.string("balances_url")) node.balances_url = *url;
-  if (auto t = r.duration("ready_timeout", Milliseconds(100), Milliseconds(600'000))) node.ready_timeout = *t;
-  if (auto t = r.duration("stop_grace", Milliseconds(0), Milliseconds(60'000))) node.stop_grace = *t;
-  if (auto t = r.duration("action_timeout", Milliseconds(100), Milliseconds(3'600'000))) node.action_timeout = *t;
+  if (auto t = r.duration("ready_timeout", Milliseconds(100), kPhaseDurationMaxMs)) node.ready_timeout = *t;
+  if (auto t = r.duration("stop_grace", Milliseconds(0), kRequestDurationMaxMs)) node.stop_grace = *t;
+  if (auto t = r.duration("action_timeout", Milliseconds(100), kActionTimeoutMaxMs)) node.action_timeout = *t;
   if (const toml::table* actions = r.table("actions")) {
     read_actions(*actions, r.key_path("actions"), node, top.file(), d);
   }
@@ -249,8 +250,8 @@ std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::st
       ++index;
     }
     if (system.nodes.empty() && d.empty()) top.error("node", "at least one [[node]] is required");
-    if (static_cast<int64_t>(system.nodes.size()) > limits::nodes_max) {
-      top.error("node", "more than " + std::to_string(limits::nodes_max) + " nodes");
+    if (static_cast<int64_t>(system.nodes.size()) > kNodesMax) {
+      top.error("node", "more than " + std::to_string(kNodesMax) + " nodes");
     }
   }
   if (const toml::table* roles = top.table("role")) {
