@@ -208,6 +208,88 @@ const DynamicRole* SystemDefinition::find_dynamic_role(const std::string& role) 
   return nullptr;
 }
 
+namespace {
+
+void read_parameters(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  const toml::table* t = top.table("parameters");
+  if (!t) return;
+  for (const auto& [k, v] : *t) {
+    auto value = parameter_from_node(v);
+    if (!value) {
+      add_diagnostic(d, path, v, "parameters." + std::string(k.str()),
+                     "expected a string, integer, boolean or number default");
+      continue;
+    }
+    system.parameters[std::string(k.str())] = *value;
+  }
+}
+
+void read_nodes(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  const toml::array* nodes = top.array("node", true);
+  if (!nodes) return;
+  int index = 0;
+  for (const auto& element : *nodes) {
+    if (const toml::table* t = element.as_table()) {
+      read_node(*t, index, system, top, d);
+    } else {
+      add_diagnostic(d, path, element, "node", "expected [[node]] tables");
+    }
+    ++index;
+  }
+  if (system.nodes.empty() && d.empty()) top.error("node", "at least one [[node]] is required");
+  if (static_cast<int64_t>(system.nodes.size()) > kNodesMax) {
+    top.error("node", "more than " + std::to_string(kNodesMax) + " nodes");
+  }
+}
+
+void read_dynamic_roles(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  const toml::table* roles = top.table("role");
+  if (!roles) return;
+  for (const auto& [k, v] : *roles) {
+    std::string name(k.str());
+    if (!v.is_table()) {
+      add_diagnostic(d, path, v, "role." + name, "expected a table with url and pointer");
+      continue;
+    }
+    TableReader r(*v.as_table(), "role." + name, path, d);
+    DynamicRole role{name, r.string("url", true).value_or(""), r.string("pointer", true).value_or(""), {}};
+    if (!role.pointer.empty() && role.pointer.front() != '/') {
+      r.error("pointer", "a JSON pointer starts with '/', e.g. \"/primary\"");
+    }
+    if (system.has_static_role(name)) r.error("url", "role " + name + " is also a static node role");
+    role.held_by = read_held_by(r, system);
+    r.finish();
+    system.dynamic_roles.push_back(std::move(role));
+  }
+}
+
+void read_lists(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  const toml::table* lists = top.table("list");
+  if (!lists) return;
+  for (const auto& [k, v] : *lists) {
+    std::string name(k.str());
+    if (!v.is_table()) {
+      add_diagnostic(d, path, v, "list." + name, "expected a table with role and item");
+      continue;
+    }
+    TableReader r(*v.as_table(), "list." + name, path, d);
+    ListPlaceholder list;
+    list.name = name;
+    list.role = r.string("role", true).value_or("");
+    list.item = r.string("item", true).value_or("");
+    if (auto sep = r.string("separator")) list.separator = *sep;
+    if (auto prefix = r.string("prefix")) list.prefix = *prefix;
+    if (auto suffix = r.string("suffix")) list.suffix = *suffix;
+    if (!list.role.empty() && !system.has_static_role(list.role)) {
+      r.error("role", "no node has role \"" + list.role + "\"");
+    }
+    r.finish();
+    system.lists.push_back(std::move(list));
+  }
+}
+
+}  // namespace
+
 std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::string& path) {
   Diagnostics d;
   toml::table root;
@@ -228,72 +310,10 @@ std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::st
     if (auto v = r.string("description")) system.description = *v;
     r.finish();
   }
-  if (const toml::table* t = top.table("parameters")) {
-    for (const auto& [k, v] : *t) {
-      auto value = parameter_from_node(v);
-      if (!value) {
-        add_diagnostic(d, path, v, "parameters." + std::string(k.str()),
-                       "expected a string, integer, boolean or number default");
-        continue;
-      }
-      system.parameters[std::string(k.str())] = *value;
-    }
-  }
-  if (const toml::array* nodes = top.array("node", true)) {
-    int index = 0;
-    for (const auto& element : *nodes) {
-      if (const toml::table* t = element.as_table()) {
-        read_node(*t, index, system, top, d);
-      } else {
-        add_diagnostic(d, path, element, "node", "expected [[node]] tables");
-      }
-      ++index;
-    }
-    if (system.nodes.empty() && d.empty()) top.error("node", "at least one [[node]] is required");
-    if (static_cast<int64_t>(system.nodes.size()) > kNodesMax) {
-      top.error("node", "more than " + std::to_string(kNodesMax) + " nodes");
-    }
-  }
-  if (const toml::table* roles = top.table("role")) {
-    for (const auto& [k, v] : *roles) {
-      std::string name(k.str());
-      if (!v.is_table()) {
-        add_diagnostic(d, path, v, "role." + name, "expected a table with url and pointer");
-        continue;
-      }
-      TableReader r(*v.as_table(), "role." + name, path, d);
-      DynamicRole role{name, r.string("url", true).value_or(""), r.string("pointer", true).value_or(""), {}};
-      if (!role.pointer.empty() && role.pointer.front() != '/') {
-        r.error("pointer", "a JSON pointer starts with '/', e.g. \"/primary\"");
-      }
-      if (system.has_static_role(name)) r.error("url", "role " + name + " is also a static node role");
-      role.held_by = read_held_by(r, system);
-      r.finish();
-      system.dynamic_roles.push_back(std::move(role));
-    }
-  }
-  if (const toml::table* lists = top.table("list")) {
-    for (const auto& [k, v] : *lists) {
-      std::string name(k.str());
-      if (!v.is_table()) {
-        add_diagnostic(d, path, v, "list." + name, "expected a table with role and item");
-        continue;
-      }
-      TableReader r(*v.as_table(), "list." + name, path, d);
-      ListPlaceholder list;
-      list.name = name;
-      list.role = r.string("role", true).value_or("");
-      list.item = r.string("item", true).value_or("");
-      if (auto s = r.string("separator")) list.separator = *s;
-      if (auto s = r.string("prefix")) list.prefix = *s;
-      if (auto s = r.string("suffix")) list.suffix = *s;
-      if (!list.role.empty() && !system.has_static_role(list.role)) {
-        r.error("role", "no node has role \"" + list.role + "\"");
-      }
-      r.finish();
-      system.lists.push_back(std::move(list));
-    }
-  }
+  read_parameters(top, system, path, d);
+  read_nodes(top, system, path, d);
+  read_dynamic_roles(top, system, path, d);
+  read_lists(top, system, path, d);
   if (const toml::table* t = top.table("payments", true)) read_payments(*t, system, path, d);
   top.finish();
   if (!d.empty()) return d;

@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "clock/clock_control_file.h"
+#include "lab/clock/clock_control_file.h"
 #include "testing/prerequisite.h"
 
 extern char** environ;

@@ -29,10 +29,10 @@
 #include <thread>
 #include <vector>
 
-#include "clock/clock_control.h"
-#include "clock/clock_control_file.h"
-#include "clock/clock_skew_fault.h"
-#include "disk/disk_full_fault.h"
+#include "fault/fault_kinds.h"
+#include "lab/clock/clock_control.h"
+#include "lab/clock/clock_control_file.h"
+#include "lab/lab_place.h"
 #include "lab/volumes.h"
 #include "runner/drill_runner.h"
 #include "supervision/supervisor.h"
@@ -161,7 +161,7 @@ class DiskFullTest : public ::testing::Test {
   }
 
   std::unique_ptr<Fault> make(std::optional<int64_t> percent, const std::string& node = "ledger-1") {
-    auto fault = make_fault(disk_full_spec(node, percent), node, context_);
+    auto fault = builtin_fault_kinds().make(disk_full_spec(node, percent), node, fault_context_);
     EXPECT_TRUE(fault.is_ok()) << fault.status().message();
     return fault ? std::move(*fault) : nullptr;
   }
@@ -171,7 +171,9 @@ class DiskFullTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   Supervisor supervisor_{io_, [](const ProcessEvent&) {}};
-  FaultContext context_{io_, supervisor_, 5s, nullptr, nullptr, {}, {}, {}, {}, {}};
+  LabPlace place_{io_, supervisor_};
+  LabContext& context_ = place_.context();
+  FaultContext fault_context_{io_, place_, 5s, {}};
   std::string dir_;
   std::unique_ptr<Volumes> volumes_;
 };
@@ -397,7 +399,7 @@ class ClockSkewTest : public ::testing::Test {
   }
 
   std::unique_ptr<Fault> make(Milliseconds offset, std::optional<double> rate = std::nullopt) {
-    auto fault = make_fault(clock_skew_spec(offset, rate), "ledger-1", context_);
+    auto fault = builtin_fault_kinds().make(clock_skew_spec(offset, rate), "ledger-1", fault_context_);
     EXPECT_TRUE(fault.is_ok()) << fault.status().message();
     return fault ? std::move(*fault) : nullptr;
   }
@@ -428,7 +430,9 @@ class ClockSkewTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   Supervisor supervisor_{io_, [](const ProcessEvent&) {}};
-  FaultContext context_{io_, supervisor_, 5s, nullptr, nullptr, {}, {}, {}, {}, {}};
+  LabPlace place_{io_, supervisor_};
+  LabContext& context_ = place_.context();
+  FaultContext fault_context_{io_, place_, 5s, {}};
   std::string dir_;
   std::string page_;
   std::string shim_;

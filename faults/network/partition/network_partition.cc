@@ -1,6 +1,8 @@
 // network.partition; see network_partition.h.
 #include "network/partition/network_partition.h"
 
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
 #include <set>
 
 namespace firedrill {
@@ -35,7 +37,7 @@ class NetworkPartition : public Fault {
       return done(Status::error("network.partition.apply: give either `groups` or both `from` and `to`"), {});
     }
     LinkCut cut{std::vector<std::vector<std::string>>(sides_.size()), both_ways_};
-    resolve_next(std::make_shared<LinkCut>(std::move(cut)), generation, 0, 0, std::move(done));
+    resolve_next(std::make_shared<LinkCut>(std::move(cut)), generation, 0, 0, once_before_deadline(std::move(done)));
   }
 
   void revert(FaultDone done) override {
@@ -44,6 +46,31 @@ class NetworkPartition : public Fault {
   }
 
  private:
+  // `done`, called at most once: by the step, or with an error when the step deadline passes
+  // while the members are still being resolved (a resolver that never answers).
+  FaultDone once_before_deadline(FaultDone done) {
+    struct Once {
+      FaultDone done;
+      bool called = false;
+    };
+    auto once = std::make_shared<Once>(Once{std::move(done)});
+    auto timer = std::make_shared<boost::asio::steady_timer>(context_.io, context_.step_deadline);
+    const auto deadline_ms = context_.step_deadline.count();
+    timer->async_wait([once, deadline_ms](const boost::system::error_code& error) {
+      if (error || once->called) return;
+      once->called = true;
+      once->done(Status::error("network.partition.apply: not verified before the step deadline (" +
+                               std::to_string(deadline_ms) + " ms)"),
+                 {});
+    });
+    return [once, timer](Status status, boost::json::object evidence) {
+      if (once->called) return;
+      once->called = true;
+      timer->cancel();
+      once->done(std::move(status), std::move(evidence));
+    };
+  }
+
   // Resolves member `index` of side `side`, then the next; "client" stays as it is. Then cuts.
   void resolve_next(std::shared_ptr<LinkCut> cut, std::uint64_t generation, std::size_t side, std::size_t index,
                     FaultDone done) {

@@ -44,6 +44,10 @@ struct LabContext {
   std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run_action;
 };
 
+// The ballast's and the probe's names inside a node's volume (make_volume_fill).
+inline constexpr const char* disk_ballast_name = ".firedrill-ballast";
+inline constexpr const char* disk_probe_name = ".firedrill-probe";
+
 // One change the lab made for a fault.
 class LabChange {
  public:

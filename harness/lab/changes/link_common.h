@@ -1,4 +1,4 @@
-// What the network faults share (internal to faults/network/): a step with its deadline, the
+// What the lab's link changes share (internal to harness/lab/changes/): a step with its deadline, the
 // connect() probe that verifies reachability, and running netlink work in a member's namespace.
 //
 // Everything here runs on the controller's io thread except the functions passed to

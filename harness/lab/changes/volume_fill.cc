@@ -45,9 +45,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The ballast's and the probe's names inside a node's volume.
-constexpr const char* disk_ballast_name = ".firedrill-ballast";
-constexpr const char* disk_probe_name = ".firedrill-probe";
 // Pause between two looks at the volume.
 constexpr std::chrono::microseconds kRetryIntervalUs{1'000};
 // Size of one write() while filling; a write larger than the space left is a short write, so the

@@ -1,4 +1,4 @@
-// The clock control page: how the controller tells a node's clock shim (faults/clock/shim/) what
+// The clock control page: how the controller tells a node's clock shim (harness/lab/clock/shim/) what
 // wall-clock time to show. One page per node, a file in the run directory's clock/ folder, mapped
 // MAP_SHARED by the controller (writer) and by every process of the node that loads the shim
 // (readers), so a clock read costs a few memory loads and no system call.
