@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "fault/fault.h"
+#include "fault/fault_kinds.h"
 
 namespace firedrill {
 
@@ -18,6 +18,14 @@ using PlaceStep = std::function<void(Place& place, ChangeId change, PlaceDone do
 // A fault of kind `kind` on `node` whose apply is `apply` and whose revert is `revert`.
 std::unique_ptr<Fault> make_place_change_fault(std::string kind, const FaultSpec& spec, std::string node,
                                                FaultContext& context, PlaceStep apply, PlaceStep revert);
+
+// The factory of a kind whose fault is class F, constructed as F(spec, node, context).
+template <typename F>
+FaultFactory fault_factory() {
+  return [](const FaultSpec& spec, const std::string& node, FaultContext& context) -> std::unique_ptr<Fault> {
+    return std::make_unique<F>(spec, node, context);
+  };
+}
 
 // The value of parameter `name` of `spec` as a T, or `fallback` when it is absent (the loader
 // filled every declared parameter with its type, so a present one has the right type).

@@ -3,16 +3,12 @@
 // make that kind of limit (Place::can_shape: netem for delay and loss).
 #pragma once
 
-#include <functional>
-
 #include "fault/fault_kinds.h"
 
 namespace firedrill {
 
-// The factory of a link-shaping kind: `shape_of` reads the limit from the fault's parameters.
-FaultFactory link_shape_factory(std::string kind, std::function<LinkShape(const FaultSpec&)> shape_of);
-
-// The preflight of a link-shaping kind of limit `kind`.
-FaultPreflight link_shape_preflight(LinkShape::Kind kind);
+// The kind described by `entry` that limits a node's link as `kind` says, reading the limit from
+// its parameter ("rate", "delay" or "percent"): its resource ("qdisc"), factory and preflight.
+FaultKind link_shape_kind(FaultKindEntry entry, LinkShape::Kind kind);
 
 }  // namespace firedrill

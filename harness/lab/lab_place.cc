@@ -83,7 +83,7 @@ void LabPlace::wait_exit(const std::vector<std::string>& nodes, PlaceDone done) 
         }
         return true;
       },
-      joined(nodes) + ": exit", [nodes] { return Evidence{{"reaped", joined(nodes)}}; }, std::move(done));
+      "node " + joined(nodes) + ": exit", [nodes] { return Evidence{{"reaped", joined(nodes)}}; }, std::move(done));
 }
 
 void LabPlace::wait_state(const std::string& node, char state, bool in_state, PlaceDone done) {
@@ -94,7 +94,7 @@ void LabPlace::wait_state(const std::string& node, char state, bool in_state, Pl
   wait_until(
       context_.io, context_.step_deadline,
       [this, node, state, in_state] { return (context_.supervisor.state(node) == state) == in_state; },
-      node + ": state " + (in_state ? "" : "not ") + std::string(1, state),
+      "node " + node + ": state " + (in_state ? "" : "not ") + std::string(1, state),
       [letter] { return Evidence{{"state", letter()}}; }, std::move(done));
 }
 

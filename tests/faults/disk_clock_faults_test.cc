@@ -136,8 +136,15 @@ double use_percent(const std::string& dir) {
   return 100.0 * static_cast<double>(s.f_blocks - s.f_bfree) / static_cast<double>(s.f_blocks);
 }
 
+// Each fault its own index, as in a scenario: the place keys its changes by it (ChangeId).
+int next_fault_index() {
+  static int index = 0;
+  return index++;
+}
+
 FaultSpec disk_full_spec(const std::string& node, std::optional<int64_t> percent) {
   FaultSpec spec;
+  spec.index = next_fault_index();
   spec.kind = "disk.full";
   spec.target = "node:" + node;
   if (percent) spec.parameters["percent"] = *percent;
@@ -329,6 +336,7 @@ int clock_node_main() {
 
 FaultSpec clock_skew_spec(Milliseconds offset, std::optional<double> rate) {
   FaultSpec spec;
+  spec.index = next_fault_index();
   spec.kind = "clock.skew";
   spec.target = "node:ledger-1";
   spec.parameters["offset"] = offset;
@@ -553,6 +561,8 @@ TEST_F(ClockSkewTest, NodeOutsideThePlanIsRefused) {
 TEST_F(ClockSkewTest, RevertSucceedsWhenTheRunDirectoryIsGone) {
   auto fault = make(10min);
   ASSERT_TRUE(fault);
+  // The apply (refused: no node runs) makes the place hold the change the revert undoes.
+  EXPECT_FALSE(apply(*fault).status.is_ok());
   fs::remove_all(dir_ + "/clock");
   Step reverted = revert(*fault);
   ASSERT_TRUE(reverted.status.is_ok()) << reverted.status.message();

@@ -122,6 +122,7 @@ class NetworkFaultsTest : public ::testing::Test {
 
   FaultSpec spec(const std::string& kind, std::map<std::string, ParameterValue> parameters = {}) {
     FaultSpec result;
+    result.index = next_index_++;  // as in a scenario: each fault its own index (the place's ChangeId)
     result.kind = kind;
     result.parameters = std::move(parameters);
     return result;
@@ -309,6 +310,7 @@ class NetworkFaultsTest : public ::testing::Test {
   boost::asio::io_context io_;
   std::optional<Supervisor> supervisor_;
   std::optional<LabPlace> place_;
+  int next_index_ = 0;
   std::optional<FaultContext> context_;
   std::unique_ptr<LabNetwork> lab_;
 };
@@ -431,7 +433,7 @@ TEST_F(NetworkFaultsTest, PartitionRefusesBadGroupsAndInstallsNothing) {
       {{{"groups", NodeGroups{{"n1"}, {"n1", "n2"}}}}, "member n1 is in more than one group"},
       {{{"groups", NodeGroups{{"n1"}, {"role:primary", "n2"}}}},
        "member n2 is in more than one group"},
-      {{{"groups", NodeGroups{{"n1"}, {"ledger-9"}}}}, "member ledger-9: ledger-9 is not a node"},
+      {{{"groups", NodeGroups{{"n1"}, {"ledger-9"}}}}, "member ledger-9 is not a node of the lab"},
       {{{"groups", NodeGroups{{"n1"}, {}}}}, "a group is empty"},
       {{{"from", NodeGroups{{"n1"}}}}, "give either `groups` or both `from` and `to`"},
       {{}, "give either `groups` or both `from` and `to`"},

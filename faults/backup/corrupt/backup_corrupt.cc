@@ -14,15 +14,10 @@ FaultKind backup_corrupt_kind() {
       .verified_by = "the byte reads back inverted",
       .reverted_by = "the byte is put back at the heal (so nothing is left behind)",
       .privileges = "write access to the drill's backup store",
-      .needs_duration = false,
       .parameters = {{"pattern", FaultParameterType::string, false, "*",
                       "a glob of file names in the node's backup directory, e.g. \"full-*.sqlite\" or "
                       "\"archive-*.ndjson\""}},
-      .needs_target = true,
-      .whole_static_role = false,
       .resource = "backups",
-      .reaches_clock = false,
-      .check = {},
   };
   auto make = [](const FaultSpec& spec, const std::string& node, FaultContext& context) {
     const std::string pattern = parameter_or<std::string>(spec, "pattern", "*");

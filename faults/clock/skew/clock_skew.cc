@@ -20,11 +20,8 @@ FaultKind clock_skew_kind() {
       .needs_duration = true,
       .parameters = {{"offset", FaultParameterType::offset, true, "", "e.g. \"+10m\" or \"-90s\""},
                      {"rate", FaultParameterType::number, false, "", "clock speed factor, e.g. 1.5 (absent: 1)"}},
-      .needs_target = true,
-      .whole_static_role = false,
       .resource = "clock",
       .reaches_clock = true,
-      .check = {},
   };
   auto make = [](const FaultSpec& spec, const std::string& node, FaultContext& context) {
     const ClockSetting setting{parameter_or<Milliseconds>(spec, "offset", Milliseconds(0)),

@@ -15,11 +15,7 @@ FaultKind disk_full_kind() {
       .privileges = "write access to the node's volume (the lab's own mount)",
       .needs_duration = true,
       .parameters = {{"percent", FaultParameterType::percent, false, "100", "how full, 1 to 100"}},
-      .needs_target = true,
-      .whole_static_role = false,
       .resource = "volume",
-      .reaches_clock = false,
-      .check = {},
   };
   auto make = [](const FaultSpec& spec, const std::string& node, FaultContext& context) {
     const int64_t percent = parameter_or<int64_t>(spec, "percent", 100);

@@ -2,7 +2,6 @@
 #include "network/bandwidth/network_bandwidth.h"
 
 #include "network/link_shape_fault.h"
-#include "place_change_fault.h"
 
 namespace firedrill {
 
@@ -16,19 +15,8 @@ FaultKind network_bandwidth_kind() {
       .privileges = "CAP_NET_ADMIN in the lab",
       .needs_duration = true,
       .parameters = {{"rate", FaultParameterType::bandwidth, true, "", "the rate, e.g. \"1mbit\" or \"512kbit\""}},
-      .needs_target = true,
-      .whole_static_role = false,
-      .resource = "qdisc",
-      .reaches_clock = false,
-      .check = {},
   };
-  auto shape_of = [](const FaultSpec& spec) {
-    LinkShape shape;
-    shape.kind = LinkShape::Kind::bandwidth;
-    shape.rate_bits_per_s = parameter_or<int64_t>(spec, "rate", 0);
-    return shape;
-  };
-  return FaultKind{std::move(entry), link_shape_factory("network.bandwidth", shape_of), {}};
+  return link_shape_kind(std::move(entry), LinkShape::Kind::bandwidth);
 }
 
 }  // namespace firedrill

@@ -2,7 +2,6 @@
 #include "network/delay/network_delay.h"
 
 #include "network/link_shape_fault.h"
-#include "place_change_fault.h"
 
 namespace firedrill {
 
@@ -16,20 +15,8 @@ FaultKind network_delay_kind() {
       .privileges = "CAP_NET_ADMIN in the lab; CONFIG_NET_SCH_NETEM",
       .needs_duration = true,
       .parameters = {{"delay", FaultParameterType::duration, true, "", "added one-way latency"}},
-      .needs_target = true,
-      .whole_static_role = false,
-      .resource = "qdisc",
-      .reaches_clock = false,
-      .check = {},
   };
-  auto shape_of = [](const FaultSpec& spec) {
-    LinkShape shape;
-    shape.kind = LinkShape::Kind::delay;
-    shape.delay = parameter_or<Milliseconds>(spec, "delay", Milliseconds(0));
-    return shape;
-  };
-  return FaultKind{std::move(entry), link_shape_factory("network.delay", shape_of),
-                   link_shape_preflight(LinkShape::Kind::delay)};
+  return link_shape_kind(std::move(entry), LinkShape::Kind::delay);
 }
 
 }  // namespace firedrill

@@ -14,12 +14,7 @@ FaultKind network_isolate_kind() {
       .reverted_by = "the link is set up again",
       .privileges = "CAP_NET_ADMIN in the lab",
       .needs_duration = true,
-      .parameters = {},
-      .needs_target = true,
-      .whole_static_role = false,
       .resource = "link",
-      .reaches_clock = false,
-      .check = {},
   };
   auto make = [](const FaultSpec& spec, const std::string& node, FaultContext& context) {
     return make_place_change_fault(

@@ -2,7 +2,6 @@
 #include "network/loss/network_loss.h"
 
 #include "network/link_shape_fault.h"
-#include "place_change_fault.h"
 
 namespace firedrill {
 
@@ -16,20 +15,8 @@ FaultKind network_loss_kind() {
       .privileges = "CAP_NET_ADMIN in the lab; CONFIG_NET_SCH_NETEM",
       .needs_duration = true,
       .parameters = {{"percent", FaultParameterType::percent, true, "", "packets dropped, 1 to 100"}},
-      .needs_target = true,
-      .whole_static_role = false,
-      .resource = "qdisc",
-      .reaches_clock = false,
-      .check = {},
   };
-  auto shape_of = [](const FaultSpec& spec) {
-    LinkShape shape;
-    shape.kind = LinkShape::Kind::loss;
-    shape.loss_percent = parameter_or<int64_t>(spec, "percent", 0);
-    return shape;
-  };
-  return FaultKind{std::move(entry), link_shape_factory("network.loss", shape_of),
-                   link_shape_preflight(LinkShape::Kind::loss)};
+  return link_shape_kind(std::move(entry), LinkShape::Kind::loss);
 }
 
 }  // namespace firedrill

@@ -5,6 +5,8 @@
 #include <memory>
 #include <set>
 
+#include "place_change_fault.h"
+
 namespace firedrill {
 namespace {
 
@@ -33,8 +35,8 @@ class NetworkPartition : public Fault {
 
   void apply(FaultDone done) override {
     const std::uint64_t generation = ++generation_;
-    if (sides_.size() < 2) {
-      return done(Status::error("network.partition.apply: give either `groups` or both `from` and `to`"), {});
+    if (Status valid = check_written_sides(); !valid) {
+      return done(valid.with_context("network.partition.apply"), {});
     }
     LinkCut cut{std::vector<std::vector<std::string>>(sides_.size()), both_ways_};
     resolve_next(std::make_shared<LinkCut>(std::move(cut)), generation, 0, 0, once_before_deadline(std::move(done)));
@@ -46,6 +48,15 @@ class NetworkPartition : public Fault {
   }
 
  private:
+  Status check_written_sides() const {
+    if (sides_.empty()) return Status::error("give either `groups` or both `from` and `to`");
+    for (const auto& side : sides_) {
+      if (side.empty()) return Status::error("a group is empty");
+    }
+    if (sides_.size() < 2) return Status::error("`groups` needs at least two groups");
+    return Status::ok();
+  }
+
   // `done`, called at most once: by the step, or with an error when the step deadline passes
   // while the members are still being resolved (a resolver that never answers).
   FaultDone once_before_deadline(FaultDone done) {
@@ -56,7 +67,8 @@ class NetworkPartition : public Fault {
     auto once = std::make_shared<Once>(Once{std::move(done)});
     auto timer = std::make_shared<boost::asio::steady_timer>(context_.io, context_.step_deadline);
     const auto deadline_ms = context_.step_deadline.count();
-    timer->async_wait([once, deadline_ms](const boost::system::error_code& error) {
+    // The handler holds the timer: a resolver that drops the step must not cancel the deadline.
+    timer->async_wait([once, timer, deadline_ms](const boost::system::error_code& error) {
       if (error || once->called) return;
       once->called = true;
       once->done(Status::error("network.partition.apply: not verified before the step deadline (" +
@@ -143,16 +155,10 @@ FaultKind network_partition_kind() {
                      {"from", FaultParameterType::node_list, false, "", "one way: traffic from these ..."},
                      {"to", FaultParameterType::node_list, false, "", "... to these is dropped (give both, or `groups`)"}},
       .needs_target = false,
-      .whole_static_role = false,
       .resource = "",  // routes of its own: any number may overlap
-      .reaches_clock = false,
       .check = check,
   };
-  return FaultKind{std::move(entry),
-                   [](const FaultSpec& spec, const std::string& node, FaultContext& context) -> std::unique_ptr<Fault> {
-                     return std::make_unique<NetworkPartition>(spec, node, context);
-                   },
-                   {}};
+  return FaultKind{std::move(entry), fault_factory<NetworkPartition>(), {}};
 }
 
 }  // namespace firedrill

@@ -24,7 +24,7 @@ class ProcessKill : public Fault {
         if (!sent) return done(sent.with_context("process.kill"), evidence);
         context_.place.wait_exit({node_}, [this, evidence, done](Status exited, Evidence) mutable {
           evidence["reaped"] = exited.is_ok();
-          done(exited.with_context("process.kill: node " + node_), evidence);
+          done(exited.with_context("process.kill"), evidence);
         });
       });
     });
@@ -89,7 +89,6 @@ FaultKind process_kill_kind() {
       .verified_by = "the process has exited and been reaped",
       .reverted_by = "restart after `restart_after`, if given; otherwise restart at the heal (end of the fault phase)",
       .privileges = "none beyond running the drill",
-      .needs_duration = false,
       .parameters = {{"signal", FaultParameterType::signal, false, "SIGKILL",
                       "SIGKILL, SIGTERM, SIGINT, SIGQUIT, SIGHUP or SIGABRT"},
                      {"restart_after", FaultParameterType::duration, false, "",
@@ -97,17 +96,10 @@ FaultKind process_kill_kind() {
                      {"while_stopped", FaultParameterType::string, false, "",
                       "a node action (system definition [node.actions]) run to completion while the node is "
                       "stopped, before the restart, e.g. \"cold_backup\""}},
-      .needs_target = true,
-      .whole_static_role = false,
       .resource = "process",
-      .reaches_clock = false,
       .check = check,
   };
-  return FaultKind{std::move(entry),
-                   [](const FaultSpec& spec, const std::string& node, FaultContext& context) -> std::unique_ptr<Fault> {
-                     return std::make_unique<ProcessKill>(spec, node, context);
-                   },
-                   {}};
+  return FaultKind{std::move(entry), fault_factory<ProcessKill>(), {}};
 }
 
 }  // namespace firedrill

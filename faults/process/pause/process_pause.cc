@@ -3,12 +3,14 @@
 
 #include <csignal>
 
+#include "place_change_fault.h"
+
 namespace firedrill {
 namespace {
 
 class ProcessPause : public Fault {
  public:
-  ProcessPause(std::string node, FaultContext& context) : node_(std::move(node)), context_(context) {}
+  ProcessPause(const FaultSpec&, std::string node, FaultContext& context) : node_(std::move(node)), context_(context) {}
   const std::string& kind() const override { return kind_; }
   const std::string& node() const override { return node_; }
 
@@ -29,7 +31,7 @@ class ProcessPause : public Fault {
         if (!sent) return done(sent.with_context(what), {{"node", node_}});
         context_.place.wait_state(node_, 'T', stopped, [=, this](Status s, Evidence seen) {
           boost::json::object evidence{{"node", node_}, {"pid", pid}, {"state", seen["state"]}};
-          done(s.with_context(what + ": node " + node_), evidence);
+          done(s.with_context(what), evidence);
         });
       });
     });
@@ -51,18 +53,9 @@ FaultKind process_pause_kind() {
       .reverted_by = "SIGCONT when `duration` has passed",
       .privileges = "none beyond running the drill",
       .needs_duration = true,
-      .parameters = {},
-      .needs_target = true,
-      .whole_static_role = false,
       .resource = "process",
-      .reaches_clock = false,
-      .check = {},
   };
-  return FaultKind{std::move(entry),
-                   [](const FaultSpec&, const std::string& node, FaultContext& context) -> std::unique_ptr<Fault> {
-                     return std::make_unique<ProcessPause>(node, context);
-                   },
-                   {}};
+  return FaultKind{std::move(entry), fault_factory<ProcessPause>(), {}};
 }
 
 }  // namespace firedrill

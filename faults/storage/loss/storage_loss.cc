@@ -41,7 +41,7 @@ class StorageLoss : public Fault {
     if (i == nodes_.size()) {
       return context_.place.wait_exit(nodes_, [this, killed, done](Status s, Evidence) {
         boost::json::object evidence{{"nodes", *killed}};
-        if (!s) return done(s.with_context("storage.loss: " + node_), std::move(evidence));
+        if (!s) return done(s.with_context("storage.loss"), std::move(evidence));
         empty_next(0, std::move(evidence), std::make_shared<boost::json::array>(), done);
       });
     }
@@ -138,16 +138,11 @@ FaultKind storage_loss_kind() {
       .parameters = {{"restore", FaultParameterType::string, false, "restore",
                       "the node action that rebuilds the data directory before the restart; \"none\": "
                       "restart on the empty volume (the system re-syncs the node itself)"}},
-      .needs_target = true,
       .whole_static_role = true,
       .resource = "process",  // it kills the node and owns it until restored
-      .reaches_clock = false,
       .check = check,
   };
-  auto make = [](const FaultSpec& spec, const std::string& node, FaultContext& context) -> std::unique_ptr<Fault> {
-    return std::make_unique<StorageLoss>(spec, node, context);
-  };
-  return FaultKind{std::move(entry), make, {}};
+  return FaultKind{std::move(entry), fault_factory<StorageLoss>(), {}};
 }
 
 }  // namespace firedrill
