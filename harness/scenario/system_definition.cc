@@ -242,37 +242,41 @@ void read_nodes(TableReader& top, SystemDefinition& system, const std::string& p
   }
 }
 
-void read_dynamic_roles(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
-  const toml::table* roles = top.table("role");
-  if (!roles) return;
-  for (const auto& [k, v] : *roles) {
+// Calls `read` with a reader of each sub-table of table `key` ([role.NAME], [list.NAME]); a
+// value that is not a table is reported as `expected`.
+template <typename Read>
+void for_each_subtable(TableReader& top, const std::string& key, const std::string& expected,
+                       const std::string& path, Diagnostics& d, Read read) {
+  const toml::table* tables = top.table(key);
+  if (!tables) return;
+  for (const auto& [k, v] : *tables) {
     std::string name(k.str());
     if (!v.is_table()) {
-      add_diagnostic(d, path, v, "role." + name, "expected a table with url and pointer");
+      add_diagnostic(d, path, v, key + "." + name, expected);
       continue;
     }
-    TableReader r(*v.as_table(), "role." + name, path, d);
+    TableReader r(*v.as_table(), key + "." + name, path, d);
+    read(name, r);
+    r.finish();
+  }
+}
+
+void read_dynamic_roles(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  for_each_subtable(top, "role", "expected a table with url and pointer", path, d,
+                    [&system](const std::string& name, TableReader& r) {
     DynamicRole role{name, r.string("url", true).value_or(""), r.string("pointer", true).value_or(""), {}};
     if (!role.pointer.empty() && role.pointer.front() != '/') {
       r.error("pointer", "a JSON pointer starts with '/', e.g. \"/primary\"");
     }
     if (system.has_static_role(name)) r.error("url", "role " + name + " is also a static node role");
     role.held_by = read_held_by(r, system);
-    r.finish();
     system.dynamic_roles.push_back(std::move(role));
-  }
+  });
 }
 
 void read_lists(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
-  const toml::table* lists = top.table("list");
-  if (!lists) return;
-  for (const auto& [k, v] : *lists) {
-    std::string name(k.str());
-    if (!v.is_table()) {
-      add_diagnostic(d, path, v, "list." + name, "expected a table with role and item");
-      continue;
-    }
-    TableReader r(*v.as_table(), "list." + name, path, d);
+  for_each_subtable(top, "list", "expected a table with role and item", path, d,
+                    [&system](const std::string& name, TableReader& r) {
     ListPlaceholder list;
     list.name = name;
     list.role = r.string("role", true).value_or("");
@@ -283,9 +287,8 @@ void read_lists(TableReader& top, SystemDefinition& system, const std::string& p
     if (!list.role.empty() && !system.has_static_role(list.role)) {
       r.error("role", "no node has role \"" + list.role + "\"");
     }
-    r.finish();
     system.lists.push_back(std::move(list));
-  }
+  });
 }
 
 }  // namespace
