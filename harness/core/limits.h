@@ -35,6 +35,14 @@ inline constexpr int64_t kAccountsMax = 1'000'000;
 inline constexpr int64_t kPaymentAmountMax = int64_t{1} << 40;
 inline constexpr int64_t kWorkloadRetriesMax = 10;
 inline constexpr int64_t kProbeFailuresMax = 1000;
+// The largest count an objective may name (lost or duplicated payments) and a fault's integer
+// parameter.
+inline constexpr int64_t kCountMax = 2'147'483'647;
+// The range of a fault's decimal parameter (clock.skew's rate).
+inline constexpr double kFaultNumberMin = 0.001;
+inline constexpr double kFaultNumberMax = 1000;
+// The largest initial balance of an account, in minor units.
+inline constexpr int64_t kInitialBalanceMax = int64_t{1} << 60;
 // The range of a node's volume_size.
 inline constexpr int64_t kVolumeMinBytes = int64_t{1} << 20;
 inline constexpr int64_t kVolumeMaxBytes = int64_t{16} << 30;

@@ -131,8 +131,8 @@ void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* sy
 void read_objectives(TableReader& r, ObjectivesSpec& o) {
   o.detect_within = r.duration("detect_within", Milliseconds(1), kDrillDurationMaxMs);
   o.recover_within = r.duration("recover_within", Milliseconds(1), kDrillDurationMaxMs);
-  o.lost_payments_max = r.integer("lost_payments_max", 0, std::numeric_limits<int32_t>::max());
-  o.duplicated_payments_max = r.integer("duplicated_payments_max", 0, std::numeric_limits<int32_t>::max());
+  o.lost_payments_max = r.integer("lost_payments_max", 0, kCountMax);
+  o.duplicated_payments_max = r.integer("duplicated_payments_max", 0, kCountMax);
   o.availability_min = r.number("availability_min", 0, 1);
   o.mtbf = r.duration("mtbf", kMtbfMinMs, kMtbfMaxMs);
   o.restore_within = r.duration("restore_within", Milliseconds(1), kDrillDurationMaxMs);
@@ -356,14 +356,14 @@ void read_parameter(TableReader& r, const FaultParameter& p, const Scenario& s, 
       else if (!p.default_text.empty()) f.parameters[p.name] = p.default_text;
       return;
     case FaultParameterType::integer:
-      if (auto v = r.integer(p.name, 0, std::numeric_limits<int32_t>::max(), p.required)) f.parameters[p.name] = *v;
+      if (auto v = r.integer(p.name, 0, kCountMax, p.required)) f.parameters[p.name] = *v;
       return;
     case FaultParameterType::percent:
       if (auto v = r.integer(p.name, 1, 100, p.required)) f.parameters[p.name] = *v;
       else if (!p.default_text.empty()) f.parameters[p.name] = int64_t{std::stoll(p.default_text)};
       return;
     case FaultParameterType::number:
-      if (auto v = r.number(p.name, 0.001, 1000, p.required)) f.parameters[p.name] = *v;
+      if (auto v = r.number(p.name, kFaultNumberMin, kFaultNumberMax, p.required)) f.parameters[p.name] = *v;
       return;
     case FaultParameterType::bandwidth:
       return read_bandwidth_parameter(r, p, f);

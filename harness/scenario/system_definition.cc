@@ -142,7 +142,7 @@ void read_payments(const toml::table& table, SystemDefinition& system, const std
   if (p.account_pattern.find("{i}") == std::string::npos) {
     r.error("account_pattern", "must contain {i}, the account number");
   }
-  if (auto v = r.integer("initial_balance", 0, int64_t{1} << 60)) p.initial_balance = *v;
+  if (auto v = r.integer("initial_balance", 0, kInitialBalanceMax)) p.initial_balance = *v;
   for (auto [key, list] : {std::pair{"success_statuses", &p.success_statuses},
                            std::pair{"failure_statuses", &p.failure_statuses}}) {
     const toml::array* array = r.array(key);
