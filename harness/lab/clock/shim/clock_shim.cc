@@ -2,7 +2,7 @@
 // a skewed wall clock. The controller (ClockControlFile, harness/lab/clock/clock_control_file.h) writes
 // the skew into the node's clock control page (harness/lab/clock/clock_control.h); every process of the
 // node maps that page once and reads it on each wall-clock read: a few memory loads, no system
-// call, so a read costs about as much as the vDSO read under it (faults/clock/README.md has the
+// call, so a read costs about as much as the vDSO read under it (harness/lab/clock/README.md has the
 // measured figures, beside libfaketime's, which this replaces).
 //
 // What is skewed: reads of CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_REALTIME_ALARM and
