@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/json_read.h"
+#include "scoring/big_buffers.h"
 
 namespace json = boost::json;
 
@@ -161,8 +162,9 @@ int64_t TimelineIndex::seen(int64_t id) const {
 
 TimelineIndex index_timeline(const RunData& data) {
   TimelineIndex t(data.strings);
+  reserve_big(t.keys, data.strings.size());
   t.keys.resize(data.strings.size());
-  t.completions.reserve(data.workload.size() / 2 + 1);
+  reserve_big(t.completions, data.workload.size() / 2 + 1);
   // The compact records and those kept as JSON never touch the same state but the keys, whose
   // first sight decides: the compact ones are the run's own, the JSON ones a hand-built RunData's.
   index_workload(data, t);
