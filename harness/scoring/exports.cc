@@ -43,7 +43,7 @@ Candidates read_group(const std::vector<Node>& nodes, std::size_t first, const s
                       const ContractFields& c, TimelineIndex& t, Export& e, std::vector<std::string>& errors) {
   ExportReader reader(*nodes[first].second);
   Candidates same = candidates_for(nodes, first, reader, group);
-  std::vector<char> other(kLineBlockBytes);
+  std::vector<char> other(kLineReadBlockBytes);
   LineBuffer lines;
   for (bool at_end = false; !at_end;) {
     const std::string_view block = lines.fill(reader);

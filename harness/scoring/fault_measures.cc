@@ -176,7 +176,7 @@ json::array faults_json(const FaultMeasures& m, const RunSpec& spec) {
         // What limits the precision of these numbers (DESIGN.md §5).
         {"uncertainty_ms", json::object{{"injection_gap", ms(gap_ns)},
                                         {"probe_interval", spec.steady_state.probe_interval_ms},
-                                        {"steady_state_grid", kSteadyGridNs / kNsPerMs},
+                                        {"steady_state_grid", kSteadyStateGridNs / kNsPerMs},
                                         {"steady_state_window", spec.steady_state.window_ms}}}});
   }
   return out;

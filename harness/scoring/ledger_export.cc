@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_read.h"
+#include "core/limits.h"
 #include "scoring/flat_json.h"
 
 namespace json = boost::json;
@@ -82,7 +83,7 @@ void read_export_line(std::string_view line, const ContractFields& c, TimelineIn
     add_transfer(t, flat, out);
     return;
   }
-  alignas(std::max_align_t) unsigned char buffer[4096];
+  alignas(std::max_align_t) unsigned char buffer[kLineParseBufferBytes];
   json::monotonic_resource arena(buffer, sizeof buffer);
   json::error_code ec;
   json::value v = json::parse(line, ec, &arena);

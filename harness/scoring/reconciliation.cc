@@ -25,7 +25,7 @@ void add_lost(Reconciliation& r, std::string_view key, const KeyState& k) {
   r.earliest_lost_ack = std::min(r.earliest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
   r.latest_lost_ack = std::max(r.latest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
   r.lost_acks.push_back(k.first_ack_ns);
-  if (r.lost_payments.size() < kIdsMax) {  // bounded as lost_ids is
+  if (r.lost_payments.size() < kReportIdsListedMax) {  // bounded as lost_ids is
     r.lost_payments.push_back(json::object{{"id", key}, {"amount", k.amount}, {"acknowledged_ms", ms(k.first_ack_ns)}});
   }
 }

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/json_read.h"
+#include "core/limits.h"
 #include "scoring/big_buffers.h"
 #include "scoring/flat_json.h"
 #include "scoring/line_buffer.h"
@@ -113,7 +114,7 @@ void add_line(std::string_view line, int64_t number, RunData& data) {
     return;
   }
   // Parsed into a buffer on the stack; only the records kept as JSON are copied out of it.
-  unsigned char buffer[4096];
+  unsigned char buffer[kLineParseBufferBytes];
   json::monotonic_resource scratch(buffer, sizeof buffer);
   json::error_code ec;
   json::value v = json::parse(line, ec, json::storage_ptr(&scratch));
