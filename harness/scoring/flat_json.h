@@ -24,7 +24,9 @@ struct FlatValue {
 
 namespace flat_json_detail {
 
-inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 inline void skip_spaces(std::string_view line, std::size_t& i) {
   while (i < line.size() && is_space(line[i])) ++i;
@@ -36,12 +38,15 @@ inline void skip_spaces(std::string_view line, std::size_t& i) {
 // bytes from 0x80), the rest by the caller byte by byte.
 inline std::size_t skip_plain_bytes(std::string_view line, std::size_t i) {
 #ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                space = _mm_set1_epi8(0x20);
   for (; i + 16 <= line.size(); i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line.data() + i));
-    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                         _mm_cmplt_epi8(v, space));
-    if (const int mask = _mm_movemask_epi8(special); mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(mask));
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmplt_epi8(v, space));
+    if (const int mask = _mm_movemask_epi8(special); mask != 0)
+      return i + static_cast<std::size_t>(__builtin_ctz(mask));
   }
 #endif
   return i;

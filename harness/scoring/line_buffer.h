@@ -12,7 +12,6 @@
 
 namespace firedrill {
 
-
 class LineBuffer {
  public:
   // Reads the next block after what is not yet taken; returns the bytes read (none at the end).

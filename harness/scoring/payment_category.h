@@ -14,7 +14,6 @@
 
 namespace firedrill {
 
-
 // Sums of amounts and balances, clamped to int64: a damaged export or balances file may hold any
 // int64 (overflow would be undefined), and such values are flagged anyway (corrupted,
 // unexpected, balances differ from the replay), so the clamp changes no verdict.

@@ -14,7 +14,6 @@
 
 namespace firedrill {
 
-
 class SteadyStateOverTime {
  public:
   // `by_time`: the completions sorted by time; it must outlive this.

@@ -2,18 +2,22 @@
 #include "scoring/string_table.h"
 
 #include <functional>
+#include <stdexcept>
 
 #include "scoring/big_buffers.h"
-#include <stdexcept>
 
 namespace firedrill {
 namespace {
 
-std::size_t hash_of(std::string_view s) { return std::hash<std::string_view>{}(s); }
+std::size_t hash_of(std::string_view s) {
+  return std::hash<std::string_view>{}(s);
+}
 
 }  // namespace
 
-StringTable::StringTable() : offsets_{0, 0} { rehash(16); }
+StringTable::StringTable() : offsets_{0, 0} {
+  rehash(16);
+}
 
 void StringTable::reserve(std::size_t strings, std::size_t chars) {
   reserve_big(chars_, chars);
@@ -62,7 +66,8 @@ uint32_t StringTable::intern(std::string_view s) {
   recent = id;
   chars_.append(s);
   offsets_.push_back(chars_.size());
-  slots_[i] = (static_cast<uint64_t>(static_cast<uint32_t>(hash)) << 32) | (static_cast<uint64_t>(id) + 1);
+  slots_[i] =
+      (static_cast<uint64_t>(static_cast<uint32_t>(hash)) << 32) | (static_cast<uint64_t>(id) + 1);
   if (2 * (size() + 1) > slots_.size()) rehash(2 * slots_.size());
   return id;
 }
@@ -70,7 +75,8 @@ uint32_t StringTable::intern(std::string_view s) {
 uint32_t Names::id(std::string_view s) {
   if (const int64_t i = base_.find(s); i >= 0) return static_cast<uint32_t>(i);
   const uint32_t extra = extra_.intern(s);
-  if (extra > UINT32_MAX - base_size_) throw std::length_error("scoring: more than 2^32 distinct strings");
+  if (extra > UINT32_MAX - base_size_)
+    throw std::length_error("scoring: more than 2^32 distinct strings");
   return base_size_ + extra;
 }
 

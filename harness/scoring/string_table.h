@@ -49,12 +49,15 @@ class StringTable {
 // ids compares the strings.
 class Names {
  public:
-  explicit Names(const StringTable& base) : base_(base), base_size_(static_cast<uint32_t>(base.size())) {}
+  explicit Names(const StringTable& base)
+      : base_(base), base_size_(static_cast<uint32_t>(base.size())) {}
   // The id of `s`, added when it is new.
   uint32_t id(std::string_view s);
   // The id of `s`, or -1 when it has none.
   int64_t find(std::string_view s) const;
-  std::string_view view(uint32_t id) const { return id < base_size_ ? base_.view(id) : extra_.view(id - base_size_); }
+  std::string_view view(uint32_t id) const {
+    return id < base_size_ ? base_.view(id) : extra_.view(id - base_size_);
+  }
   std::size_t size() const { return base_size_ + extra_.size(); }
 
  private:
