@@ -12,7 +12,9 @@
 
 #include "arbiter/alerts.h"
 #include "common/clock.h"
-#include "common/http.h"
+#include "http/address.h"
+#include "http/client.h"
+#include "http/server.h"
 #include "common/ledger_status.h"
 #include "common/metrics.h"
 
@@ -97,7 +99,7 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
       if (!host_port) return host_port.status().with_context("ledger " + address.id);
       Ledger ledger;
       ledger.address = address;
-      ledger.client = std::make_unique<HttpClient>(io, host_port->first, host_port->second, 2);
+      ledger.client = std::make_unique<HttpClient>(io, host_port->host, host_port->port, 2);
       ledgers.push_back(std::move(ledger));
     }
     load_state();

@@ -5,6 +5,7 @@
 #include "arbiter/arbiter.h"
 #include "common/config_read.h"
 #include "common/program.h"
+#include "http/address.h"
 
 using namespace refpay;
 

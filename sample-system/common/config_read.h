@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/config.h"
-#include "common/http.h"
+#include "http/address.h"
 
 namespace refpay {
 
@@ -33,8 +33,8 @@ inline Status read_address(Config& config, const std::string& key, std::string& 
   if (!text) return text.status();
   auto parsed = parse_host_port(*text);
   if (!parsed) return Status::error(config.where(key) + ": " + key + ": " + parsed.status().message());
-  host = parsed->first;
-  port = parsed->second;
+  host = parsed->host;
+  port = parsed->port;
   return Status::ok();
 }
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/config.h"
-#include "common/http.h"
+#include "http/address.h"
 
 namespace refpay {
 

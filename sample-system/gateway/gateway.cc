@@ -7,7 +7,9 @@
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 
-#include "common/http.h"
+#include "http/address.h"
+#include "http/client.h"
+#include "http/server.h"
 #include "common/ledger_status.h"
 #include "common/metrics.h"
 #include "common/payment.h"
@@ -65,9 +67,9 @@ struct Gateway::Impl : std::enable_shared_from_this<Impl> {
       if (!host_port) return host_port.status().with_context("ledger " + address.id);
       Ledger l;
       l.address = address;
-      l.client = std::make_unique<HttpClient>(io, host_port->first, host_port->second,
+      l.client = std::make_unique<HttpClient>(io, host_port->host, host_port->port,
                                               static_cast<std::size_t>(config.connections_per_ledger));
-      l.status_client = std::make_unique<HttpClient>(io, host_port->first, host_port->second, 1);
+      l.status_client = std::make_unique<HttpClient>(io, host_port->host, host_port->port, 1);
       ledgers.push_back(std::move(l));
     }
     if (Status s = server.listen(config.host, config.port); !s) return s;

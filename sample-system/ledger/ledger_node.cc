@@ -9,6 +9,9 @@
 
 #include "common/clock.h"
 #include "common/metrics.h"
+#include "http/address.h"
+#include "http/client.h"
+#include "http/server.h"
 
 namespace json = boost::json;
 namespace asio = boost::asio;
@@ -440,7 +443,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
       log->info("ledger {}: following {} at {} (epoch {})", config.id, primary_id, primary_url,
                 new_epoch);
       stop_pulling();
-      primary_client = std::make_unique<HttpClient>(io, address->first, address->second, 2);
+      primary_client = std::make_unique<HttpClient>(io, address->host, address->port, 2);
       pull();
     }
     return json_response(200, status_json());

@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "backup/backup_agent.h"
-#include "common/http.h"
 #include "common/payment.h"
 #include "ledger/ledger_store.h"
 

@@ -10,7 +10,8 @@
 #include <sstream>
 
 #include "common/clock.h"
-#include "common/http.h"
+#include "http/address.h"
+#include "http/client.h"
 #include "ledger/ledger_store.h"
 #include "local/local_cluster.h"
 
@@ -98,7 +99,7 @@ LoadReport run_load(const LoadOptions& options) {
   auto address = parse_host_port(options.gateway_url);
   if (!address) return report;
   boost::asio::io_context io;
-  auto run = std::make_shared<LoadRun>(io, options, address->first, address->second);
+  auto run = std::make_shared<LoadRun>(io, options, address->host, address->port);
   auto started = Clock::now();
   run->start();
   io.run();

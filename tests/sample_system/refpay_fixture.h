@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/http.h"
+#include "http/server.h"
 #include "local/load.h"
 #include "local/local_cluster.h"
 
