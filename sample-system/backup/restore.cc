@@ -10,12 +10,12 @@
 #include <filesystem>
 
 #include "backup/sha256.h"
+#include "common/clock.h"
 #include "ledger/data_dir_lock.h"
 #include "ledger/ledger_store.h"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay::backup {
 namespace {

@@ -3,11 +3,29 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "common/config.h"
 #include "http/address.h"
 
 namespace refpay {
+
+// Keeps the first error of a run of reads, which stop mattering after it:
+//   FirstError first;
+//   first(read_string(config, "node.id", id));
+//   first(read_int(config, "ledger.pending_max", pending_max, 1, 1'000'000));
+//   return first.status();
+class FirstError {
+ public:
+  void operator()(Status next) {
+    if (status_) status_ = std::move(next);
+  }
+  const Status& status() const { return status_; }
+  explicit operator bool() const { return static_cast<bool>(status_); }
+
+ private:
+  Status status_;
+};
 
 // Reads integer `key` (default: the field's current value) into `field` within [min, max].
 template <typename T>

@@ -16,8 +16,6 @@
 #include "local/local_cluster.h"
 
 namespace json = boost::json;
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay {
 namespace {

@@ -14,13 +14,12 @@
 #include <fstream>
 #include <thread>
 
+#include "common/clock.h"
 #include "http/address.h"
 #include "http/client.h"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay {
 namespace {
