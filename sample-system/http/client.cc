@@ -13,7 +13,6 @@
 
 namespace refpay {
 
-namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 namespace {

@@ -8,12 +8,6 @@
 #include <boost/beast/http/write.hpp>
 
 namespace refpay {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-
 namespace {
 
 // A response may be a whole ledger export.

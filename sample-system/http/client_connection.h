@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "http/beast_names.h"
 #include "http/client.h"
 
 namespace refpay {
@@ -28,7 +29,7 @@ struct ClientPeer {
   std::string host;
   uint16_t port = 0;
   std::string host_header;                                // "host:port"
-  std::optional<boost::asio::ip::tcp::endpoint> literal;  // when host is an IP address: no resolve
+  std::optional<tcp::endpoint> literal;  // when host is an IP address: no resolve
 };
 
 // One request, from HttpClient::request() until its `done` is posted.
@@ -41,7 +42,7 @@ struct ClientCall {
   std::function<void(HttpResult)> done;
   bool retried = false;   // sent again once after a kept-alive connection turned out closed
   bool finished = false;  // `done` is posted
-  std::unique_ptr<boost::asio::steady_timer> queue_timer;  // while it waits for a connection
+  std::unique_ptr<asio::steady_timer> queue_timer;  // while it waits for a connection
 };
 
 class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
@@ -55,7 +56,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     bool stale = false;
   };
 
-  ClientConnection(boost::asio::io_context& io, std::shared_ptr<const ClientPeer> peer);
+  ClientConnection(asio::io_context& io, std::shared_ptr<const ClientPeer> peer);
 
   // Runs `call` (connecting first if needed) and then calls `on_end` once, unless close() came
   // first, in which case `on_end` gets an io_error.
@@ -68,19 +69,19 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 
  private:
   void connect();
-  void on_connected(boost::beast::error_code ec);
+  void on_connected(beast::error_code ec);
   void write();
-  void on_written(boost::beast::error_code ec);
-  void on_read(boost::beast::error_code ec);
-  void fail(const char* step, boost::beast::error_code ec, bool stale);
+  void on_written(beast::error_code ec);
+  void on_read(beast::error_code ec);
+  void fail(const char* step, beast::error_code ec, bool stale);
   void end(Ending ending);
 
   std::shared_ptr<const ClientPeer> peer_;
-  boost::asio::ip::tcp::resolver resolver_;
-  boost::beast::tcp_stream stream_;
-  boost::beast::flat_buffer buffer_;
-  boost::beast::http::request<boost::beast::http::string_body> request_;
-  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  std::optional<http::response_parser<http::string_body>> parser_;
   std::shared_ptr<ClientCall> call_;
   std::function<void(Ending)> on_end_;
   bool connected_ = false;

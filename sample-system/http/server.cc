@@ -8,11 +8,6 @@
 #include "http/server_connection.h"
 
 namespace refpay {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-using tcp = asio::ip::tcp;
-
 namespace {
 
 // How long accepting pauses after an error such as EMFILE, which an immediate retry would repeat.

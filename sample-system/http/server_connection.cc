@@ -9,12 +9,6 @@
 #include <exception>
 
 namespace refpay {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-
 namespace {
 
 // The first bytes of a request are awaited in chunks of this size.

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "http/beast_names.h"
 #include "http/server.h"
 
 namespace refpay {
@@ -28,7 +29,7 @@ class ServerConnection;
 // What an HttpServer and all its connections share. Connections hold it, so it outlives the
 // HttpServer object until the last of them is gone.
 struct HttpServerState {
-  HttpServerState(boost::asio::io_context& io_context, HttpHandler request_handler,
+  HttpServerState(asio::io_context& io_context, HttpHandler request_handler,
                   HttpServerLimits server_limits)
       : io(io_context),
         handler(std::move(request_handler)),
@@ -36,11 +37,11 @@ struct HttpServerState {
         acceptor(io_context),
         accept_pause(io_context) {}
 
-  boost::asio::io_context& io;
+  asio::io_context& io;
   HttpHandler handler;
   const HttpServerLimits limits;
-  boost::asio::ip::tcp::acceptor acceptor;
-  boost::asio::steady_timer accept_pause;  // waits out an accept error such as EMFILE
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_pause;  // waits out an accept error such as EMFILE
   uint16_t port = 0;
   bool stopped = false;
   // The open connections, for stop() and connections_max. Weak: what keeps a connection alive is
@@ -51,7 +52,7 @@ struct HttpServerState {
 // One accepted connection. Its requests are served one after the other.
 class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
  public:
-  ServerConnection(std::shared_ptr<HttpServerState> server, boost::asio::ip::tcp::socket socket);
+  ServerConnection(std::shared_ptr<HttpServerState> server, tcp::socket socket);
   ~ServerConnection();
 
   // Starts reading the first request.
@@ -68,19 +69,19 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
 
   void wait_for_request();
   void read_request();
-  void on_read(boost::beast::error_code ec);
+  void on_read(beast::error_code ec);
   void handle();
   void refuse(int status, const std::string& error, std::size_t limit_bytes);
   void write(HttpResponse response);
-  void on_written(boost::beast::error_code ec);
+  void on_written(beast::error_code ec);
   void drain();
   void drain_some();
 
   std::shared_ptr<HttpServerState> server_;
-  boost::beast::tcp_stream stream_;
-  boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  boost::beast::http::response<boost::beast::http::string_body> response_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
   Phase phase_ = Phase::waiting;
   bool first_request_ = true;
   // Of the request being answered.
