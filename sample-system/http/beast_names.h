@@ -3,7 +3,7 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/error.hpp>
+#include <boost/beast/core.hpp>
 #include <boost/beast/http/error.hpp>
 
 namespace refpay {

@@ -2,7 +2,7 @@
 #include "http/client_connection.h"
 
 #include <boost/asio/error.hpp>
-#include <boost/beast/core/error.hpp>
+#include <boost/beast/core.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>

@@ -3,8 +3,6 @@
 // on a socket so that no HTTP code of ours sits on the other side; and the client's outcomes.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -16,33 +14,12 @@
 #include "http/address.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "sample_system/server_thread.h"
 
 namespace refpay::testing {
 namespace {
 
 using tcp = boost::asio::ip::tcp;
-
-// An HttpServer on 127.0.0.1 with its own io_context in a background thread.
-class ServerThread {
- public:
-  explicit ServerThread(HttpHandler handler, HttpServerLimits limits = {})
-      : work_(io_.get_executor()), server_(io_, std::move(handler), limits) {
-    EXPECT_TRUE(server_.listen("127.0.0.1", 0));
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~ServerThread() {
-    boost::asio::post(io_, [this] { server_.stop(); });
-    work_.reset();
-    thread_.join();
-  }
-  uint16_t port() const { return server_.port(); }
-
- private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  HttpServer server_;
-  std::thread thread_;
-};
 
 // Writes `bytes` on a fresh connection and returns all the server sends until it closes.
 std::string raw_exchange(uint16_t port, const std::string& bytes) {
