@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 namespace firedrill {
 namespace {
 
-// The clock shim's file name, beside the firedrill executable (faults/clock/README.md).
+// The clock shim's file name, beside the firedrill executable (harness/lab/clock/README.md).
 const char* const kClockShimName = "libfiredrill-clock.so";
 
 using Environment = std::map<std::string, std::string>;

@@ -1,7 +1,7 @@
 // Benchmark: the cost of one wall-clock read in a node's process, natively, under the clock shim
 // (libfiredrill-clock.so, skewed +600 s) and under libfaketime 0.9.10 as clock.skew used it
 // (FAKETIME_NO_CACHE=1, FAKETIME_DONT_FAKE_MONOTONIC=1) and with its default cache; and whether
-// Python's time.sleep(0.3) still sleeps 0.3 s under each. The figures of faults/clock/README.md.
+// Python's time.sleep(0.3) still sleeps 0.3 s under each. The figures of harness/lab/clock/README.md.
 //
 // The program re-executes itself (--child) in each configuration's environment; the child prints
 // ns per clock_gettime(CLOCK_REALTIME) and per std::chrono::system_clock::now() (the median of
