@@ -8,6 +8,23 @@
 
 namespace firedrill {
 
+// ---- net ----
+// The harness's HTTP client (net/http_client.cc): what it reads of a response (exports can be
+// big), and how long an idle kept-alive connection is kept (well before servers' usual idle
+// timeouts: refpay's is 120 s).
+inline constexpr std::uint64_t kHttpResponseBodyMaxBytes = std::uint64_t{64} << 20;
+inline constexpr std::uint32_t kHttpResponseHeaderMaxBytes = 64 * 1024;
+inline constexpr std::chrono::seconds kHttpClientIdleS{30};
+// The harness's HTTP server (net/http_server.cc). After an error response (400/413/431) the
+// client may still be sending the rest of its request; closing with unread input makes the kernel
+// send RST, which can destroy the response before the client reads it, so the server shuts down
+// its side and drains input for up to this long and this much ("lingering close").
+inline constexpr std::chrono::milliseconds kHttpLingerMaxMs{1'000};
+inline constexpr std::size_t kHttpLingerMaxBytes = std::size_t{16} << 20;
+inline constexpr std::size_t kHttpReadChunkBytes = 8 * 1024;
+// How long the server pauses accepting after an accept error such as EMFILE, so it does not spin.
+inline constexpr std::chrono::milliseconds kHttpAcceptRetryMs{50};
+
 // ---- timeline ----
 // The timeline reader (timeline/reader.cc) reads the file this much at a time: small enough that
 // a block stays in the cache while its lines are decoded. A longer line grows the buffer.

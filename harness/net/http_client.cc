@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/limits.h"
 #include "net/beast.h"
 #include "net/http.h"
 
@@ -19,10 +20,6 @@ namespace firedrill {
 
 namespace {
 
-constexpr std::uint64_t kResponseBodyBytesMax = 64ull * 1024 * 1024;  // exports can be big
-constexpr std::uint32_t kResponseHeaderBytesMax = 64 * 1024;
-// Idle connections are closed well before servers' usual idle timeouts (refpay's: 120 s).
-constexpr std::chrono::seconds kIdleTimeoutS{30};
 
 struct Connection;
 
@@ -241,8 +238,8 @@ void HttpClient::Impl::on_write(const std::shared_ptr<Connection>& connection,
     return;
   }
   auto& parser = connection->parser.emplace();
-  parser.body_limit(kResponseBodyBytesMax);
-  parser.header_limit(kResponseHeaderBytesMax);
+  parser.body_limit(kHttpResponseBodyMaxBytes);
+  parser.header_limit(kHttpResponseHeaderMaxBytes);
   if (connection->request.method() == http::verb::head) parser.skip(true);  // no body follows
   http::async_read(connection->socket, connection->buffer, parser,
                    [self = shared_from_this(), connection](beast::error_code read_ec, std::size_t) {
@@ -303,7 +300,7 @@ void HttpClient::Impl::make_idle(const std::shared_ptr<Connection>& connection) 
   connection->idle = true;
   const auto generation = ++connection->idle_generation;
   idle.push_back(connection);
-  connection->idle_timer.expires_after(kIdleTimeoutS);
+  connection->idle_timer.expires_after(kHttpClientIdleS);
   connection->idle_timer.async_wait(
       [self = shared_from_this(), connection, generation](beast::error_code ec) {
         if (ec || connection->closed || connection->idle_generation != generation) return;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <unordered_map>
 
+#include "core/limits.h"
 #include "net/beast.h"
 #include "net/http.h"
 
@@ -16,14 +17,6 @@ namespace firedrill {
 
 namespace {
 
-// After an error response (400/413/431) the client may still be sending the rest of its request.
-// Closing with unread input makes the kernel send RST, which can destroy our response before the
-// client reads it; so we shut down our side and drain input for a while first ("lingering close").
-constexpr std::chrono::milliseconds kLingerMsMax{1'000};
-constexpr std::size_t kLingerBytesMax = 16 * 1024 * 1024;
-constexpr std::size_t kReadChunkBytes = 8 * 1024;
-// How long to pause accepting after an accept error such as EMFILE, so we do not spin.
-constexpr std::chrono::milliseconds kAcceptRetryMs{50};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -146,7 +139,7 @@ void HttpServer::Impl::Session::do_read() {
   // A fresh connection gets read_timeout: a client connects in order to send at once.
   stream_.expires_after(first_request_ ? server_->limits.read_timeout
                                        : server_->limits.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+  stream_.async_read_some(buffer_.prepare(kHttpReadChunkBytes),
                           [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                             if (self->state_ == State::closed) return;
                             if (ec) {  // idle timeout, or the client went away: nothing to answer
@@ -277,15 +270,15 @@ void HttpServer::Impl::Session::linger() {
   state_ = State::lingering;
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);  // the client sees EOF after us
-  stream_.expires_after(std::min(server_->limits.read_timeout, kLingerMsMax));
-  drain_.resize(kReadChunkBytes);
+  stream_.expires_after(std::min(server_->limits.read_timeout, kHttpLingerMaxMs));
+  drain_.resize(kHttpReadChunkBytes);
   // The loop reads until the client closes, the deadline closes the stream, or enough is read.
   struct Drain {
     std::shared_ptr<Session> self;
     void operator()(beast::error_code read_ec, std::size_t n) const {
       if (self->state_ == State::closed) return;
       self->drained_bytes_ += n;
-      if (read_ec || self->drained_bytes_ > kLingerBytesMax) {
+      if (read_ec || self->drained_bytes_ > kHttpLingerMaxBytes) {
         self->close();
         return;
       }
@@ -315,7 +308,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted) return;
   if (ec) {
     // Usually EMFILE/ENFILE: retrying at once would spin, so back off a little.
-    accept_retry_timer.expires_after(kAcceptRetryMs);
+    accept_retry_timer.expires_after(kHttpAcceptRetryMs);
     accept_retry_timer.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
       if (!wait_ec && !self->stopped) self->do_accept();
     });
