@@ -1,34 +1,37 @@
-// The one explicit list of fault kinds this build implements (no static self-registration,
-// which a static library can silently drop). Add a kind: catalog.cc, a class, a line here.
-#include "fault.h"
-#include "clock/clock_skew_fault.h"
-#include "disk/disk_full_fault.h"
-#include "network/network_faults.h"
-#include "process/process_faults.h"
-#include "storage/storage_faults.h"
+// The one explicit list of the fault kinds this build implements, in the order `firedrill faults`
+// lists them (no static self-registration, which a static library can silently drop). A kind is
+// one folder, faults/<area>/<kind>/ (faults/README.md), and one line here.
+#include "fault/fault_kinds.h"
+
+#include "backup/corrupt/backup_corrupt.h"
+#include "clock/skew/clock_skew.h"
+#include "disk/full/disk_full.h"
+#include "network/bandwidth/network_bandwidth.h"
+#include "network/delay/network_delay.h"
+#include "network/isolate/network_isolate.h"
+#include "network/loss/network_loss.h"
+#include "network/partition/network_partition.h"
+#include "process/kill/process_kill.h"
+#include "process/pause/process_pause.h"
+#include "storage/loss/storage_loss.h"
 
 namespace firedrill {
 
-Result<std::unique_ptr<Fault>> make_fault(const FaultSpec& spec, const std::string& node,
-                                          FaultContext& context) {
-  using Factory = std::unique_ptr<Fault> (*)(const FaultSpec&, const std::string&, FaultContext&);
-  static const std::pair<const char*, Factory> kFactories[] = {
-      {"process.kill", &make_process_kill},
-      {"process.pause", &make_process_pause},
-      {"network.partition", &make_network_partition},
-      {"network.isolate", &make_network_isolate},
-      {"network.bandwidth", &make_network_bandwidth},
-      {"network.delay", &make_network_delay},
-      {"network.loss", &make_network_loss},
-      {"disk.full", &make_disk_full},
-      {"clock.skew", &make_clock_skew},
-      {"storage.loss", &make_storage_loss},
-      {"backup.corrupt", &make_backup_corrupt},
-  };
-  for (const auto& [kind, factory] : kFactories) {
-    if (spec.kind == kind) return factory(spec, node, context);
-  }
-  return Status::error("fault " + spec.kind + ": not implemented in this build");
+const FaultKinds& builtin_fault_kinds() {
+  static const FaultKinds kinds({
+      process_kill_kind(),
+      process_pause_kind(),
+      network_partition_kind(),
+      network_isolate_kind(),
+      network_bandwidth_kind(),
+      network_delay_kind(),
+      network_loss_kind(),
+      disk_full_kind(),
+      clock_skew_kind(),
+      storage_loss_kind(),
+      backup_corrupt_kind(),
+  });
+  return kinds;
 }
 
 }  // namespace firedrill

@@ -3,8 +3,8 @@
 
 #include <iostream>
 
-#include "faults/catalog.h"
-#include "network/network_faults.h"
+#include "fault/fault_kinds.h"
+#include "lab/changes/lab_change.h"
 
 namespace firedrill {
 namespace {
@@ -28,7 +28,7 @@ const char* type_name(FaultParameterType type) {
 }  // namespace
 
 int list_faults() {
-  for (const FaultKind& k : fault_catalog()) {
+  for (const FaultKindEntry& k : builtin_fault_kinds().catalog().kinds()) {
     std::cout << k.name << "\n  " << k.summary << "\n"
               << "  mechanism:   " << k.mechanism << "\n"
               << "  verified:    " << k.verified_by << "\n"

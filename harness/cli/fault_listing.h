@@ -1,7 +1,6 @@
 // `firedrill faults` and the one fact about faults the report states (whether the kernel has
-// netem). The only file of the command line that knows the fault library: with the fault-kind
-// registry of harness/fault/, list_faults() reads builtin_fault_kinds().all() and netem comes
-// from the place's can_shape().
+// netem). It reads the fault-kind registry of harness/fault/ (builtin_fault_kinds()), and asks the
+// lab whether this kernel has netem.
 #pragma once
 
 namespace firedrill {

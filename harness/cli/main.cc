@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "fault/fault_kinds.h"
 #include "lab/lab.h"
 #include "runner/drill_runner.h"
 #include "cli/fault_listing.h"
@@ -40,7 +41,7 @@ constexpr int kExitInternal = 70;
 int validate(const std::vector<std::string>& files) {
   int exit_code = 0;
   for (const auto& file : files) {
-    auto loaded = load_scenario(file);
+    auto loaded = load_scenario(file, builtin_fault_kinds().catalog());
     if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
       std::cerr << errors->text();
       exit_code = kExitInvalidScenario;
@@ -54,7 +55,7 @@ int validate(const std::vector<std::string>& files) {
 }
 
 int plan(const std::string& file, std::optional<int64_t> seed) {
-  auto loaded = load_scenario(file);
+  auto loaded = load_scenario(file, builtin_fault_kinds().catalog());
   if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
     std::cerr << errors->text();
     return kExitInvalidScenario;
@@ -134,7 +135,7 @@ int run(RunArguments args) {
     args.scenario = default_scenario();
     std::cout << "firedrill: no scenario given: running the default game day " << args.scenario << std::endl;
   }
-  auto loaded = load_scenario(args.scenario);
+  auto loaded = load_scenario(args.scenario, builtin_fault_kinds().catalog());
   if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
     std::cerr << errors->text();
     return kExitInvalidScenario;

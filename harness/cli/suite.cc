@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "fault/fault_kinds.h"
 #include "scenario/scenario.h"
 #include "scoring/scorer.h"
 
@@ -60,7 +61,7 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& inputs) 
 // The verdict a scenario's description states, or "-" when it states none or does not load (its
 // run then says why).
 std::string stated_verdict(const std::string& file) {
-  auto loaded = load_scenario(file);
+  auto loaded = load_scenario(file, builtin_fault_kinds().catalog());
   const Scenario* scenario = std::get_if<Scenario>(&loaded);
   const std::string stated = scenario ? expected_verdict(scenario->drill.description) : "";
   return stated.empty() ? "-" : stated;

@@ -23,10 +23,14 @@ inline const boost::json::value* field(const boost::json::object& o, std::string
 inline std::string_view view_of(const boost::json::value* v) {
   return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
-inline std::string_view view(const boost::json::object& o, std::string_view key) { return view_of(field(o, key)); }
+inline std::string_view view(const boost::json::object& o, std::string_view key) {
+  return view_of(field(o, key));
+}
 
 // The string at `key`, copied, or "" when absent or not a string.
-inline std::string text(const boost::json::object& o, std::string_view key) { return std::string(view(o, key)); }
+inline std::string text(const boost::json::object& o, std::string_view key) {
+  return std::string(view(o, key));
+}
 
 // An integer value (a floating value is truncated), or `fallback` when absent, not a number, or a
 // floating value outside int64's range (casting 1e300 or infinity is undefined).

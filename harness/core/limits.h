@@ -64,4 +64,64 @@ inline constexpr std::size_t kErrorBodyMaxBytes = 200;
 // What is read as a key file or a signed envelope: both are small.
 inline constexpr std::size_t kKeyFileMaxBytes = 4096;
 
+// ---- scenario ----
+// What a scenario and a system definition may ask for; the loader enforces each
+// (scenarios/README.md documents them).
+// The longest fault phase of one drill; also bounds every time inside it (`at`, fault durations,
+// objectives, stop guards).
+inline constexpr std::chrono::milliseconds kDrillDurationMaxMs{3'600'000};
+// The longest baseline, convergence, steady-state window, hold and p99 bound, and node start-up.
+inline constexpr std::chrono::milliseconds kPhaseDurationMaxMs{600'000};
+// The longest wait of one request-sized thing: a workload request, a retry delay, a probe period,
+// a node's stop grace.
+inline constexpr std::chrono::milliseconds kRequestDurationMaxMs{60'000};
+// The longest a node action ([node.actions]) may run.
+inline constexpr std::chrono::milliseconds kActionTimeoutMaxMs{3'600'000};
+// The range of a declared mean time between failures.
+inline constexpr std::chrono::milliseconds kMtbfMinMs{3'600'000};
+inline constexpr std::chrono::milliseconds kMtbfMaxMs{100LL * 365 * 86'400'000};
+// The largest clock.skew offset, either way.
+inline constexpr std::chrono::milliseconds kClockOffsetMaxMs{365LL * 86'400'000};
+inline constexpr std::size_t kFaultsMax = 64;
+inline constexpr double kRatePerSecondMax = 20'000;
+inline constexpr int64_t kInFlightMax = 10'000;
+inline constexpr int64_t kNodesMax = 64;
+inline constexpr int64_t kAccountsMax = 1'000'000;
+// The largest amount of one payment, in minor units.
+inline constexpr int64_t kPaymentAmountMax = int64_t{1} << 40;
+inline constexpr int64_t kWorkloadRetriesMax = 10;
+inline constexpr int64_t kProbeFailuresMax = 1000;
+// The largest count an objective may name (lost or duplicated payments) and a fault's integer
+// parameter.
+inline constexpr int64_t kCountMax = 2'147'483'647;
+// The range of a fault's decimal parameter (clock.skew's rate).
+inline constexpr double kFaultNumberMin = 0.001;
+inline constexpr double kFaultNumberMax = 1000;
+// The largest initial balance of an account, in minor units.
+inline constexpr int64_t kInitialBalanceMax = int64_t{1} << 60;
+// The range of a node's volume_size.
+inline constexpr int64_t kVolumeMinBytes = int64_t{1} << 20;
+inline constexpr int64_t kVolumeMaxBytes = int64_t{16} << 30;
+// The range of network.bandwidth's `rate`.
+inline constexpr int64_t kBandwidthMinBitsPerS = 8'000;
+inline constexpr int64_t kBandwidthMaxBitsPerS = 100'000'000'000;
+// std::regex compiles a pattern by recursion, one level per nested group: thousands of nested
+// parentheses overflow the stack (found by tests/fuzz/), so [[detection.log]] patterns are short.
+inline constexpr std::size_t kLogPatternMaxBytes = 1024;
+
+// ---- scoring ----
+// What report.json lists, how finely scoring looks at time, and how it reads a big run directory.
+// The ids listed per reconciliation category (lost_ids, duplicated_ids, …) and lost payments.
+inline constexpr std::size_t kReportIdsListedMax = 100'000;
+// The step between steady-state evaluations when scoring looks for a recovery (report.json names
+// it in every fault's uncertainty as steady_state_grid).
+inline constexpr int64_t kSteadyStateGridNs = 100'000'000;
+// report.html's chart never has more columns than this: buckets are 1 s wide, wider on long runs.
+inline constexpr std::size_t kChartBucketsMax = 600;
+// An export (or timeline.jsonl) is read this much at a time; a longer line grows the buffer.
+inline constexpr std::size_t kLineReadBlockBytes = std::size_t{1} << 20;
+// A line that is not of the common flat shape is parsed by boost::json into a stack buffer of
+// this size (a larger record spills to the heap).
+inline constexpr std::size_t kLineParseBufferBytes = 4096;
+
 }  // namespace firedrill

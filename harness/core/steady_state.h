@@ -65,8 +65,8 @@ inline WindowStats window_stats(std::span<const Completion> window, std::vector<
 }
 
 // The completions of `by_time` (sorted by t_ns) in the window [end_ns − window_ns, end_ns).
-inline std::span<const Completion> window_ending_at(std::span<const Completion> by_time, int64_t end_ns,
-                                                    int64_t window_ns) {
+inline std::span<const Completion> window_ending_at(std::span<const Completion> by_time,
+                                                    int64_t end_ns, int64_t window_ns) {
   auto before = [](const Completion& c, int64_t t) { return c.t_ns < t; };
   const auto begin = std::lower_bound(by_time.begin(), by_time.end(), end_ns - window_ns, before);
   const auto end = std::lower_bound(begin, by_time.end(), end_ns, before);

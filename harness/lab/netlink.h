@@ -90,7 +90,7 @@ Status add_address(nl_sock* socket, int link_index, const std::string& cidr);
 // Adds a default IPv4 route via `gateway` ("a.b.c.d") out of the link with index `link_index`.
 Status add_default_route(nl_sock* socket, int link_index, const std::string& gateway);
 
-// --- Helpers of the network faults (faults/network/) ---
+// --- Helpers of the lab's link changes (harness/lab/changes/) ---
 
 // Clears IFF_UP on the link called `name`. The kernel then flushes every route through it.
 Status set_link_down(nl_sock* socket, const std::string& name);

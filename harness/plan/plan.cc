@@ -31,7 +31,7 @@ std::string describe(const FaultSpec& f) {
 std::vector<std::string> clock_reachable_nodes(const Scenario& scenario) {
   std::set<std::string> reachable;
   for (const FaultSpec& f : scenario.faults) {
-    if (f.kind != "clock.skew") continue;
+    if (!f.reaches_clock) continue;
     if (f.target.rfind("role:", 0) != 0) {
       reachable.insert(f.target.rfind("node:", 0) == 0 ? f.target.substr(5) : f.target);
       continue;

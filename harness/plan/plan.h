@@ -39,7 +39,8 @@ struct Plan {
   std::string text() const;
 };
 
-// The nodes a clock fault of `scenario` can land on: a node target is that node, a static role
+// The nodes a clock fault of `scenario` (a fault whose kind reaches clocks, FaultSpec::reaches_clock)
+// can land on: a node target is that node, a static role
 // every node with it, a dynamic role every node its definition says can hold it (held_by).
 std::vector<std::string> clock_reachable_nodes(const Scenario& scenario);
 

@@ -1,14 +1,9 @@
-// The one file of the runner that knows the fault library (faults/): how a fault is made from
-// its scenario entry, what the runner lends it (the lab's network, volumes and clock pages, node
-// actions, role lookup), how a kind's target is resolved, and what the faults of a scenario
-// need of the machine before anything starts. Every other runner file sees faults only through
-// this header, so a change of the fault API changes this file and its .cc alone.
-//
-// The types re-exported from faults/fault.h and used elsewhere in the runner: Fault (kind(),
-// node(), apply(), revert()), FaultDone, ActionRequest and ActionOutcome. (With the fault API of
-// harness/fault/ and harness/place/, these come from fault/fault.h and place/place.h, make() is
-// builtin_fault_kinds().make() over a FaultContext holding the lab's Place, preflight() is
-// builtin_fault_kinds().preflight(), and targeting_of() reads the kind's FaultKindEntry.)
+// The one file of the runner that wires faults to where the nodes live: the lab's Place
+// (harness/lab/lab_place.h) with what the runner lends it (the lab's network, volumes and clock
+// pages, node actions), the FaultContext every fault gets (the Place and role lookup), how a
+// kind's target is resolved, and what the faults of a scenario need of the place before anything
+// starts. Faults are reached only through the registry of harness/fault/ (builtin_fault_kinds(),
+// defined by the faults/ library the executable links); no runner file includes faults/.
 #pragma once
 
 #include <functional>
@@ -16,7 +11,9 @@
 #include <string>
 
 #include "core/status.h"
-#include "fault.h"
+#include "fault/fault.h"
+#include "lab/lab_place.h"
+#include "place/place.h"
 #include "scenario/scenario.h"
 
 namespace boost::asio {
@@ -50,11 +47,12 @@ class FaultWiring {
   void connect(FaultServices services);
   // The fault of `spec` acting on `node` (its target already resolved).
   Result<std::unique_ptr<Fault>> make(const FaultSpec& spec, const std::string& node);
-  // What the scenario's faults need of this machine, checked before anything starts (network.delay
-  // and network.loss need the kernel's netem).
+  // What the scenario's faults need of the place, checked before anything starts (each kind's
+  // preflight: network.delay and network.loss need the kernel's netem).
   Status preflight(const Scenario& scenario) const;
 
  private:
+  LabPlace place_;
   FaultContext context_;
 };
 

@@ -48,17 +48,18 @@ struct FaultCheck {
   std::function<void(const std::string& key, const std::string& message)> error;
 };
 
-// One fault kind's catalog entry.
+// One fault kind's catalog entry. Every field has a default, so an entry written with designated
+// initializers names only what differs.
 struct FaultKindEntry {
-  std::string name;         // as written in [[fault]] kind = "..."
-  std::string summary;      // one line
-  std::string mechanism;    // how it is made real
-  std::string verified_by;  // what observation makes it T0
-  std::string reverted_by;
-  std::string privileges;
+  std::string name{};         // as written in [[fault]] kind = "..."
+  std::string summary{};      // one line
+  std::string mechanism{};    // how it is made real
+  std::string verified_by{};  // what observation makes it T0
+  std::string reverted_by{};
+  std::string privileges{};
   // True when the fault lasts for a `duration` that the scenario must give.
   bool needs_duration = false;
-  std::vector<FaultParameter> parameters;
+  std::vector<FaultParameter> parameters{};
   // False for kinds that act on several nodes named in their parameters (network.partition).
   bool needs_target = true;
   // True when a static-role target ("role:ledger") means every node with the role at once
@@ -67,11 +68,11 @@ struct FaultKindEntry {
   // What the kind takes over on its target ("process", "qdisc", "link", "volume", "clock",
   // "backups"): two faults over the same resource of the same target at overlapping times
   // cannot both be made real. Empty: any number may overlap (network.partition).
-  std::string resource;
+  std::string resource{};
   // True when the fault moves a node's clock: the nodes it can land on run with the clock shim.
   bool reaches_clock = false;
   // The kind's checks beyond types (e.g. partition groups disjoint); empty: none.
-  std::function<void(const FaultCheck&)> check;
+  std::function<void(const FaultCheck&)> check{};
 };
 
 // The kinds a scenario may name, in the order `firedrill faults` lists them.

@@ -99,12 +99,15 @@ struct SourcePosition {
 
 struct FaultSpec {
   int index = 0;               // position among the scenario's [[fault]] entries
-  std::string kind;            // a name in the fault catalog
+  std::string kind;            // a name in the fault catalog (scenario/fault_catalog.h)
   std::string target;          // "node:NAME" or "role:NAME" (a bare NAME means node:NAME)
   Milliseconds at{0};          // since the start of the fault phase
   std::optional<Milliseconds> duration;
   std::map<std::string, ParameterValue> parameters;  // as declared by the kind, defaults filled
   SourcePosition where;
+  // The kind moves a node's clock (its catalog entry says so): the nodes it can land on run
+  // with the clock shim (plan.h, clock_reachable_nodes).
+  bool reaches_clock = false;
 };
 
 // One node as the system definition declares it, with `count` already expanded.
@@ -198,27 +201,18 @@ struct Scenario {
   StopSpec stop;
 };
 
-// Reads and validates a scenario file and the system definition it names. On any error returns
-// every diagnostic found (file:line:column, key, message), none of the data.
-std::variant<Scenario, Diagnostics> load_scenario(const std::string& path);
+class FaultCatalog;
+
+// Reads and validates a scenario file and the system definition it names, against the fault
+// kinds of `catalog` (scenario/fault_catalog.h; the firedrill executable passes
+// builtin_fault_kinds().catalog()). On any error returns every diagnostic found
+// (file:line:column, key, message), none of the data.
+std::variant<Scenario, Diagnostics> load_scenario(const std::string& path, const FaultCatalog& catalog);
 // Reads and validates a system definition on its own.
 std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::string& path);
 // The verdict a scenario's description states for its system ("Expected verdict: X", X one of
 // pass, objectives_missed, safety_failure, inconclusive, aborted; the first one), or "" when it
 // states none. `firedrill suite --expect-stated` checks drills against it.
 std::string expected_verdict(const std::string& description);
-
-// Limits every scenario obeys (STYLE.md habit 5), named once; the validator enforces them.
-namespace limits {
-constexpr Milliseconds drill_duration_max{3'600'000};
-constexpr std::size_t faults_max = 64;
-constexpr double rate_per_s_max = 20'000;
-constexpr int64_t in_flight_max = 10'000;
-constexpr int64_t nodes_max = 64;
-constexpr int64_t accounts_max = 1'000'000;
-// std::regex compiles a pattern by recursion, one level per nested group: thousands of nested
-// parentheses overflow the stack (found by tests/fuzz/), so [[detection.log]] patterns are short.
-constexpr std::size_t log_pattern_bytes_max = 1024;
-}  // namespace limits
 
 }  // namespace firedrill

@@ -9,7 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "faults/catalog.h"
+#include "core/limits.h"
+#include "scenario/fault_catalog.h"
 #include "scenario/scenario.h"
 #include "scenario/table_reader.h"
 
@@ -48,9 +49,9 @@ void read_drill(TableReader& r, DrillSpec& drill) {
   }
   if (auto v = r.string("description")) drill.description = *v;
   if (auto v = r.integer("seed", 0, std::numeric_limits<int64_t>::max())) drill.seed = static_cast<uint64_t>(*v);
-  if (auto v = r.duration("duration", Milliseconds(1'000), limits::drill_duration_max, true)) drill.duration = *v;
-  if (auto v = r.duration("baseline", Milliseconds(0), Milliseconds(600'000))) drill.baseline = *v;
-  if (auto v = r.duration("convergence", Milliseconds(0), Milliseconds(600'000))) drill.convergence = *v;
+  if (auto v = r.duration("duration", Milliseconds(1'000), kDrillDurationMaxMs, true)) drill.duration = *v;
+  if (auto v = r.duration("baseline", Milliseconds(0), kPhaseDurationMaxMs)) drill.baseline = *v;
+  if (auto v = r.duration("convergence", Milliseconds(0), kPhaseDurationMaxMs)) drill.convergence = *v;
   r.finish();
 }
 
@@ -58,22 +59,22 @@ void read_workload(TableReader& r, WorkloadSpec& w) {
   if (auto v = r.string("kind")) {
     if (*v != "payments") r.error("kind", "\"" + *v + "\" is not a workload kind (known: \"payments\")");
   }
-  if (auto v = r.number("rate_per_s", 0.1, limits::rate_per_s_max)) w.rate_per_s = *v;
-  if (auto v = r.integer("accounts", 2, limits::accounts_max)) w.accounts = *v;
-  if (auto v = r.integer("amount_max", 1, int64_t{1} << 40)) w.amount_max = *v;
-  if (auto v = r.duration("timeout", Milliseconds(10), Milliseconds(60'000))) w.timeout = *v;
-  if (auto v = r.integer("in_flight_max", 1, limits::in_flight_max)) w.in_flight_max = *v;
-  if (auto v = r.integer("retries", 0, 10)) w.retries = *v;
-  if (auto v = r.duration("retry_delay", Milliseconds(0), Milliseconds(60'000))) w.retry_delay = *v;
+  if (auto v = r.number("rate_per_s", 0.1, kRatePerSecondMax)) w.rate_per_s = *v;
+  if (auto v = r.integer("accounts", 2, kAccountsMax)) w.accounts = *v;
+  if (auto v = r.integer("amount_max", 1, kPaymentAmountMax)) w.amount_max = *v;
+  if (auto v = r.duration("timeout", Milliseconds(10), kRequestDurationMaxMs)) w.timeout = *v;
+  if (auto v = r.integer("in_flight_max", 1, kInFlightMax)) w.in_flight_max = *v;
+  if (auto v = r.integer("retries", 0, kWorkloadRetriesMax)) w.retries = *v;
+  if (auto v = r.duration("retry_delay", Milliseconds(0), kRequestDurationMaxMs)) w.retry_delay = *v;
   r.finish();
 }
 
 void read_steady_state(TableReader& r, SteadyStateSpec& s) {
   if (auto v = r.number("success_ratio_min", 0, 1)) s.success_ratio_min = *v;
-  if (auto v = r.duration("latency_p99_max", Milliseconds(1), Milliseconds(600'000))) s.latency_p99_max = *v;
-  if (auto v = r.duration("window", Milliseconds(100), Milliseconds(600'000))) s.window = *v;
-  if (auto v = r.duration("hold", Milliseconds(0), Milliseconds(600'000))) s.hold = *v;
-  if (auto v = r.duration("probe_interval", Milliseconds(10), Milliseconds(60'000))) s.probe_interval = *v;
+  if (auto v = r.duration("latency_p99_max", Milliseconds(1), kPhaseDurationMaxMs)) s.latency_p99_max = *v;
+  if (auto v = r.duration("window", Milliseconds(100), kPhaseDurationMaxMs)) s.window = *v;
+  if (auto v = r.duration("hold", Milliseconds(0), kPhaseDurationMaxMs)) s.hold = *v;
+  if (auto v = r.duration("probe_interval", Milliseconds(10), kRequestDurationMaxMs)) s.probe_interval = *v;
   r.finish();
 }
 
@@ -82,8 +83,8 @@ void read_steady_state(TableReader& r, SteadyStateSpec& s) {
 // stack (hence the length limit); and it reads a repetition count ({n,m}) or a back-reference
 // (\n) into a long without an overflow check (hence at most 9 digits after '{', ',' or '\').
 std::optional<std::string> log_pattern_error(const std::string& pattern) {
-  if (pattern.size() > limits::log_pattern_bytes_max) {
-    return "longer than " + std::to_string(limits::log_pattern_bytes_max) + " bytes";
+  if (pattern.size() > kLogPatternMaxBytes) {
+    return "longer than " + std::to_string(kLogPatternMaxBytes) + " bytes";
   }
   for (std::size_t i = 0; i < pattern.size();) {
     if (pattern[i] != '{' && pattern[i] != ',' && pattern[i] != '\\') {
@@ -105,7 +106,7 @@ std::optional<std::string> log_pattern_error(const std::string& pattern) {
 
 void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* system) {
   if (auto v = r.strings("alerts")) d.alerts = *v;
-  if (auto v = r.integer("probe_failures", 1, 1000)) d.probe_failures = *v;
+  if (auto v = r.integer("probe_failures", 1, kProbeFailuresMax)) d.probe_failures = *v;
   if (const toml::array* logs = r.array("log")) {
     int index = 0;
     for (const auto& element : *logs) {
@@ -128,14 +129,14 @@ void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* sy
 }
 
 void read_objectives(TableReader& r, ObjectivesSpec& o) {
-  o.detect_within = r.duration("detect_within", Milliseconds(1), limits::drill_duration_max);
-  o.recover_within = r.duration("recover_within", Milliseconds(1), limits::drill_duration_max);
-  o.lost_payments_max = r.integer("lost_payments_max", 0, std::numeric_limits<int32_t>::max());
-  o.duplicated_payments_max = r.integer("duplicated_payments_max", 0, std::numeric_limits<int32_t>::max());
+  o.detect_within = r.duration("detect_within", Milliseconds(1), kDrillDurationMaxMs);
+  o.recover_within = r.duration("recover_within", Milliseconds(1), kDrillDurationMaxMs);
+  o.lost_payments_max = r.integer("lost_payments_max", 0, kCountMax);
+  o.duplicated_payments_max = r.integer("duplicated_payments_max", 0, kCountMax);
   o.availability_min = r.number("availability_min", 0, 1);
-  o.mtbf = r.duration("mtbf", Milliseconds(3'600'000), Milliseconds(100LL * 365 * 86'400'000));
-  o.restore_within = r.duration("restore_within", Milliseconds(1), limits::drill_duration_max);
-  o.rpo_within = r.duration("rpo_within", Milliseconds(0), limits::drill_duration_max);
+  o.mtbf = r.duration("mtbf", kMtbfMinMs, kMtbfMaxMs);
+  o.restore_within = r.duration("restore_within", Milliseconds(1), kDrillDurationMaxMs);
+  o.rpo_within = r.duration("rpo_within", Milliseconds(0), kDrillDurationMaxMs);
   r.finish();
 }
 
@@ -146,8 +147,8 @@ void read_stop(TableReader& r, const toml::table& table, StopSpec& stop) {
     r.error("error_ratio_max", "1 can never be exceeded: the guard would never trip");
     stop.error_ratio_max.reset();
   }
-  stop.error_ratio_for = r.duration("error_ratio_for", Milliseconds(0), limits::drill_duration_max);
-  stop.no_progress_for = r.duration("no_progress_for", Milliseconds(100), limits::drill_duration_max);
+  stop.error_ratio_for = r.duration("error_ratio_for", Milliseconds(0), kDrillDurationMaxMs);
+  stop.no_progress_for = r.duration("no_progress_for", Milliseconds(100), kDrillDurationMaxMs);
   bool has_max = table.contains("error_ratio_max");
   bool has_for = table.contains("error_ratio_for");
   if (has_max && !has_for) {
@@ -298,175 +299,89 @@ std::optional<NodeGroups> read_node_groups(TableReader& r, const std::string& ke
   return groups;
 }
 
-// Reads the kind's declared parameters into f.parameters, with their types and limits.
-void read_fault_parameters(TableReader& r, const FaultKind& kind, const Scenario& s, FaultSpec& f,
-                           bool have_at) {
-  static const std::regex kBandwidth(R"((\d+)(bit|kbit|mbit|gbit))");
-  for (const auto& p : kind.parameters) {
-    switch (p.type) {
-      case FaultParameterType::duration:
-        if (auto v = r.duration(p.name, Milliseconds(1), limits::drill_duration_max, p.required)) {
-          f.parameters[p.name] = *v;
-          if (p.name == "restart_after" && have_at && s.drill.duration.count() > 0 &&
-              f.at + *v > s.drill.duration) {
-            r.error(p.name, "would end at \"" + format_duration(f.at + *v) + "\", after the drill (duration \"" +
-                                format_duration(s.drill.duration) + "\"); without it the node is restarted at the heal");
-          }
-        }
-        break;
-      case FaultParameterType::signal: {
-        auto v = r.string(p.name, p.required);
-        std::string text = v.value_or(p.default_text);
-        if (signal_number(text) < 0) {
-          r.error(p.name, "\"" + text + "\" is not a signal firedrill sends (" + p.help + ")");
-        }
-        f.parameters[p.name] = text;
-        break;
-      }
-      case FaultParameterType::string:
-        if (auto v = r.string(p.name, p.required)) f.parameters[p.name] = *v;
-        else if (!p.default_text.empty()) f.parameters[p.name] = p.default_text;
-        break;
-      case FaultParameterType::integer:
-        if (auto v = r.integer(p.name, 0, std::numeric_limits<int32_t>::max(), p.required)) f.parameters[p.name] = *v;
-        break;
-      case FaultParameterType::percent: {
-        auto v = r.integer(p.name, 1, 100, p.required);
-        if (v) f.parameters[p.name] = *v;
-        else if (!p.default_text.empty()) f.parameters[p.name] = int64_t{std::stoll(p.default_text)};
-        break;
-      }
-      case FaultParameterType::number:
-        if (auto v = r.number(p.name, 0.001, 1000, p.required)) f.parameters[p.name] = *v;
-        break;
-      case FaultParameterType::bandwidth:
-        if (auto v = r.string(p.name, p.required)) {
-          std::smatch m;
-          if (!std::regex_match(*v, m, kBandwidth)) {
-            r.error(p.name, "expected a rate like \"1mbit\", \"512kbit\" or \"8000bit\", got \"" + *v + "\"");
-            break;
-          }
-          int64_t scale = m[2] == "bit" ? 1 : m[2] == "kbit" ? 1'000 : m[2] == "mbit" ? 1'000'000 : 1'000'000'000;
-          int64_t bits = std::stoll(m[1]) * scale;
-          if (bits < 8'000 || bits > 100'000'000'000) {
-            r.error(p.name, "\"" + *v + "\" is out of range [8kbit, 100gbit]");
-            break;
-          }
-          f.parameters[p.name] = bits;
-        }
-        break;
-      case FaultParameterType::offset:
-        if (auto v = r.string(p.name, p.required)) {
-          auto parsed = v->size() > 1 && (v->front() == '+' || v->front() == '-')
-                            ? parse_duration(std::string_view(*v).substr(1))
-                            : Result<Milliseconds>(Status::error("expected a signed duration like \"+10m\" or \"-90s\""));
-          if (!parsed) {
-            r.error(p.name, parsed.status().message());
-            break;
-          }
-          if (*parsed > Milliseconds(365LL * 86'400'000)) {
-            r.error(p.name, "\"" + *v + "\" is more than a year");
-            break;
-          }
-          f.parameters[p.name] = v->front() == '-' ? -*parsed : *parsed;
-        }
-        break;
-      case FaultParameterType::node_groups:
-      case FaultParameterType::node_list:
-        if (auto v = read_node_groups(r, p.name, p.type == FaultParameterType::node_groups, p.required, s.system)) {
-          f.parameters[p.name] = *v;
-        }
-        break;
-    }
+// Each parameter type's reader: reads `p` into f.parameters, with its type and limits.
+void read_signal_parameter(TableReader& r, const FaultParameter& p, FaultSpec& f) {
+  auto v = r.string(p.name, p.required);
+  std::string text = v.value_or(p.default_text);
+  if (signal_number(text) < 0) {
+    r.error(p.name, "\"" + text + "\" is not a signal firedrill sends (" + p.help + ")");
   }
+  f.parameters[p.name] = text;
 }
 
-// network.partition: `groups` (two or more, disjoint) or `from` + `to` (one way).
-void check_partition(TableReader& r, const toml::table& table, const FaultSpec& f) {
-  bool groups = f.parameters.count("groups") > 0;
-  bool from = f.parameters.count("from") > 0;
-  bool to = f.parameters.count("to") > 0;
-  for (const char* key : {"groups", "from", "to"}) {
-    if (table.contains(key) && !f.parameters.count(key)) return;  // already reported
-  }
-  if (groups == (from || to) || from != to) {
-    r.error(groups ? "from" : "groups", "give either `groups` (both ways) or both `from` and `to` (one way)");
+void read_bandwidth_parameter(TableReader& r, const FaultParameter& p, FaultSpec& f) {
+  static const std::regex kBandwidth(R"((\d+)(bit|kbit|mbit|gbit))");
+  auto v = r.string(p.name, p.required);
+  if (!v) return;
+  std::smatch m;
+  if (!std::regex_match(*v, m, kBandwidth)) {
+    r.error(p.name, "expected a rate like \"1mbit\", \"512kbit\" or \"8000bit\", got \"" + *v + "\"");
     return;
   }
-  std::set<std::string> seen;
-  const NodeGroups all = groups ? std::get<NodeGroups>(f.parameters.at("groups"))
-                                : NodeGroups{std::get<NodeGroups>(f.parameters.at("from")).front(),
-                                             std::get<NodeGroups>(f.parameters.at("to")).front()};
-  if (all.size() < 2) r.error("groups", "a partition needs at least two groups");
-  for (const auto& group : all) {
-    for (const auto& member : group) {
-      if (!seen.insert(member).second) {
-        r.error(groups ? "groups" : "to", "\"" + member + "\" is on both sides of the partition");
-        return;
+  int64_t scale = m[2] == "bit" ? 1 : m[2] == "kbit" ? 1'000 : m[2] == "mbit" ? 1'000'000 : 1'000'000'000;
+  int64_t bits = std::stoll(m[1]) * scale;
+  if (bits < kBandwidthMinBitsPerS || bits > kBandwidthMaxBitsPerS) {
+    r.error(p.name, "\"" + *v + "\" is out of range [8kbit, 100gbit]");
+    return;
+  }
+  f.parameters[p.name] = bits;
+}
+
+void read_offset_parameter(TableReader& r, const FaultParameter& p, FaultSpec& f) {
+  auto v = r.string(p.name, p.required);
+  if (!v) return;
+  auto parsed = v->size() > 1 && (v->front() == '+' || v->front() == '-')
+                    ? parse_duration(std::string_view(*v).substr(1))
+                    : Result<Milliseconds>(Status::error("expected a signed duration like \"+10m\" or \"-90s\""));
+  if (!parsed) {
+    r.error(p.name, parsed.status().message());
+    return;
+  }
+  if (*parsed > kClockOffsetMaxMs) {
+    r.error(p.name, "\"" + *v + "\" is more than a year");
+    return;
+  }
+  f.parameters[p.name] = v->front() == '-' ? -*parsed : *parsed;
+}
+
+void read_parameter(TableReader& r, const FaultParameter& p, const Scenario& s, FaultSpec& f) {
+  switch (p.type) {
+    case FaultParameterType::duration:
+      if (auto v = r.duration(p.name, Milliseconds(1), kDrillDurationMaxMs, p.required)) f.parameters[p.name] = *v;
+      return;
+    case FaultParameterType::signal:
+      return read_signal_parameter(r, p, f);
+    case FaultParameterType::string:
+      if (auto v = r.string(p.name, p.required)) f.parameters[p.name] = *v;
+      else if (!p.default_text.empty()) f.parameters[p.name] = p.default_text;
+      return;
+    case FaultParameterType::integer:
+      if (auto v = r.integer(p.name, 0, kCountMax, p.required)) f.parameters[p.name] = *v;
+      return;
+    case FaultParameterType::percent:
+      if (auto v = r.integer(p.name, 1, 100, p.required)) f.parameters[p.name] = *v;
+      else if (!p.default_text.empty()) f.parameters[p.name] = int64_t{std::stoll(p.default_text)};
+      return;
+    case FaultParameterType::number:
+      if (auto v = r.number(p.name, kFaultNumberMin, kFaultNumberMax, p.required)) f.parameters[p.name] = *v;
+      return;
+    case FaultParameterType::bandwidth:
+      return read_bandwidth_parameter(r, p, f);
+    case FaultParameterType::offset:
+      return read_offset_parameter(r, p, f);
+    case FaultParameterType::node_groups:
+    case FaultParameterType::node_list:
+      if (auto v = read_node_groups(r, p.name, p.type == FaultParameterType::node_groups, p.required, s.system)) {
+        f.parameters[p.name] = *v;
       }
-    }
+      return;
   }
 }
 
-// The nodes a target may act on: the node, every node of a static role, or for a dynamic role
-// every node (any of them may hold it when the fault happens).
-std::vector<const NodeDefinition*> possible_nodes(const std::string& target, const SystemDefinition& system) {
-  std::string name = target.size() > 5 ? target.substr(5) : "";
-  if (target.rfind("node:", 0) == 0) {
-    const NodeDefinition* node = system.find_node(name);
-    return node ? std::vector<const NodeDefinition*>{node} : std::vector<const NodeDefinition*>{};
-  }
-  if (!system.find_dynamic_role(name)) return system.nodes_with_role(name);
-  std::vector<const NodeDefinition*> all;
-  for (const auto& n : system.nodes) all.push_back(&n);
-  return all;
-}
-
-// A node action a fault runs (storage.loss `restore`, process.kill `while_stopped`) must be
-// declared by the nodes it may run on ("none" means no action).
-void check_action(TableReader& r, const toml::table& table, const FaultSpec& f, const std::string& key,
-                  const SystemDefinition& system) {
-  auto it = f.parameters.find(key);
-  if (it == f.parameters.end() || system.path.empty()) return;
-  const std::string& action = std::get<std::string>(it->second);
-  if (action == "none") return;
-  auto nodes = possible_nodes(f.target, system);
-  bool dynamic = f.target.rfind("role:", 0) == 0 && system.find_dynamic_role(f.target.substr(5));
-  std::string missing;
-  bool any = false;
-  for (const NodeDefinition* n : nodes) {
-    if (n->actions.count(action)) any = true;
-    else missing += (missing.empty() ? "" : ", ") + n->name;
-  }
-  if (missing.empty() || (dynamic && any)) return;
-  std::string hint = key == "restore" && !table.contains(key)
-                         ? " (the default); give restore = \"none\" to restart on the empty volume"
-                         : "";
-  r.error(key, "node " + missing + " of system " + system.name + " has no action \"" + action +
-                   "\" in its [node.actions]" + hint);
-}
-
-void read_fault(const toml::table& table, int index, Scenario& s, const std::string& file,
-                Diagnostics& d) {
-  TableReader r(table, "fault[" + std::to_string(index) + "]", file, d);
-  FaultSpec f;
-  f.index = index;
-  const auto& begin = table.source().begin;
-  f.where = SourcePosition{file, static_cast<int>(begin.line), static_cast<int>(begin.column)};
-  auto kind_name = r.string("kind", true);
-  const FaultKind* kind = kind_name ? find_fault_kind(*kind_name) : nullptr;
-  if (kind_name && !kind) {
-    std::string known;
-    for (const auto& k : fault_catalog()) known += (known.empty() ? "" : ", ") + k.name;
-    r.error("kind", "\"" + *kind_name + "\" is not a fault kind (known: " + known + ")");
-    return;  // its other keys cannot be judged without a kind
-  }
-  if (kind) f.kind = kind->name;
-  if (auto target = r.string("target", kind && kind->needs_target)) {
-    f.target = *target;
-    check_target(r, f, s.system);
-  }
-  auto at = r.duration("at", Milliseconds(0), limits::drill_duration_max, true);
+// The fault's `at` and, for a kind that lasts, its `duration`, both inside the drill.
+void read_fault_times(TableReader& r, const FaultKindEntry* kind, const Scenario& s, FaultSpec& f, bool& at_given) {
+  auto at = r.duration("at", Milliseconds(0), kDrillDurationMaxMs, true);
+  at_given = at.has_value();
   if (at) {
     f.at = *at;
     if (s.drill.duration.count() > 0 && f.at >= s.drill.duration) {
@@ -475,17 +390,55 @@ void read_fault(const toml::table& table, int index, Scenario& s, const std::str
     }
   }
   if (kind && kind->needs_duration) {
-    f.duration = r.duration("duration", Milliseconds(1), limits::drill_duration_max, true);
+    f.duration = r.duration("duration", Milliseconds(1), kDrillDurationMaxMs, true);
     if (at && f.duration && s.drill.duration.count() > 0 && f.at + *f.duration > s.drill.duration) {
       r.error("duration", "the fault would end at \"" + format_duration(f.at + *f.duration) +
                               "\", after the drill (duration \"" + format_duration(s.drill.duration) + "\")");
     }
   }
-  if (kind) read_fault_parameters(r, *kind, s, f, at.has_value());
-  if (kind && !kind->needs_target && f.target.empty()) f.target = describe_nodes(f);
-  if (kind && kind->name == "network.partition") check_partition(r, table, f);
-  if (kind && kind->name == "storage.loss") check_action(r, table, f, "restore", s.system);
-  if (kind && kind->name == "process.kill") check_action(r, table, f, "while_stopped", s.system);
+}
+
+// The kind named by the entry's `kind`, or nullptr (reported when it names none of the catalog).
+const FaultKindEntry* read_fault_kind(TableReader& r, const FaultCatalog& catalog, bool& unknown) {
+  auto kind_name = r.string("kind", true);
+  const FaultKindEntry* kind = kind_name ? catalog.find(*kind_name) : nullptr;
+  unknown = kind_name && !kind;
+  if (unknown) {
+    std::string known;
+    for (const auto& k : catalog.kinds()) known += (known.empty() ? "" : ", ") + k.name;
+    r.error("kind", "\"" + *kind_name + "\" is not a fault kind (known: " + known + ")");
+  }
+  return kind;
+}
+
+void read_fault(const toml::table& table, int index, Scenario& s, const FaultCatalog& catalog,
+                const std::string& file, Diagnostics& d) {
+  TableReader r(table, "fault[" + std::to_string(index) + "]", file, d);
+  FaultSpec f;
+  f.index = index;
+  const auto& begin = table.source().begin;
+  f.where = SourcePosition{file, static_cast<int>(begin.line), static_cast<int>(begin.column)};
+  bool unknown = false;
+  const FaultKindEntry* kind = read_fault_kind(r, catalog, unknown);
+  if (unknown) return;  // its other keys cannot be judged without a kind
+  if (kind) {
+    f.kind = kind->name;
+    f.reaches_clock = kind->reaches_clock;
+  }
+  if (auto target = r.string("target", kind && kind->needs_target)) {
+    f.target = *target;
+    check_target(r, f, s.system);
+  }
+  bool at_given = false;
+  read_fault_times(r, kind, s, f, at_given);
+  if (kind) {
+    for (const auto& p : kind->parameters) read_parameter(r, p, s, f);
+    if (!kind->needs_target && f.target.empty()) f.target = describe_nodes(f);
+    if (kind->check) {
+      kind->check(FaultCheck{f, s, at_given, [&table](const std::string& key) { return table.contains(key); },
+                             [&r](const std::string& key, const std::string& message) { r.error(key, message); }});
+    }
+  }
   r.finish();
   s.faults.push_back(std::move(f));
 }
@@ -500,21 +453,14 @@ Milliseconds fault_end(const FaultSpec& f, Milliseconds drill_duration) {
   return drill_duration;
 }
 
-// What a fault kind takes over on its target; two faults over the same thing of the same
-// target at overlapping times cannot both be made real (a paused process cannot be killed and
-// restarted independently of the pause; a link has one root qdisc; a volume one ballast).
-std::string resource_of(const std::string& kind) {
-  if (kind.rfind("process.", 0) == 0) return "process";
-  if (kind == "network.bandwidth" || kind == "network.delay" || kind == "network.loss") return "qdisc";
-  if (kind == "network.isolate") return "link";
-  if (kind == "disk.full") return "volume";
-  if (kind == "storage.loss") return "process";  // it kills the node and owns it until restored
-  if (kind == "backup.corrupt") return "backups";
-  if (kind == "clock.skew") return "clock";
-  return "";  // network.partition: routes of its own, any number may overlap
-}
-
-void check_coexistence(const Scenario& s, Diagnostics& d) {
+// Two faults over the same resource of the same target (FaultKindEntry::resource) at overlapping
+// times cannot both be made real (a paused process cannot be killed and restarted independently
+// of the pause; a link has one root qdisc; a volume one ballast).
+void check_coexistence(const Scenario& s, const FaultCatalog& catalog, Diagnostics& d) {
+  auto resource_of = [&catalog](const std::string& kind) {
+    const FaultKindEntry* entry = catalog.find(kind);
+    return entry ? entry->resource : std::string();
+  };
   for (std::size_t i = 0; i < s.faults.size(); ++i) {
     for (std::size_t j = i + 1; j < s.faults.size(); ++j) {
       const FaultSpec& a = s.faults[i];
@@ -534,74 +480,76 @@ void check_coexistence(const Scenario& s, Diagnostics& d) {
   }
 }
 
-}  // namespace
+void read_faults(TableReader& top, Scenario& s, const FaultCatalog& catalog, const std::string& path,
+                 Diagnostics& d) {
+  const toml::array* faults = top.array("fault");
+  if (!faults) return;
+  if (faults->size() > kFaultsMax) top.error("fault", "more than " + std::to_string(kFaultsMax) + " faults");
+  int index = 0;
+  for (const auto& element : *faults) {
+    if (const toml::table* t = element.as_table()) {
+      read_fault(*t, index, s, catalog, path, d);
+    } else {
+      add_diagnostic(d, path, element, "fault", "expected [[fault]] tables");
+    }
+    ++index;
+  }
+}
 
-std::variant<Scenario, Diagnostics> load_scenario(const std::string& path) {
-  Diagnostics d;
-  Scenario s;
-  s.path = path;
+// The file's bytes into s.text and its TOML into `root`; false (with a diagnostic) when it cannot.
+bool parse_file(const std::string& path, Scenario& s, toml::table& root, Diagnostics& d) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     d.add(Diagnostic{path, 0, 0, "", "cannot open the file"});
-    return d;
+    return false;
   }
   std::stringstream text;
   text << in.rdbuf();
   s.text = text.str();
-  toml::table root;
   try {
     root = toml::parse(s.text, path);
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
     d.add(Diagnostic{path, static_cast<int>(begin.line), static_cast<int>(begin.column), "",
                      std::string(e.description())});
-    return d;
+    return false;
   }
+  return true;
+}
+
+// Reads the optional table `key` of `top` with `read` (which finishes its reader).
+template <typename Read>
+void read_table(TableReader& top, const std::string& key, bool required, const std::string& path,
+                Diagnostics& d, Read read) {
+  if (const toml::table* t = top.table(key, required)) {
+    TableReader r(*t, key, path, d);
+    read(r, *t);
+  }
+}
+
+}  // namespace
+
+std::variant<Scenario, Diagnostics> load_scenario(const std::string& path, const FaultCatalog& catalog) {
+  Diagnostics d;
+  Scenario s;
+  s.path = path;
+  toml::table root;
+  if (!parse_file(path, s, root, d)) return d;
   TableReader top(root, "", path, d);
-  if (const toml::table* t = top.table("drill", true)) {
-    TableReader r(*t, "drill", path, d);
-    read_drill(r, s.drill);
-  }
-  if (const toml::table* t = top.table("system", true)) {
-    TableReader r(*t, "system", path, d);
-    read_system(r, *t, s, path);
-  }
-  if (const toml::table* t = top.table("workload")) {
-    TableReader r(*t, "workload", path, d);
-    read_workload(r, s.workload);
-  }
-  if (const toml::table* t = top.table("steady_state")) {
-    TableReader r(*t, "steady_state", path, d);
-    read_steady_state(r, s.steady_state);
-  }
-  if (const toml::table* t = top.table("detection")) {
-    TableReader r(*t, "detection", path, d);
+  read_table(top, "drill", true, path, d, [&](TableReader& r, const toml::table&) { read_drill(r, s.drill); });
+  read_table(top, "system", true, path, d, [&](TableReader& r, const toml::table& t) { read_system(r, t, s, path); });
+  read_table(top, "workload", false, path, d, [&](TableReader& r, const toml::table&) { read_workload(r, s.workload); });
+  read_table(top, "steady_state", false, path, d,
+             [&](TableReader& r, const toml::table&) { read_steady_state(r, s.steady_state); });
+  read_table(top, "detection", false, path, d, [&](TableReader& r, const toml::table&) {
     read_detection(r, s.detection, s.system.path.empty() ? nullptr : &s.system);
-  }
-  if (const toml::array* faults = top.array("fault")) {
-    if (faults->size() > limits::faults_max) {
-      top.error("fault", "more than " + std::to_string(limits::faults_max) + " faults");
-    }
-    int index = 0;
-    for (const auto& element : *faults) {
-      if (const toml::table* t = element.as_table()) {
-        read_fault(*t, index, s, path, d);
-      } else {
-        add_diagnostic(d, path, element, "fault", "expected [[fault]] tables");
-      }
-      ++index;
-    }
-  }
-  if (const toml::table* t = top.table("objectives")) {
-    TableReader r(*t, "objectives", path, d);
-    read_objectives(r, s.objectives);
-  }
-  if (const toml::table* t = top.table("stop")) {
-    TableReader r(*t, "stop", path, d);
-    read_stop(r, *t, s.stop);
-  }
+  });
+  read_faults(top, s, catalog, path, d);
+  read_table(top, "objectives", false, path, d,
+             [&](TableReader& r, const toml::table&) { read_objectives(r, s.objectives); });
+  read_table(top, "stop", false, path, d, [&](TableReader& r, const toml::table& t) { read_stop(r, t, s.stop); });
   top.finish();
-  check_coexistence(s, d);
+  check_coexistence(s, catalog, d);
   if (!d.empty()) {
     d.sort();
     return d;

@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "core/limits.h"
 #include "scenario/scenario.h"
 #include "scenario/table_reader.h"
 
@@ -77,7 +78,7 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
   TableReader r(table, "node[" + std::to_string(index) + "]", top.file(), d);
   NodeDefinition node;
   auto name = r.string("name", true);
-  auto count = r.integer("count", 1, limits::nodes_max);
+  auto count = r.integer("count", 1, kNodesMax);
   if (auto roles = r.strings("roles")) node.roles = *roles;
   if (auto command = r.strings("command", true)) {
     node.command = *command;
@@ -93,13 +94,13 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
       node.environment[std::string(k.str())] = *v.value<std::string>();
     }
   }
-  if (auto size = r.size_bytes("volume_size", 1 << 20, int64_t{16} << 30)) node.volume_bytes = *size;
+  if (auto size = r.size_bytes("volume_size", kVolumeMinBytes, kVolumeMaxBytes)) node.volume_bytes = *size;
   if (auto url = r.string("health_url")) node.health_url = *url;
   if (auto url = r.string("export_url")) node.export_url = *url;
   if (auto url = r.string("balances_url")) node.balances_url = *url;
-  if (auto t = r.duration("ready_timeout", Milliseconds(100), Milliseconds(600'000))) node.ready_timeout = *t;
-  if (auto t = r.duration("stop_grace", Milliseconds(0), Milliseconds(60'000))) node.stop_grace = *t;
-  if (auto t = r.duration("action_timeout", Milliseconds(100), Milliseconds(3'600'000))) node.action_timeout = *t;
+  if (auto t = r.duration("ready_timeout", Milliseconds(100), kPhaseDurationMaxMs)) node.ready_timeout = *t;
+  if (auto t = r.duration("stop_grace", Milliseconds(0), kRequestDurationMaxMs)) node.stop_grace = *t;
+  if (auto t = r.duration("action_timeout", Milliseconds(100), kActionTimeoutMaxMs)) node.action_timeout = *t;
   if (const toml::table* actions = r.table("actions")) {
     read_actions(*actions, r.key_path("actions"), node, top.file(), d);
   }
@@ -141,7 +142,7 @@ void read_payments(const toml::table& table, SystemDefinition& system, const std
   if (p.account_pattern.find("{i}") == std::string::npos) {
     r.error("account_pattern", "must contain {i}, the account number");
   }
-  if (auto v = r.integer("initial_balance", 0, int64_t{1} << 60)) p.initial_balance = *v;
+  if (auto v = r.integer("initial_balance", 0, kInitialBalanceMax)) p.initial_balance = *v;
   for (auto [key, list] : {std::pair{"success_statuses", &p.success_statuses},
                            std::pair{"failure_statuses", &p.failure_statuses}}) {
     const toml::array* array = r.array(key);
@@ -207,6 +208,91 @@ const DynamicRole* SystemDefinition::find_dynamic_role(const std::string& role) 
   return nullptr;
 }
 
+namespace {
+
+void read_parameters(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  const toml::table* t = top.table("parameters");
+  if (!t) return;
+  for (const auto& [k, v] : *t) {
+    auto value = parameter_from_node(v);
+    if (!value) {
+      add_diagnostic(d, path, v, "parameters." + std::string(k.str()),
+                     "expected a string, integer, boolean or number default");
+      continue;
+    }
+    system.parameters[std::string(k.str())] = *value;
+  }
+}
+
+void read_nodes(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  const toml::array* nodes = top.array("node", true);
+  if (!nodes) return;
+  int index = 0;
+  for (const auto& element : *nodes) {
+    if (const toml::table* t = element.as_table()) {
+      read_node(*t, index, system, top, d);
+    } else {
+      add_diagnostic(d, path, element, "node", "expected [[node]] tables");
+    }
+    ++index;
+  }
+  if (system.nodes.empty() && d.empty()) top.error("node", "at least one [[node]] is required");
+  if (static_cast<int64_t>(system.nodes.size()) > kNodesMax) {
+    top.error("node", "more than " + std::to_string(kNodesMax) + " nodes");
+  }
+}
+
+// Calls `read` with a reader of each sub-table of table `key` ([role.NAME], [list.NAME]); a
+// value that is not a table is reported as `expected`.
+template <typename Read>
+void for_each_subtable(TableReader& top, const std::string& key, const std::string& expected,
+                       const std::string& path, Diagnostics& d, Read read) {
+  const toml::table* tables = top.table(key);
+  if (!tables) return;
+  for (const auto& [k, v] : *tables) {
+    std::string name(k.str());
+    if (!v.is_table()) {
+      add_diagnostic(d, path, v, key + "." + name, expected);
+      continue;
+    }
+    TableReader r(*v.as_table(), key + "." + name, path, d);
+    read(name, r);
+    r.finish();
+  }
+}
+
+void read_dynamic_roles(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  for_each_subtable(top, "role", "expected a table with url and pointer", path, d,
+                    [&system](const std::string& name, TableReader& r) {
+    DynamicRole role{name, r.string("url", true).value_or(""), r.string("pointer", true).value_or(""), {}};
+    if (!role.pointer.empty() && role.pointer.front() != '/') {
+      r.error("pointer", "a JSON pointer starts with '/', e.g. \"/primary\"");
+    }
+    if (system.has_static_role(name)) r.error("url", "role " + name + " is also a static node role");
+    role.held_by = read_held_by(r, system);
+    system.dynamic_roles.push_back(std::move(role));
+  });
+}
+
+void read_lists(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  for_each_subtable(top, "list", "expected a table with role and item", path, d,
+                    [&system](const std::string& name, TableReader& r) {
+    ListPlaceholder list;
+    list.name = name;
+    list.role = r.string("role", true).value_or("");
+    list.item = r.string("item", true).value_or("");
+    if (auto sep = r.string("separator")) list.separator = *sep;
+    if (auto prefix = r.string("prefix")) list.prefix = *prefix;
+    if (auto suffix = r.string("suffix")) list.suffix = *suffix;
+    if (!list.role.empty() && !system.has_static_role(list.role)) {
+      r.error("role", "no node has role \"" + list.role + "\"");
+    }
+    system.lists.push_back(std::move(list));
+  });
+}
+
+}  // namespace
+
 std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::string& path) {
   Diagnostics d;
   toml::table root;
@@ -227,72 +313,10 @@ std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::st
     if (auto v = r.string("description")) system.description = *v;
     r.finish();
   }
-  if (const toml::table* t = top.table("parameters")) {
-    for (const auto& [k, v] : *t) {
-      auto value = parameter_from_node(v);
-      if (!value) {
-        add_diagnostic(d, path, v, "parameters." + std::string(k.str()),
-                       "expected a string, integer, boolean or number default");
-        continue;
-      }
-      system.parameters[std::string(k.str())] = *value;
-    }
-  }
-  if (const toml::array* nodes = top.array("node", true)) {
-    int index = 0;
-    for (const auto& element : *nodes) {
-      if (const toml::table* t = element.as_table()) {
-        read_node(*t, index, system, top, d);
-      } else {
-        add_diagnostic(d, path, element, "node", "expected [[node]] tables");
-      }
-      ++index;
-    }
-    if (system.nodes.empty() && d.empty()) top.error("node", "at least one [[node]] is required");
-    if (static_cast<int64_t>(system.nodes.size()) > limits::nodes_max) {
-      top.error("node", "more than " + std::to_string(limits::nodes_max) + " nodes");
-    }
-  }
-  if (const toml::table* roles = top.table("role")) {
-    for (const auto& [k, v] : *roles) {
-      std::string name(k.str());
-      if (!v.is_table()) {
-        add_diagnostic(d, path, v, "role." + name, "expected a table with url and pointer");
-        continue;
-      }
-      TableReader r(*v.as_table(), "role." + name, path, d);
-      DynamicRole role{name, r.string("url", true).value_or(""), r.string("pointer", true).value_or(""), {}};
-      if (!role.pointer.empty() && role.pointer.front() != '/') {
-        r.error("pointer", "a JSON pointer starts with '/', e.g. \"/primary\"");
-      }
-      if (system.has_static_role(name)) r.error("url", "role " + name + " is also a static node role");
-      role.held_by = read_held_by(r, system);
-      r.finish();
-      system.dynamic_roles.push_back(std::move(role));
-    }
-  }
-  if (const toml::table* lists = top.table("list")) {
-    for (const auto& [k, v] : *lists) {
-      std::string name(k.str());
-      if (!v.is_table()) {
-        add_diagnostic(d, path, v, "list." + name, "expected a table with role and item");
-        continue;
-      }
-      TableReader r(*v.as_table(), "list." + name, path, d);
-      ListPlaceholder list;
-      list.name = name;
-      list.role = r.string("role", true).value_or("");
-      list.item = r.string("item", true).value_or("");
-      if (auto s = r.string("separator")) list.separator = *s;
-      if (auto s = r.string("prefix")) list.prefix = *s;
-      if (auto s = r.string("suffix")) list.suffix = *s;
-      if (!list.role.empty() && !system.has_static_role(list.role)) {
-        r.error("role", "no node has role \"" + list.role + "\"");
-      }
-      r.finish();
-      system.lists.push_back(std::move(list));
-    }
-  }
+  read_parameters(top, system, path, d);
+  read_nodes(top, system, path, d);
+  read_dynamic_roles(top, system, path, d);
+  read_lists(top, system, path, d);
   if (const toml::table* t = top.table("payments", true)) read_payments(*t, system, path, d);
   top.finish();
   if (!d.empty()) return d;

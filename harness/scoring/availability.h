@@ -18,6 +18,7 @@ struct Availability {
 };
 
 // `recoveries`: the recovery times (ns) of the faults that recovered.
-Availability measure_availability(const RunSpec& spec, const TimelineIndex& t, const std::vector<int64_t>& recoveries);
+Availability measure_availability(const RunSpec& spec, const TimelineIndex& t,
+                                  const std::vector<int64_t>& recoveries);
 
 }  // namespace firedrill

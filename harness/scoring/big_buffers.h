@@ -16,7 +16,8 @@ constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
 
 // Asks for huge pages under the whole 2 MiB pages of [data, data + bytes).
 inline void advise_huge_pages(const void* data, std::size_t bytes) {
-  const auto begin = (reinterpret_cast<uintptr_t>(data) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  const auto begin =
+      (reinterpret_cast<uintptr_t>(data) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
   const auto end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHugePageBytes - 1);
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }

@@ -39,8 +39,11 @@ std::vector<Timed> timed_completions(const RunData& data, int64_t& end_ns) {
     if (!(w.flags & WorkloadRecord::has_t) || w.t_ns < 0) continue;
     end_ns = std::max(end_ns, w.t_ns);
     if (w.kind == WorkloadRecord::invoke || w.kind == WorkloadRecord::skipped) continue;
-    const Outcome o = w.kind == WorkloadRecord::ok ? Outcome::ok : w.kind == WorkloadRecord::fail ? Outcome::fail : Outcome::unknown;
-    out.push_back(Timed{Completion{w.t_ns, o, w.value}, (w.flags & WorkloadRecord::has_latency) != 0});
+    const Outcome o = w.kind == WorkloadRecord::ok     ? Outcome::ok
+                      : w.kind == WorkloadRecord::fail ? Outcome::fail
+                                                       : Outcome::unknown;
+    out.push_back(
+        Timed{Completion{w.t_ns, o, w.value}, (w.flags & WorkloadRecord::has_latency) != 0});
   }
   for (const json::object& r : data.timeline) {
     const json::value* t = json_read::field(r, "t_ns");
@@ -50,9 +53,15 @@ std::vector<Timed> timed_completions(const RunData& data, int64_t& end_ns) {
     if (json_read::view(r, "source") != "workload") continue;
     const std::optional<Outcome> o = outcome_of(json_read::view(r, "kind"));
     const json::value* latency = json_read::field(r, "latency_ns");
-    if (o) out.push_back(Timed{Completion{at, *o, json_read::integer_of(latency)}, latency && latency->is_number()});
+    if (o)
+      out.push_back(Timed{Completion{at, *o, json_read::integer_of(latency)},
+                          latency && latency->is_number()});
   }
-  std::stable_sort(out.begin(), out.end(), [](const Timed& a, const Timed& b) { return a.c.t_ns < b.c.t_ns; });
+  auto by_time = [](const Timed& a, const Timed& b) { return a.c.t_ns < b.c.t_ns; };
+  // The timeline is written in time order, so this is nearly always sorted already.
+  if (!std::is_sorted(out.begin(), out.end(), by_time)) {
+    std::stable_sort(out.begin(), out.end(), by_time);
+  }
   return out;
 }
 
@@ -61,7 +70,8 @@ std::vector<Timed> timed_completions(const RunData& data, int64_t& end_ns) {
 int64_t bucket_width_ns(int64_t end_ns) {
   constexpr auto kMax = static_cast<int64_t>(kChartBucketsMax);
   int64_t width = kBucketNsMin;
-  for (int64_t width_s : {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400}) {
+  for (int64_t width_s :
+       {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400}) {
     width = width_s * kBucketNsMin;
     if ((end_ns + width - 1) / width <= kMax) break;
   }
@@ -107,12 +117,18 @@ json::object chart_series(const RunData& data, const json::object& report) {
     latencies.clear();
     // The last bucket takes what lies beyond it (a record exactly at the end).
     for (; next != timed.end() && (next->c.t_ns < bucket_end || i + 1 == count); ++next) {
-      if (next->c.outcome != Outcome::ok) ++errors;
-      else ++ok;
-      if (next->c.outcome == Outcome::ok && next->has_latency) latencies.push_back(next->c.latency_ns);
+      if (next->c.outcome != Outcome::ok)
+        ++errors;
+      else
+        ++ok;
+      if (next->c.outcome == Outcome::ok && next->has_latency)
+        latencies.push_back(next->c.latency_ns);
     }
-    const WindowStats window = window_stats(window_ending_at(by_time, bucket_end, steady.window_ns), scratch);
-    buckets.push_back(json::object{{"ok", ok}, {"errors", errors}, {"p50_ms", latency_ms(latencies, 0.50)},
+    const WindowStats window =
+        window_stats(window_ending_at(by_time, bucket_end, steady.window_ns), scratch);
+    buckets.push_back(json::object{{"ok", ok},
+                                   {"errors", errors},
+                                   {"p50_ms", latency_ms(latencies, 0.50)},
                                    {"p99_ms", latency_ms(latencies, 0.99)},
                                    {"steady", is_steady(window, steady.thresholds)}});
   }

@@ -9,12 +9,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/limits.h"
 #include "scoring/run_data.h"
 
 namespace firedrill {
-
-// The chart never has more columns than this: buckets are 1 s wide, wider on long runs.
-constexpr std::size_t kChartBucketsMax = 600;
 
 // `report`: the scored report (the chart reaches at least its last fault instant).
 boost::json::object chart_series(const RunData& data, const boost::json::object& report);

@@ -16,20 +16,22 @@ using Candidates = std::vector<std::pair<std::size_t, std::unique_ptr<ExportRead
 
 // The nodes after `first` not yet grouped whose texts may equal `reader`'s (same size, or a size
 // not known before reading), each with a reader at its start.
-Candidates candidates_for(const std::vector<Node>& nodes, std::size_t first, const ExportReader& reader,
-                          const std::vector<Export*>& group) {
+Candidates candidates_for(const std::vector<Node>& nodes, std::size_t first,
+                          const ExportReader& reader, const std::vector<Export*>& group) {
   Candidates same;
   for (std::size_t i = first + 1; i < nodes.size() && reader.error().empty(); ++i) {
     if (group[i]) continue;
     auto candidate = std::make_unique<ExportReader>(*nodes[i].second);
-    const bool sizes_differ = candidate->size() >= 0 && reader.size() >= 0 && candidate->size() != reader.size();
+    const bool sizes_differ =
+        candidate->size() >= 0 && reader.size() >= 0 && candidate->size() != reader.size();
     if (candidate->error().empty() && !sizes_differ) same.emplace_back(i, std::move(candidate));
   }
   return same;
 }
 
 // Drops the candidates whose next bytes differ from `block` (at the end, those not at their end).
-void keep_identical(Candidates& same, std::string_view block, bool at_end, std::vector<char>& other) {
+void keep_identical(Candidates& same, std::string_view block, bool at_end,
+                    std::vector<char>& other) {
   std::erase_if(same, [&](const auto& s) {
     const std::size_t want = at_end ? 1 : block.size();
     const std::size_t got = s.second->read(other.data(), want);
@@ -39,11 +41,12 @@ void keep_identical(Candidates& same, std::string_view block, bool at_end, std::
 }
 
 // Reads the text of nodes[first] into `e`, and returns the nodes found identical to it.
-Candidates read_group(const std::vector<Node>& nodes, std::size_t first, const std::vector<Export*>& group,
-                      const ContractFields& c, TimelineIndex& t, Export& e, std::vector<std::string>& errors) {
+Candidates read_group(const std::vector<Node>& nodes, std::size_t first,
+                      const std::vector<Export*>& group, const ContractFields& c, TimelineIndex& t,
+                      Export& e, std::vector<std::string>& errors) {
   ExportReader reader(*nodes[first].second);
   Candidates same = candidates_for(nodes, first, reader, group);
-  std::vector<char> other(kLineBlockBytes);
+  std::vector<char> other(kLineReadBlockBytes);
   LineBuffer lines;
   for (bool at_end = false; !at_end;) {
     const std::string_view block = lines.fill(reader);

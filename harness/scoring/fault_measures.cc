@@ -12,14 +12,16 @@ namespace json = boost::json;
 namespace firedrill {
 namespace {
 
-std::string fault_label(int index) { return "fault[" + std::to_string(index) + "]"; }
+std::string fault_label(int index) {
+  return "fault[" + std::to_string(index) + "]";
+}
 
 // Detection alerts already firing when the fault step started make the detection meaningless.
 // The step's start, not T0: a fault acts before its verification completes (a clock page is read
 // by the node within microseconds, a witness takes milliseconds), so a fast system can alert
 // between the two, and that alert is the fault's doing.
-void note_alerts_already_firing(const RunSpec& spec, const TimelineIndex& t, int index, int64_t start,
-                                std::vector<std::string>& inconclusive) {
+void note_alerts_already_firing(const RunSpec& spec, const TimelineIndex& t, int index,
+                                int64_t start, std::vector<std::string>& inconclusive) {
   std::map<std::string, bool> firing;
   for (const auto& a : t.alerts) {
     if (a.t_ns >= start) break;
@@ -27,7 +29,9 @@ void note_alerts_already_firing(const RunSpec& spec, const TimelineIndex& t, int
   }
   for (const auto& [identity, on] : firing) {
     if (on) {
-      inconclusive.push_back(fault_label(index) + ": detection alert already firing before the fault was applied: " + identity);
+      inconclusive.push_back(
+          fault_label(index) +
+          ": detection alert already firing before the fault was applied: " + identity);
     }
   }
 }
@@ -66,7 +70,8 @@ void detect(const RunSpec& spec, const TimelineIndex& t, int64_t start, FaultMea
     }
   }
   for (const auto& [at, pattern] : t.log_matches) {
-    if (at >= start && spec.detection_patterns.count(pattern) && (!m.detect_ns || std::max(at, m.t0_ns) < *m.detect_ns)) {
+    if (at >= start && spec.detection_patterns.count(pattern) &&
+        (!m.detect_ns || std::max(at, m.t0_ns) < *m.detect_ns)) {
       m.detect_ns = std::max(at, m.t0_ns);
       m.detected_by = "log /" + pattern + "/";
       break;
@@ -103,8 +108,8 @@ int64_t observation_end(const TimelineIndex& t, const FaultTimes& fault) {
   return end;
 }
 
-FaultMeasure measure_fault(const RunSpec& spec, const TimelineIndex& t, const SteadyStateOverTime& steady,
-                           const FaultTimes& f) {
+FaultMeasure measure_fault(const RunSpec& spec, const TimelineIndex& t,
+                           const SteadyStateOverTime& steady, const FaultTimes& f) {
   FaultMeasure m;
   m.index = f.index;
   m.kind = f.kind;
@@ -118,7 +123,8 @@ FaultMeasure measure_fault(const RunSpec& spec, const TimelineIndex& t, const St
   detect(spec, t, start, m);
   m.harness_detect_ns = harness_detection(t, m.t0_ns, spec.probe_failures);
   m.masked = !m.impact_ns;
-  m.recover_ns = m.masked ? std::optional<int64_t>(m.t0_ns) : steady.recovery(*m.impact_ns, observation_end(t, f));
+  m.recover_ns = m.masked ? std::optional<int64_t>(m.t0_ns)
+                          : steady.recovery(*m.impact_ns, observation_end(t, f));
   return m;
 }
 
@@ -129,14 +135,17 @@ std::optional<double> FaultMeasure::detection_ms() const {
 }
 
 std::optional<double> FaultMeasure::recovery_ms() const {
-  return recover_ns ? std::optional<double>(ms(std::max<int64_t>(0, *recover_ns - t0_ns))) : std::nullopt;
+  return recover_ns ? std::optional<double>(ms(std::max<int64_t>(0, *recover_ns - t0_ns)))
+                    : std::nullopt;
 }
 
-FaultMeasures measure_faults(const RunSpec& spec, const TimelineIndex& t, const SteadyStateOverTime& steady) {
+FaultMeasures measure_faults(const RunSpec& spec, const TimelineIndex& t,
+                             const SteadyStateOverTime& steady) {
   FaultMeasures out;
   for (const auto& [index, f] : t.faults) {
     if (f.apply_failed || !f.t0_ns) {
-      out.inconclusive.push_back(fault_label(index) + " " + f.kind + " was never verified in effect");
+      out.inconclusive.push_back(fault_label(index) + " " + f.kind +
+                                 " was never verified in effect");
       continue;
     }
     note_alerts_already_firing(spec, t, index, f.start_ns.value_or(*f.t0_ns), out.inconclusive);
@@ -159,12 +168,18 @@ json::array faults_json(const FaultMeasures& m, const RunSpec& spec) {
     const int64_t gap_ns = f.t0_ns - f.scheduled_ns.value_or(f.t0_ns);
     const std::optional<int64_t> t0 = f.t0_ns;
     out.push_back(json::object{
-        {"index", f.index}, {"kind", f.kind}, {"target", f.target}, {"node", f.node},
-        {"scheduled_ms", ms_or_null(f.scheduled_ns)}, {"t0_ms", ms(f.t0_ns)},
+        {"index", f.index},
+        {"kind", f.kind},
+        {"target", f.target},
+        {"node", f.node},
+        {"scheduled_ms", ms_or_null(f.scheduled_ns)},
+        {"t0_ms", ms(f.t0_ns)},
         {"injection_gap_ms", ms(gap_ns)},
         {"reverted_ms", ms_or_null(f.reverted_ns)},
-        {"impact_ms", ms_or_null(f.impact_ns)}, {"masked", f.masked},
-        {"detected", f.detect_ns.has_value()}, {"detected_by", f.detected_by},
+        {"impact_ms", ms_or_null(f.impact_ns)},
+        {"masked", f.masked},
+        {"detected", f.detect_ns.has_value()},
+        {"detected_by", f.detected_by},
         {"detection_ms", difference_ms(f.detect_ns, t0)},
         {"harness_detection_ms", difference_ms(f.harness_detect_ns, t0)},
         {"detection_gap_ms", difference_ms(f.detect_ns, f.harness_detect_ns)},
@@ -176,7 +191,7 @@ json::array faults_json(const FaultMeasures& m, const RunSpec& spec) {
         // What limits the precision of these numbers (DESIGN.md §5).
         {"uncertainty_ms", json::object{{"injection_gap", ms(gap_ns)},
                                         {"probe_interval", spec.steady_state.probe_interval_ms},
-                                        {"steady_state_grid", kSteadyGridNs / kNsPerMs},
+                                        {"steady_state_grid", kSteadyStateGridNs / kNsPerMs},
                                         {"steady_state_window", spec.steady_state.window_ms}}}});
   }
   return out;

@@ -34,7 +34,8 @@ struct FaultMeasures {
   std::vector<std::string> inconclusive;  // never verified; detection alert already firing
 };
 
-FaultMeasures measure_faults(const RunSpec& spec, const TimelineIndex& t, const SteadyStateOverTime& steady);
+FaultMeasures measure_faults(const RunSpec& spec, const TimelineIndex& t,
+                             const SteadyStateOverTime& steady);
 
 // report.json's "faults".
 boost::json::array faults_json(const FaultMeasures& m, const RunSpec& spec);

@@ -7,8 +7,11 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <string_view>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace firedrill {
 
@@ -21,29 +24,39 @@ struct FlatValue {
 
 namespace flat_json_detail {
 
-inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 inline void skip_spaces(std::string_view line, std::size_t& i) {
   while (i < line.size() && is_space(line[i])) ++i;
 }
 
-// Whether the 8 bytes of `w` hold a quote, a backslash, a control character or a byte outside
-// ASCII: a string's plain characters are checked 8 at a time.
-inline bool has_special_byte(uint64_t w) {
-  constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
-  auto has_zero = [&](uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
-  const bool control = ((w - 0x20 * kOnes) & ~w & kHighs) != 0;  // a byte < 0x20
-  return control || (w & kHighs) != 0 || has_zero(w ^ ('"' * kOnes)) || has_zero(w ^ ('\\' * kOnes));
+// The index of the first byte of `line` from `i` that can end a string's plain characters (a
+// quote, a backslash, a control character, a byte outside ASCII), or a lower one: 16 bytes are
+// checked at a time (SSE2: a signed compare below 0x20 catches both control characters and the
+// bytes from 0x80), the rest by the caller byte by byte.
+inline std::size_t skip_plain_bytes(std::string_view line, std::size_t i) {
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                space = _mm_set1_epi8(0x20);
+  for (; i + 16 <= line.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line.data() + i));
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmplt_epi8(v, space));
+    if (const int mask = _mm_movemask_epi8(special); mask != 0)
+      return i + static_cast<std::size_t>(__builtin_ctz(mask));
+  }
+#endif
+  return i;
 }
 
 // A string without escapes at line[i] (the opening quote), into `out`.
 inline bool read_string(std::string_view line, std::size_t& i, std::string_view& out) {
   if (i >= line.size() || line[i] != '"') return false;
   const std::size_t begin = ++i;
-  for (uint64_t w; i + 8 <= line.size(); i += 8) {
-    std::memcpy(&w, line.data() + i, 8);
-    if (has_special_byte(w)) break;
-  }
+  i = skip_plain_bytes(line, i);
   while (i < line.size() && line[i] != '"') {
     const auto ch = static_cast<unsigned char>(line[i]);
     if (ch == '\\' || ch < 0x20 || ch >= 0x80) return false;

@@ -16,7 +16,8 @@ using Balances = std::map<std::string, int64_t>;
 
 std::string account_name(const ContractFields& c, int64_t i) {
   std::string name = c.account_pattern;
-  for (std::size_t at; (at = name.find("{i}")) != std::string::npos;) name.replace(at, 3, std::to_string(i));
+  for (std::size_t at; (at = name.find("{i}")) != std::string::npos;)
+    name.replace(at, 3, std::to_string(i));
   return name;
 }
 
@@ -35,17 +36,20 @@ Balances replay(const Export& e, const ContractFields& c, const Names& names) {
 std::optional<Balances> reported_balances(const std::string& text) {
   json::error_code ec;
   json::value v = json::parse(text, ec);
-  const json::value* accounts = ec || !v.is_object() ? nullptr : v.as_object().if_contains("accounts");
+  const json::value* accounts =
+      ec || !v.is_object() ? nullptr : v.as_object().if_contains("accounts");
   if (!accounts || !accounts->is_array()) return std::nullopt;
   Balances reported;
   for (const auto& a : accounts->as_array()) {
-    if (a.is_object()) reported[json_read::text(a.as_object(), "id")] = json_read::integer(a.as_object(), "balance");
+    if (a.is_object())
+      reported[json_read::text(a.as_object(), "id")] = json_read::integer(a.as_object(), "balance");
   }
   return reported;
 }
 
 // Money conserved and no balance negative, on one node's balances.
-void check_totals(const std::string& node, const Balances& balances, int64_t expected_total, Invariants& out) {
+void check_totals(const std::string& node, const Balances& balances, int64_t expected_total,
+                  Invariants& out) {
   int64_t total = 0;
   for (const auto& [id, balance] : balances) {
     total = clamped_add(total, balance);
@@ -56,13 +60,15 @@ void check_totals(const std::string& node, const Balances& balances, int64_t exp
   }
   if (total != expected_total) {
     out.money_conserved = false;
-    out.problems.push_back(json::value(node + ": total " + std::to_string(total) + " != " + std::to_string(expected_total)));
+    out.problems.push_back(json::value(node + ": total " + std::to_string(total) +
+                                       " != " + std::to_string(expected_total)));
   }
 }
 
 }  // namespace
 
-Invariants check_invariants(const ExportsRead& exports, const std::map<std::string, std::string>& balances,
+Invariants check_invariants(const ExportsRead& exports,
+                            const std::map<std::string, std::string>& balances,
                             const ContractFields& c, const Names& names) {
   Invariants out;
   const int64_t expected_total = c.accounts * c.initial_balance;
@@ -84,7 +90,8 @@ Invariants check_invariants(const ExportsRead& exports, const std::map<std::stri
     }
     if (*reported != replayed) {
       out.balances_match = false;
-      out.problems.push_back(json::value(node + ": balances differ from the replay of its transfers"));
+      out.problems.push_back(
+          json::value(node + ": balances differ from the replay of its transfers"));
     }
     check_totals(node, *reported, expected_total, out);
   }

@@ -15,12 +15,13 @@ namespace firedrill {
 
 struct Invariants {
   bool money_conserved = true, balances_match = true;
-  int64_t negative = 0;                     // negative balances, over all nodes
-  boost::json::array problems;              // one line each, node first
+  int64_t negative = 0;         // negative balances, over all nodes
+  boost::json::array problems;  // one line each, node first
 };
 
 // `balances`: node → its balances JSON text (a node without one is held to its replay).
-Invariants check_invariants(const ExportsRead& exports, const std::map<std::string, std::string>& balances,
+Invariants check_invariants(const ExportsRead& exports,
+                            const std::map<std::string, std::string>& balances,
                             const ContractFields& c, const Names& names);
 
 }  // namespace firedrill

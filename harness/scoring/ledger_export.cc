@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_read.h"
+#include "core/limits.h"
 #include "scoring/flat_json.h"
 
 namespace json = boost::json;
@@ -70,19 +71,21 @@ void add_transfer(TimelineIndex& t, const Transfer& transfer, Export& out) {
   }
   const auto k = static_cast<uint32_t>(id);
   if (out.copies[k]++ > 0) return;
-  if (from_id != requested->from || to_id != requested->to || transfer.amount != requested->amount) {
+  if (from_id != requested->from || to_id != requested->to ||
+      transfer.amount != requested->amount) {
     out.corrupted.emplace_back(k, transfer.amount);
   }
 }
 
 }  // namespace
 
-void read_export_line(std::string_view line, const ContractFields& c, TimelineIndex& t, Export& out) {
+void read_export_line(std::string_view line, const ContractFields& c, TimelineIndex& t,
+                      Export& out) {
   if (Transfer flat; read_flat_transfer(line, c, flat)) {
     add_transfer(t, flat, out);
     return;
   }
-  alignas(std::max_align_t) unsigned char buffer[4096];
+  alignas(std::max_align_t) unsigned char buffer[kLineParseBufferBytes];
   json::monotonic_resource arena(buffer, sizeof buffer);
   json::error_code ec;
   json::value v = json::parse(line, ec, &arena);
@@ -91,8 +94,9 @@ void read_export_line(std::string_view line, const ContractFields& c, TimelineIn
     return;
   }
   const json::object& o = v.as_object();
-  add_transfer(t, Transfer{json_read::view(o, c.key), json_read::view(o, c.from), json_read::view(o, c.to),
-                           json_read::integer(o, c.amount)},
+  add_transfer(t,
+               Transfer{json_read::view(o, c.key), json_read::view(o, c.from),
+                        json_read::view(o, c.to), json_read::integer(o, c.amount)},
                out);
 }
 

@@ -25,11 +25,11 @@ struct Export {
   // Key id → the amount of its first transfer, when that transfer differs from the request
   // (from, to or amount); sorted by key id once read.
   std::vector<std::pair<uint32_t, int64_t>> corrupted;
-  Category unexpected;  // transfers of keys the timeline never mentions, in export order
-  std::vector<int64_t> sums;        // account id → the sum of its transfers (clamped)
-  std::vector<uint32_t> accounts;   // the account ids with a sum, in first-transfer order
-  int64_t last_key = -1;  // the key id of the last transfer (a guess for the next)
-  std::vector<bool> seen;  // account id → has a sum
+  Category unexpected;             // transfers of keys the timeline never mentions, in export order
+  std::vector<int64_t> sums;       // account id → the sum of its transfers (clamped)
+  std::vector<uint32_t> accounts;  // the account ids with a sum, in first-transfer order
+  int64_t last_key = -1;           // the key id of the last transfer (a guess for the next)
+  std::vector<bool> seen;          // account id → has a sum
 
   // A transfer's `amount` out of (`debit`) or into `account`.
   void add_to_sum(uint32_t account, int64_t amount, bool debit) {
@@ -53,6 +53,7 @@ struct Export {
 // One NDJSON line (not blank) into `out`: the ordinary line is read in place (flat_json.h), any
 // other parsed; a line that is not a JSON object is counted as bad. Names the accounts it meets
 // in `t.names`.
-void read_export_line(std::string_view line, const ContractFields& c, TimelineIndex& t, Export& out);
+void read_export_line(std::string_view line, const ContractFields& c, TimelineIndex& t,
+                      Export& out);
 
 }  // namespace firedrill

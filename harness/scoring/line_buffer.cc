@@ -11,8 +11,8 @@ std::string_view LineBuffer::fill(ExportReader& in) {
   if (end_ > begin_) std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
   end_ -= begin_;
   begin_ = 0;
-  if (buffer_.size() < end_ + kLineBlockBytes) buffer_.resize(end_ + kLineBlockBytes);
-  const std::size_t got = in.read(buffer_.data() + end_, kLineBlockBytes);
+  if (buffer_.size() < end_ + kLineReadBlockBytes) buffer_.resize(end_ + kLineReadBlockBytes);
+  const std::size_t got = in.read(buffer_.data() + end_, kLineReadBlockBytes);
   const std::string_view fresh(buffer_.data() + end_, got);
   end_ += got;
   return fresh;

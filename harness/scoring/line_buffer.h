@@ -7,11 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/limits.h"
 #include "scoring/export_source.h"
 
 namespace firedrill {
-
-constexpr std::size_t kLineBlockBytes = std::size_t{1} << 20;  // read at a time
 
 class LineBuffer {
  public:

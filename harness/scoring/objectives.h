@@ -16,11 +16,11 @@
 namespace firedrill {
 
 struct Objective {
-  std::string name;                  // as the table names it ("fault[0] detect_within")
+  std::string name;  // as the table names it ("fault[0] detect_within")
   boost::json::value target, measured;
   bool pass = true;
-  bool in_table = true;              // false: a failure without a target (not recovered, no RTO)
-  std::string failure;               // why it was missed, as the failures list says; "" when met
+  bool in_table = true;  // false: a failure without a target (not recovered, no RTO)
+  std::string failure;   // why it was missed, as the failures list says; "" when met
 };
 
 // The judgements in the groups the report orders them by.
@@ -31,8 +31,9 @@ struct Objectives {
   std::vector<Objective> restores;      // rpo_within, then per fault restore_within
 };
 
-Objectives judge_objectives(const ObjectiveTargets& targets, const FaultMeasures& faults, const Reconciliation& r,
-                            double success_ratio, const RestoreMeasures& restores);
+Objectives judge_objectives(const ObjectiveTargets& targets, const FaultMeasures& faults,
+                            const Reconciliation& r, double success_ratio,
+                            const RestoreMeasures& restores);
 
 // report.json's "objectives": the table, in the order faults, payments, availability, restores.
 boost::json::array objectives_table(const Objectives& o);

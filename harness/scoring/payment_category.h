@@ -1,5 +1,6 @@
 // Payments of one kind in the reconciliation (lost, duplicated, never requested, …): how many,
-// their amount, and the first kIdsMax keys. Also the clamped sums scoring adds money with.
+// their amount, and the first kReportIdsListedMax keys (core/limits.h). Also the clamped sums
+// scoring adds money with.
 #pragma once
 
 #include <boost/json/array.hpp>
@@ -9,9 +10,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace firedrill {
+#include "core/limits.h"
 
-constexpr std::size_t kIdsMax = 100'000;  // ids listed per category
+namespace firedrill {
 
 // Sums of amounts and balances, clamped to int64: a damaged export or balances file may hold any
 // int64 (overflow would be undefined), and such values are flagged anyway (corrupted,
@@ -33,7 +34,7 @@ struct Category {
   void add(std::string_view key, int64_t value) {
     ++count;
     amount = clamped_add(amount, value);
-    if (ids.size() < kIdsMax) ids.push_back(boost::json::value(key));
+    if (ids.size() < kReportIdsListedMax) ids.push_back(boost::json::value(key));
   }
 };
 

@@ -15,7 +15,8 @@ namespace {
 std::string reference_of(const ExportsRead& exports) {
   std::string reference;
   for (const auto& [node, e] : exports.by_node) {
-    if (reference.empty() || e->transfers > exports.by_node.at(reference)->transfers) reference = node;
+    if (reference.empty() || e->transfers > exports.by_node.at(reference)->transfers)
+      reference = node;
   }
   return reference;
 }
@@ -25,18 +26,21 @@ void add_lost(Reconciliation& r, std::string_view key, const KeyState& k) {
   r.earliest_lost_ack = std::min(r.earliest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
   r.latest_lost_ack = std::max(r.latest_lost_ack.value_or(k.first_ack_ns), k.first_ack_ns);
   r.lost_acks.push_back(k.first_ack_ns);
-  if (r.lost_payments.size() < kIdsMax) {  // bounded as lost_ids is
-    r.lost_payments.push_back(json::object{{"id", key}, {"amount", k.amount}, {"acknowledged_ms", ms(k.first_ack_ns)}});
+  if (r.lost_payments.size() < kReportIdsListedMax) {  // bounded as lost_ids is
+    r.lost_payments.push_back(
+        json::object{{"id", key}, {"amount", k.amount}, {"acknowledged_ms", ms(k.first_ack_ns)}});
   }
 }
 
 // One key against the reference export.
-void reconcile_key(Reconciliation& r, std::string_view key, const KeyState& k, const Export& ref, uint32_t id) {
+void reconcile_key(Reconciliation& r, std::string_view key, const KeyState& k, const Export& ref,
+                   uint32_t id) {
   const std::size_t copies = ref.copies_of(id);
   if (k.ok) ++r.acknowledged;
   if (copies > 1) r.duplicated.add(key, k.amount * static_cast<int64_t>(copies - 1));
   if (copies >= 1) {
-    if (const std::optional<int64_t> amount = ref.corrupted_amount(id)) r.corrupted.add(key, *amount);
+    if (const std::optional<int64_t> amount = ref.corrupted_amount(id))
+      r.corrupted.add(key, *amount);
   }
   if (k.ok && copies == 0) {
     add_lost(r, key, k);
@@ -73,25 +77,35 @@ RecoveryPoint recovery_point(const Reconciliation& r, const std::vector<int64_t>
     }
   }
   for (int64_t ack : r.lost_acks) p.lost_after_t0 += p.t0_ns && ack >= *p.t0_ns ? 1 : 0;
-  p.rpo_ms = r.earliest_lost_ack && p.t0_ns ? json::value(std::max<double>(0, ms(*p.t0_ns - *r.earliest_lost_ack)))
-                                            : json::value(0);
+  p.rpo_ms = r.earliest_lost_ack && p.t0_ns
+                 ? json::value(std::max<double>(0, ms(*p.t0_ns - *r.earliest_lost_ack)))
+                 : json::value(0);
   p.rpo_t0_ms = p.t0_ns ? json::value(ms(*p.t0_ns)) : json::value(nullptr);
-  p.loss_span_ms = r.earliest_lost_ack ? json::value(ms(*r.latest_lost_ack - *r.earliest_lost_ack)) : json::value(0);
+  p.loss_span_ms = r.earliest_lost_ack ? json::value(ms(*r.latest_lost_ack - *r.earliest_lost_ack))
+                                       : json::value(0);
   return p;
 }
 
-json::object reconciliation_json(const Reconciliation& r, const Invariants& invariants, const RecoveryPoint& p) {
+json::object reconciliation_json(const Reconciliation& r, const Invariants& invariants,
+                                 const RecoveryPoint& p) {
   return json::object{{"reference_node", r.reference_node},
                       {"invoked", r.invoked},
                       {"acknowledged", r.acknowledged},
-                      {"lost", r.lost.count}, {"lost_ids", r.lost.ids}, {"lost_amount", r.lost.amount},
+                      {"lost", r.lost.count},
+                      {"lost_ids", r.lost.ids},
+                      {"lost_amount", r.lost.amount},
                       {"lost_after_t0", p.lost_after_t0},
                       {"lost_payments", r.lost_payments},
-                      {"duplicated", r.duplicated.count}, {"duplicated_ids", r.duplicated.ids},
-                      {"failed_but_applied", r.failed_but_applied.count}, {"failed_but_applied_ids", r.failed_but_applied.ids},
-                      {"unexpected", r.unexpected.count}, {"unexpected_ids", r.unexpected.ids},
-                      {"corrupted", r.corrupted.count}, {"corrupted_ids", r.corrupted.ids},
-                      {"recovered", r.recovered.count}, {"unknown_absent", r.unknown_absent.count},
+                      {"duplicated", r.duplicated.count},
+                      {"duplicated_ids", r.duplicated.ids},
+                      {"failed_but_applied", r.failed_but_applied.count},
+                      {"failed_but_applied_ids", r.failed_but_applied.ids},
+                      {"unexpected", r.unexpected.count},
+                      {"unexpected_ids", r.unexpected.ids},
+                      {"corrupted", r.corrupted.count},
+                      {"corrupted_ids", r.corrupted.ids},
+                      {"recovered", r.recovered.count},
+                      {"unknown_absent", r.unknown_absent.count},
                       {"money_conserved", invariants.money_conserved},
                       {"negative_balances", invariants.negative},
                       {"balances_match_replay", invariants.balances_match},

@@ -42,6 +42,7 @@ struct RecoveryPoint {
 RecoveryPoint recovery_point(const Reconciliation& r, const std::vector<int64_t>& t0s);
 
 // report.json's "reconciliation": the payments, the invariants, the RPO.
-boost::json::object reconciliation_json(const Reconciliation& r, const Invariants& invariants, const RecoveryPoint& p);
+boost::json::object reconciliation_json(const Reconciliation& r, const Invariants& invariants,
+                                        const RecoveryPoint& p);
 
 }  // namespace firedrill

@@ -32,8 +32,10 @@ double number_or_0(const json::object& o, const char* key) {
 void summarize_faults(const json::object& report, std::ostringstream& out) {
   for (const auto& fv : json_read::array(report, "faults")) {
     const json::object& f = fv.as_object();
-    out << "  fault[" << integer(f, "index") << "] " << text(f, "kind") << " on " << text(f, "node") << ": detection "
-        << (flag(f, "detected") ? ms_text(f, "detection_ms") + " (" + text(f, "detected_by") + ")" : "UNDETECTED")
+    out << "  fault[" << integer(f, "index") << "] " << text(f, "kind") << " on " << text(f, "node")
+        << ": detection "
+        << (flag(f, "detected") ? ms_text(f, "detection_ms") + " (" + text(f, "detected_by") + ")"
+                                : "UNDETECTED")
         << ", recovery " << (flag(f, "recovered") ? ms_text(f, "recovery_ms") : "NOT RECOVERED")
         << (flag(f, "masked") ? " (masked: no impact)" : "") << "\n";
   }
@@ -42,9 +44,10 @@ void summarize_faults(const json::object& report, std::ostringstream& out) {
 void summarize_payments(const json::object& report, std::ostringstream& out) {
   const json::object& r = json_read::object(report, "reconciliation");
   if (r.empty()) return;
-  out << "  payments: " << integer(r, "acknowledged") << " acknowledged, " << integer(r, "lost") << " lost, "
-      << integer(r, "duplicated") << " duplicated, " << integer(r, "failed_but_applied") << " failed-but-applied, "
-      << integer(r, "recovered") << " unknown→applied, " << integer(r, "unknown_absent") << " unknown→absent; RPO "
+  out << "  payments: " << integer(r, "acknowledged") << " acknowledged, " << integer(r, "lost")
+      << " lost, " << integer(r, "duplicated") << " duplicated, "
+      << integer(r, "failed_but_applied") << " failed-but-applied, " << integer(r, "recovered")
+      << " unknown→applied, " << integer(r, "unknown_absent") << " unknown→absent; RPO "
       << number_or_0(r, "rpo_ms") << " ms\n";
 }
 
@@ -53,10 +56,11 @@ void summarize_restore(const json::object& report, std::ostringstream& out) {
   if (!restore || !restore->is_object()) return;
   const json::object& x = restore->as_object();
   const json::value* point = field(x, "restored_point");
-  out << "  restore: " << integer(x, "restores") << " restores (" << integer(x, "failed") << " failed) in "
-      << json_read::number(x, "duration_ms") << " ms; restored point ";
+  out << "  restore: " << integer(x, "restores") << " restores (" << integer(x, "failed")
+      << " failed) in " << json_read::number(x, "duration_ms") << " ms; restored point ";
   if (point && point->is_object()) {
-    out << "position " << integer(point->as_object(), "position") << " (" << text(point->as_object(), "key") << ")";
+    out << "position " << integer(point->as_object(), "position") << " ("
+        << text(point->as_object(), "key") << ")";
   } else {
     out << "none";
   }
@@ -68,7 +72,8 @@ void summarize_restore(const json::object& report, std::ostringstream& out) {
 
 std::string report_summary(const json::object& report) {
   std::ostringstream out;
-  out << "verdict: " << text(report, "verdict") << " (exit " << integer(report, "exit_code") << ")\n";
+  out << "verdict: " << text(report, "verdict") << " (exit " << integer(report, "exit_code")
+      << ")\n";
   summarize_faults(report, out);
   summarize_payments(report, out);
   summarize_restore(report, out);

@@ -13,7 +13,9 @@ namespace firedrill {
 constexpr int64_t kNsPerMs = 1'000'000;
 
 // `ns` in milliseconds, rounded to the microsecond.
-inline double ms(int64_t ns) { return std::round(static_cast<double>(ns) / 1e3) / 1e3; }
+inline double ms(int64_t ns) {
+  return std::round(static_cast<double>(ns) / 1e3) / 1e3;
+}
 
 // `ns` in milliseconds (not rounded), or null.
 inline boost::json::value ms_or_null(std::optional<int64_t> ns) {
@@ -21,7 +23,8 @@ inline boost::json::value ms_or_null(std::optional<int64_t> ns) {
 }
 
 // later − earlier in milliseconds (at least 0), or null when either instant is missing.
-inline boost::json::value difference_ms(const std::optional<int64_t>& later, const std::optional<int64_t>& earlier) {
+inline boost::json::value difference_ms(const std::optional<int64_t>& later,
+                                        const std::optional<int64_t>& earlier) {
   if (!later.has_value() || !earlier.has_value()) return nullptr;
   return ms(std::max<int64_t>(0, later.value() - earlier.value()));
 }

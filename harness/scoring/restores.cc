@@ -27,19 +27,28 @@ std::optional<int64_t> acknowledged_at(const TimelineIndex& t, const std::string
 }
 
 // One restore action's end record into `m`.
-void add_restore(const TimelineIndex& t, const json::object& r, RestoreMeasures& m, BestPoint& best) {
+void add_restore(const TimelineIndex& t, const json::object& r, RestoreMeasures& m,
+                 BestPoint& best) {
   const int fault = static_cast<int>(json_read::integer(r, "fault"));
   const int64_t ended = json_read::integer(r, "t_ns");
-  const int64_t started = json_read::integer(r, "started_ns", ended - json_read::integer(r, "duration_ns"));
+  const int64_t started =
+      json_read::integer(r, "started_ns", ended - json_read::integer(r, "duration_ns"));
   const bool succeeded = json_read::flag(r, "succeeded");
   const json::object& report = json_read::object(r, "output");
-  const std::string node = json_read::text(r, "node"), key = json_read::text(report, "restored_key"), damaged = json_read::text(report, "damaged_file");
+  const std::string node = json_read::text(r, "node"),
+                    key = json_read::text(report, "restored_key"),
+                    damaged = json_read::text(report, "damaged_file");
   const std::optional<int64_t> ack_ns = acknowledged_at(t, key);
   const int64_t position = json_read::integer(report, "restored_position");
   m.restores.push_back(json::object{
-      {"fault", fault}, {"node", node}, {"action", json_read::text(r, "action")},
-      {"started_ms", ms(started)}, {"ended_ms", ms(ended)}, {"duration_ms", ms(ended - started)},
-      {"succeeded", succeeded}, {"error", json_read::text(r, "error")},
+      {"fault", fault},
+      {"node", node},
+      {"action", json_read::text(r, "action")},
+      {"started_ms", ms(started)},
+      {"ended_ms", ms(ended)},
+      {"duration_ms", ms(ended - started)},
+      {"succeeded", succeeded},
+      {"error", json_read::text(r, "error")},
       {"restored_position", succeeded ? json::value(position) : json::value(nullptr)},
       {"restored_key", succeeded ? json::value(key) : json::value(nullptr)},
       {"restored_point_ms", succeeded ? ms_or_null(ack_ns) : json::value(nullptr)},
@@ -58,17 +67,20 @@ void add_restore(const TimelineIndex& t, const json::object& r, RestoreMeasures&
   }
   if (succeeded && position > best.position) {
     best = BestPoint{position, ack_ns, fault};
-    m.restored_point = json::object{{"node", node},
-                                    {"position", position},
-                                    {"key", key},
-                                    {"committed_at_ms", json_read::value_or_null(report, "restored_committed_at_ms")},
-                                    {"acknowledged_ms", ms_or_null(ack_ns)}};
+    m.restored_point = json::object{
+        {"node", node},
+        {"position", position},
+        {"key", key},
+        {"committed_at_ms", json_read::value_or_null(report, "restored_committed_at_ms")},
+        {"acknowledged_ms", ms_or_null(ack_ns)}};
   }
 }
 
 }  // namespace
 
-double RestoresOfFault::duration_ms() const { return ms(last_end_ns - first_start_ns); }
+double RestoresOfFault::duration_ms() const {
+  return ms(last_end_ns - first_start_ns);
+}
 
 RestoreMeasures measure_restores(const TimelineIndex& t, const json::value& reconciliation_rpo_ms) {
   RestoreMeasures m;
@@ -90,7 +102,8 @@ json::value restore_json(const RestoreMeasures& m, const Reconciliation& r) {
   double duration_ms = 0;
   for (const auto& [fault, p] : m.per_fault) duration_ms = std::max(duration_ms, p.duration_ms());
   int64_t failed = 0;
-  for (const auto& restore : m.restores) failed += json_read::flag(restore.as_object(), "succeeded") ? 0 : 1;
+  for (const auto& restore : m.restores)
+    failed += json_read::flag(restore.as_object(), "succeeded") ? 0 : 1;
   return json::object{
       {"restores", static_cast<int64_t>(m.restores.size())},
       {"failed", failed},

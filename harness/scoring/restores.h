@@ -27,18 +27,19 @@ struct RestoresOfFault {
 };
 
 struct RestoreMeasures {
-  boost::json::array restores;                // report.json's "restores", in timeline order
-  std::map<int, RestoresOfFault> per_fault;   // fault index → its restores
+  boost::json::array restores;               // report.json's "restores", in timeline order
+  std::map<int, RestoresOfFault> per_fault;  // fault index → its restores
   boost::json::array damaged_files;
   std::optional<boost::json::object> restored_point;
-  boost::json::value rpo_ms;                  // against the restored point, else the reconciliation's
-  std::vector<std::string> refused_backups;   // safety failures: a damaged backup refused
-  std::vector<std::string> failed_restores;   // objective failures: a restore that failed
+  boost::json::value rpo_ms;  // against the restored point, else the reconciliation's
+  std::vector<std::string> refused_backups;  // safety failures: a damaged backup refused
+  std::vector<std::string> failed_restores;  // objective failures: a restore that failed
 };
 
 // `reconciliation_rpo_ms`: the reconciliation's RPO, for a drill whose restores brought back no
 // payment of its own.
-RestoreMeasures measure_restores(const TimelineIndex& t, const boost::json::value& reconciliation_rpo_ms);
+RestoreMeasures measure_restores(const TimelineIndex& t,
+                                 const boost::json::value& reconciliation_rpo_ms);
 
 // report.json's "restore": null when the drill ran no restore.
 boost::json::value restore_json(const RestoreMeasures& m, const Reconciliation& r);

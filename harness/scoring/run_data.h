@@ -21,7 +21,7 @@ struct WorkloadRecord {
   enum Flags : uint8_t { has_t = 1, has_latency = 2 };
   int64_t t_ns = 0;
   int64_t op = -1;
-  int64_t value = 0;  // amount (invoke) or latency_ns (completions)
+  int64_t value = 0;                   // amount (invoke) or latency_ns (completions)
   uint32_t key = 0, from = 0, to = 0;  // StringTable ids
   uint8_t kind = invoke;
   uint8_t flags = 0;

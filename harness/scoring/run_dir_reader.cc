@@ -31,12 +31,15 @@ void read_run_json(const fs::path& dir, RunData& data) {
   }
   json::error_code ec;
   json::value v = json::parse(text, ec);
-  if (!ec && v.is_object()) data.run = v.as_object();
-  else data.read_errors.push_back("run.json: not JSON");
+  if (!ec && v.is_object())
+    data.run = v.as_object();
+  else
+    data.read_errors.push_back("run.json: not JSON");
 }
 
 bool ends_with(const std::string& name, std::string_view suffix) {
-  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return name.size() > suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 void read_exports_dir(const fs::path& exports, RunData& data) {
@@ -57,7 +60,8 @@ void read_exports_dir(const fs::path& exports, RunData& data) {
         data.exports[node] = text;
       }
     } else if (ends_with(name, kBalances)) {
-      if (read_text(entry.path(), text)) data.balances[name.substr(0, name.size() - kBalances.size())] = text;
+      if (read_text(entry.path(), text))
+        data.balances[name.substr(0, name.size() - kBalances.size())] = text;
     }
   }
 }
@@ -72,7 +76,8 @@ Result<RunData> read_run_dir(const std::string& dir) {
     // `run` writes scenario.toml before the lab is built and the timeline opened: a directory
     // with one and no timeline is a run interrupted before its first record, and scores (as
     // inconclusive) like any other interrupted run.
-    if (!fs::exists(fs::path(dir) / "scenario.toml")) return Status::error("score " + dir + ": no timeline.jsonl");
+    if (!fs::exists(fs::path(dir) / "scenario.toml"))
+      return Status::error("score " + dir + ": no timeline.jsonl");
     data.read_errors.push_back("timeline.jsonl: missing: the run ended before its first record");
     return data;
   }

@@ -19,7 +19,8 @@ ObjectiveTargets read_objectives(const json::object& o) {
   t.rpo_within_ms = json_read::optional_integer(o, "rpo_within_ms");
   t.lost_payments_max = json_read::optional_integer(o, "lost_payments_max").value_or(0);
   t.duplicated_payments_max = json_read::optional_integer(o, "duplicated_payments_max").value_or(0);
-  if (const json::value* min = json_read::field(o, "availability_min"); min && min->is_number()) t.availability_min = *min;
+  if (const json::value* min = json_read::field(o, "availability_min"); min && min->is_number())
+    t.availability_min = *min;
   return t;
 }
 
@@ -41,12 +42,15 @@ ContractFields read_contract(const json::object& run) {
 SteadyStateSettings read_steady_state(const json::object& ss) {
   const SteadyStateSpec defaults;
   SteadyStateSettings s;
-  s.thresholds.success_ratio_min = json_read::number(ss, "success_ratio_min", defaults.success_ratio_min);
-  if (auto v = json_read::optional_integer(ss, "latency_p99_max_ms")) s.thresholds.latency_p99_max_ns = *v * kNsPerMs;
+  s.thresholds.success_ratio_min =
+      json_read::number(ss, "success_ratio_min", defaults.success_ratio_min);
+  if (auto v = json_read::optional_integer(ss, "latency_p99_max_ms"))
+    s.thresholds.latency_p99_max_ns = *v * kNsPerMs;
   s.window_ms = json_read::integer(ss, "window_ms", defaults.window.count());
   s.window_ns = s.window_ms * kNsPerMs;
   s.hold_ns = json_read::integer(ss, "hold_ms", defaults.hold.count()) * kNsPerMs;
-  s.probe_interval_ms = json_read::integer(ss, "probe_interval_ms", defaults.probe_interval.count());
+  s.probe_interval_ms =
+      json_read::integer(ss, "probe_interval_ms", defaults.probe_interval.count());
   return s;
 }
 
@@ -55,13 +59,16 @@ RunSpec read_run_spec(const json::object& run) {
   spec.objectives = read_objectives(json_read::object(run, "objectives"));
   spec.steady_state = read_steady_state(json_read::object(run, "steady_state"));
   const json::object& detection = json_read::object(run, "detection");
-  for (const auto& v : json_read::array(detection, "alerts")) spec.detection_alerts.insert(std::string(v.as_string()));
+  for (const auto& v : json_read::array(detection, "alerts"))
+    spec.detection_alerts.insert(std::string(v.as_string()));
   for (const auto& v : json_read::array(detection, "log_patterns")) {
     spec.detection_patterns.insert(json_read::text(v.as_object(), "pattern"));
   }
-  spec.probe_failures = json_read::integer(detection, "probe_failures", DetectionSpec{}.probe_failures);
+  spec.probe_failures =
+      json_read::integer(detection, "probe_failures", DetectionSpec{}.probe_failures);
   spec.contract = read_contract(run);
-  for (const auto& n : json_read::array(run, "nodes")) spec.nodes.push_back(json_read::text(n.as_object(), "name"));
+  for (const auto& n : json_read::array(run, "nodes"))
+    spec.nodes.push_back(json_read::text(n.as_object(), "name"));
   return spec;
 }
 
@@ -72,7 +79,8 @@ std::vector<std::string> run_json_problems(const json::object& run) {
   }
   for (const char* section : {"objectives", "steady_state", "detection", "workload", "contract"}) {
     const json::value* v = json_read::field(run, section);
-    if (!v || !v->is_object()) problems.push_back(std::string("run.json: ") + section + " missing or not an object");
+    if (!v || !v->is_object())
+      problems.push_back(std::string("run.json: ") + section + " missing or not an object");
   }
   return problems;
 }

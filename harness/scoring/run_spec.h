@@ -25,9 +25,10 @@ struct ContractFields {
 };
 
 struct ObjectiveTargets {
-  std::optional<int64_t> detect_within_ms, recover_within_ms, mtbf_ms, restore_within_ms, rpo_within_ms;
+  std::optional<int64_t> detect_within_ms, recover_within_ms, mtbf_ms, restore_within_ms,
+      rpo_within_ms;
   int64_t lost_payments_max = 0, duplicated_payments_max = 0;  // absent: none allowed
-  std::optional<boost::json::value> availability_min;           // as run.json gives it (a number)
+  std::optional<boost::json::value> availability_min;          // as run.json gives it (a number)
 };
 
 struct SteadyStateSettings {

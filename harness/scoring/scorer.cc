@@ -39,10 +39,13 @@ struct Measures {
 // own errors, an interrupted run, a damaged run.json; and an abort.
 void run_failures(const RunData& data, const TimelineIndex& t, Failures& f) {
   append(f.inconclusive, data.read_errors);
-  for (const auto& p : t.preconditions_failed) f.inconclusive.push_back("precondition failed: " + p);
+  for (const auto& p : t.preconditions_failed)
+    f.inconclusive.push_back("precondition failed: " + p);
   for (const auto& e : t.harness_errors) f.inconclusive.push_back("harness error: " + e);
   if (t.abort_reason) f.aborted.push_back(*t.abort_reason);
-  if (!t.ended) f.inconclusive.push_back("the run did not finish (no end record): the controller was interrupted");
+  if (!t.ended)
+    f.inconclusive.push_back(
+        "the run did not finish (no end record): the controller was interrupted");
   append(f.inconclusive, run_json_problems(data.run));
 }
 
@@ -75,9 +78,12 @@ void safety_failures(const Measures& m, std::vector<std::string>& safety) {
   auto safety_if = [&](bool bad, const std::string& what) {
     if (bad) safety.push_back(what);
   };
-  safety_if(r.failed_but_applied.count > 0, std::to_string(r.failed_but_applied.count) + " payments reported failed but applied");
-  safety_if(r.unexpected.count > 0, std::to_string(r.unexpected.count) + " transfers never requested");
-  safety_if(r.corrupted.count > 0, std::to_string(r.corrupted.count) + " transfers differ from their request");
+  safety_if(r.failed_but_applied.count > 0,
+            std::to_string(r.failed_but_applied.count) + " payments reported failed but applied");
+  safety_if(r.unexpected.count > 0,
+            std::to_string(r.unexpected.count) + " transfers never requested");
+  safety_if(r.corrupted.count > 0,
+            std::to_string(r.corrupted.count) + " transfers differ from their request");
   safety_if(!inv.money_conserved, "money not conserved");
   safety_if(inv.negative > 0, std::to_string(inv.negative) + " negative balances");
   safety_if(!inv.balances_match, "balances differ from the replay of the transfers");
@@ -87,10 +93,12 @@ void safety_failures(const Measures& m, std::vector<std::string>& safety) {
 // The failures the measures and the objectives give, in report.json's order.
 void judged_failures(const RunData& data, const Measures& m, const Objectives& o, Failures& f) {
   append(f.inconclusive, m.faults.inconclusive);
-  if (data.exports.empty()) f.inconclusive.push_back("no ledger export was read: nothing to reconcile");
+  if (data.exports.empty())
+    f.inconclusive.push_back("no ledger export was read: nothing to reconcile");
   int64_t bad_lines = 0;
   for (const auto& [node, e] : m.exports.by_node) bad_lines += e->bad_lines;
-  if (bad_lines > 0) f.inconclusive.push_back(std::to_string(bad_lines) + " unreadable export lines");
+  if (bad_lines > 0)
+    f.inconclusive.push_back(std::to_string(bad_lines) + " unreadable export lines");
   append(f.inconclusive, m.exports.errors);
   append(f.safety, failures_of(o.payments));
   safety_failures(m, f.safety);
@@ -108,19 +116,22 @@ json::array to_array(const std::vector<std::string>& list) {
 }
 
 json::object failures_json(const Failures& f) {
-  return json::object{{"inconclusive", to_array(f.inconclusive)}, {"aborted", to_array(f.aborted)},
-                      {"safety", to_array(f.safety)}, {"objectives", to_array(f.objectives)}};
+  return json::object{{"inconclusive", to_array(f.inconclusive)},
+                      {"aborted", to_array(f.aborted)},
+                      {"safety", to_array(f.safety)},
+                      {"objectives", to_array(f.objectives)}};
 }
 
-json::object report_of(const RunData& data, const RunSpec& spec, TimelineIndex& t, Measures& m, const Objectives& o,
-                       const Failures& failures) {
+json::object report_of(const RunData& data, const RunSpec& spec, TimelineIndex& t, Measures& m,
+                       const Objectives& o, const Failures& failures) {
   const std::string verdict = verdict_of(failures);
   const json::object& scenario = json_read::object(data.run, "scenario");
   json::object report{
       {"schema", kReportSchema},
       {"verdict", verdict},
       {"exit_code", exit_code_of(verdict)},
-      {"scenario", json::object{{"name", json_read::text(scenario, "name")}, {"digest", json_read::text(scenario, "digest")},
+      {"scenario", json::object{{"name", json_read::text(scenario, "name")},
+                                {"digest", json_read::text(scenario, "digest")},
                                 {"description", json_read::text(scenario, "description")}}},
       {"seed", json_read::value_or_null(data.run, "seed")},
       {"failures", failures_json(failures)},
@@ -142,8 +153,8 @@ json::object score_or_throw(const RunData& data) {
   run_failures(data, t, failures);
   const RunSpec spec = read_run_spec(data.run);
   Measures m = measure(data, spec, t);
-  const Objectives o = judge_objectives(spec.objectives, m.faults, m.reconciliation, m.availability.success_ratio,
-                                        m.restores);
+  const Objectives o = judge_objectives(spec.objectives, m.faults, m.reconciliation,
+                                        m.availability.success_ratio, m.restores);
   judged_failures(data, m, o, failures);
   return report_of(data, spec, t, m, o, failures);
 }
@@ -155,11 +166,16 @@ json::object score(const RunData& data) {
     return score_or_throw(data);
   } catch (const std::exception& e) {
     // A checker that fails must never let a drill pass.
-    return json::object{{"schema", kReportSchema},
-                        {"verdict", "inconclusive"},
-                        {"exit_code", 3},
-                        {"failures", json::object{{"inconclusive", json::array{json::value(std::string("checker error: ") + e.what())}},
-                                                  {"aborted", json::array{}}, {"safety", json::array{}}, {"objectives", json::array{}}}}};
+    return json::object{
+        {"schema", kReportSchema},
+        {"verdict", "inconclusive"},
+        {"exit_code", 3},
+        {"failures",
+         json::object{
+             {"inconclusive", json::array{json::value(std::string("checker error: ") + e.what())}},
+             {"aborted", json::array{}},
+             {"safety", json::array{}},
+             {"objectives", json::array{}}}}};
   }
 }
 

@@ -10,7 +10,7 @@ bool SteadyStateOverTime::at(int64_t t) const {
 
 std::optional<int64_t> SteadyStateOverTime::recovery(int64_t from, int64_t until) const {
   std::optional<int64_t> stretch;
-  for (int64_t t = from; t <= until; t += kSteadyGridNs) {
+  for (int64_t t = from; t <= until; t += kSteadyStateGridNs) {
     if (at(t)) {
       if (!stretch) stretch = t;
     } else {

@@ -7,14 +7,12 @@
 #include <span>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/steady_state.h"
 #include "scoring/report_time.h"
 #include "scoring/run_spec.h"
 
 namespace firedrill {
-
-// The step between steady-state evaluations (report.json names it in every fault's uncertainty).
-constexpr int64_t kSteadyGridNs = 100 * kNsPerMs;
 
 class SteadyStateOverTime {
  public:

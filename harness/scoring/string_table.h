@@ -29,10 +29,18 @@ class StringTable {
   void rehash(std::size_t capacity);
   // The slot of `s` (hash `hash`): where it is, or the empty slot where it would go.
   std::size_t slot_of(std::string_view s, std::size_t hash) const;
+  static uint32_t id_in(uint64_t slot) { return static_cast<uint32_t>(slot) - 1; }
+  static uint32_t hash_in(uint64_t slot) { return static_cast<uint32_t>(slot >> 32); }
   std::string chars_;
   std::vector<uint64_t> offsets_;  // id → start; one past the last id → end
-  std::vector<uint32_t> slots_;    // open addressing: id + 1, 0 empty
-  std::vector<uint32_t> hashes_;   // id → the low 32 bits of its hash (rehash, probe filter)
+  // Open addressing: the low 32 bits of the string's hash above its id + 1; 0 empty. The hash in
+  // the slot spares a probe the look at the string (a cache miss) unless it likely matches.
+  std::vector<uint64_t> slots_;
+  // The ids of strings interned or found lately, by the low bits of their hashes: a payment's key
+  // comes back a few records after its invoke, an account every few records, and this spares
+  // them a probe of the large table.
+  static constexpr std::size_t kRecentSize = 1024;
+  std::vector<uint32_t> recent_ = std::vector<uint32_t>(kRecentSize, 0);
 };
 
 // The strings scoring compares, by id: those of a base table (the one reading the timeline
@@ -41,12 +49,15 @@ class StringTable {
 // ids compares the strings.
 class Names {
  public:
-  explicit Names(const StringTable& base) : base_(base), base_size_(static_cast<uint32_t>(base.size())) {}
+  explicit Names(const StringTable& base)
+      : base_(base), base_size_(static_cast<uint32_t>(base.size())) {}
   // The id of `s`, added when it is new.
   uint32_t id(std::string_view s);
   // The id of `s`, or -1 when it has none.
   int64_t find(std::string_view s) const;
-  std::string_view view(uint32_t id) const { return id < base_size_ ? base_.view(id) : extra_.view(id - base_size_); }
+  std::string_view view(uint32_t id) const {
+    return id < base_size_ ? base_.view(id) : extra_.view(id - base_size_);
+  }
   std::size_t size() const { return base_size_ + extra_.size(); }
 
  private:

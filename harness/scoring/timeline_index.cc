@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/json_read.h"
+#include "scoring/big_buffers.h"
 
 namespace json = boost::json;
 
@@ -67,11 +68,12 @@ void index_workload(const RunData& data, TimelineIndex& t) {
 }
 
 // A workload record kept as JSON (a RunData built by hand, or a line of another shape).
-void index_workload_json(const json::object& r, std::string_view kind, int64_t at, TimelineIndex& t) {
+void index_workload_json(const json::object& r, std::string_view kind, int64_t at,
+                         TimelineIndex& t) {
   if (kind == "invoke") {
     const uint32_t key = t.names.id(json_read::view(r, "key"));
-    note_invoke(t, key, t.names.id(json_read::view(r, "from")), t.names.id(json_read::view(r, "to")),
-                integer(r, "amount"));
+    note_invoke(t, key, t.names.id(json_read::view(r, "from")),
+                t.names.id(json_read::view(r, "to")), integer(r, "amount"));
   } else if (const std::optional<Outcome> o = outcome_of(kind)) {
     note_completion(t, t.names.id(json_read::view(r, "key")), at, *o, integer(r, "latency_ns"));
   }
@@ -149,20 +151,25 @@ KeyState& TimelineIndex::key(uint32_t id) {
 }
 
 int64_t TimelineIndex::find(std::string_view k, int64_t guess) const {
-  if (guess >= 0 && static_cast<std::size_t>(guess) < keys.size() && names.view(static_cast<uint32_t>(guess)) == k) {
+  if (guess >= 0 && static_cast<std::size_t>(guess) < keys.size() &&
+      names.view(static_cast<uint32_t>(guess)) == k) {
     return seen(guess);
   }
   return find(k);
 }
 
 int64_t TimelineIndex::seen(int64_t id) const {
-  return id >= 0 && static_cast<std::size_t>(id) < keys.size() && keys[static_cast<std::size_t>(id)].seen ? id : -1;
+  return id >= 0 && static_cast<std::size_t>(id) < keys.size() &&
+                 keys[static_cast<std::size_t>(id)].seen
+             ? id
+             : -1;
 }
 
 TimelineIndex index_timeline(const RunData& data) {
   TimelineIndex t(data.strings);
+  reserve_big(t.keys, data.strings.size());
   t.keys.resize(data.strings.size());
-  t.completions.reserve(data.workload.size() / 2 + 1);
+  reserve_big(t.completions, data.workload.size() / 2 + 1);
   // The compact records and those kept as JSON never touch the same state but the keys, whose
   // first sight decides: the compact ones are the run's own, the JSON ones a hand-built RunData's.
   index_workload(data, t);

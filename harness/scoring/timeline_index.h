@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "core/steady_state.h"
-#include "scoring/run_data.h"
 #include "scoring/report_time.h"
+#include "scoring/run_data.h"
 #include "scoring/string_table.h"
 
 namespace firedrill {
@@ -67,7 +67,8 @@ struct TimelineIndex {
   std::set<std::string> final_reads_ok;
   std::vector<const boost::json::object*> restore_ends;  // action end records of purpose "restore"
   std::optional<std::string> abort_reason;
-  std::optional<boost::json::object> stop_condition;  // the guard that tripped, as report.json gives it
+  std::optional<boost::json::object>
+      stop_condition;  // the guard that tripped, as report.json gives it
   bool ended = false;
   int64_t workload_end_ns = 0;
 

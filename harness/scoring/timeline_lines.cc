@@ -4,12 +4,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
 #include <array>
+#include <boost/json.hpp>
 #include <optional>
 #include <string_view>
 
 #include "core/json_read.h"
+#include "core/limits.h"
 #include "scoring/big_buffers.h"
 #include "scoring/flat_json.h"
 #include "scoring/line_buffer.h"
@@ -30,12 +31,18 @@ using WorkloadFields = std::array<Value, kFieldCount>;
 // runs for every field of every line.
 int field_index(std::string_view name) {
   switch (name.size()) {
-    case 2: return name == "to" ? to : name == "op" ? op : -1;
-    case 3: return name == "key" ? key : -1;
-    case 4: return name == "kind" ? kind : name == "t_ns" ? at : name == "from" ? from : -1;
-    case 6: return name == "source" ? source : name == "amount" ? amount : -1;
-    case 10: return name == "latency_ns" ? latency : -1;
-    default: return -1;
+    case 2:
+      return name == "to" ? to : name == "op" ? op : -1;
+    case 3:
+      return name == "key" ? key : -1;
+    case 4:
+      return name == "kind" ? kind : name == "t_ns" ? at : name == "from" ? from : -1;
+    case 6:
+      return name == "source" ? source : name == "amount" ? amount : -1;
+    case 10:
+      return name == "latency_ns" ? latency : -1;
+    default:
+      return -1;
   }
 }
 
@@ -50,16 +57,29 @@ std::optional<WorkloadRecord::Kind> workload_kind(std::string_view kind) {
 
 // How a field reads in either form: a string (else ""), a number (else the fallback) and whether
 // it is a number.
-std::string_view text_of(const json::value* v) { return json_read::view_of(v); }
-std::string_view text_of(const FlatValue& v) { return v.type == FlatValue::string_value ? v.text : std::string_view(); }
-int64_t number_of(const json::value* v, int64_t fallback) { return json_read::integer_of(v, fallback); }
-int64_t number_of(const FlatValue& v, int64_t fallback) { return v.type == FlatValue::integer_value ? v.number : fallback; }
-bool is_number(const json::value* v) { return v && v->is_number(); }
-bool is_number(const FlatValue& v) { return v.type == FlatValue::integer_value; }
+std::string_view text_of(const json::value* v) {
+  return json_read::view_of(v);
+}
+std::string_view text_of(const FlatValue& v) {
+  return v.type == FlatValue::string_value ? v.text : std::string_view();
+}
+int64_t number_of(const json::value* v, int64_t fallback) {
+  return json_read::integer_of(v, fallback);
+}
+int64_t number_of(const FlatValue& v, int64_t fallback) {
+  return v.type == FlatValue::integer_value ? v.number : fallback;
+}
+bool is_number(const json::value* v) {
+  return v && v->is_number();
+}
+bool is_number(const FlatValue& v) {
+  return v.type == FlatValue::integer_value;
+}
 
 // The compact form of a workload record of a known kind, or nullopt.
 template <typename Value>
-std::optional<WorkloadRecord> workload_record(const WorkloadFields<Value>& f, StringTable& strings) {
+std::optional<WorkloadRecord> workload_record(const WorkloadFields<Value>& f,
+                                              StringTable& strings) {
   if (text_of(f[source]) != "workload") return std::nullopt;
   const std::optional<WorkloadRecord::Kind> workload = workload_kind(text_of(f[kind]));
   if (!workload) return std::nullopt;
@@ -113,7 +133,7 @@ void add_line(std::string_view line, int64_t number, RunData& data) {
     return;
   }
   // Parsed into a buffer on the stack; only the records kept as JSON are copied out of it.
-  unsigned char buffer[4096];
+  unsigned char buffer[kLineParseBufferBytes];
   json::monotonic_resource scratch(buffer, sizeof buffer);
   json::error_code ec;
   json::value v = json::parse(line, ec, json::storage_ptr(&scratch));

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "common/clock.h"
+#include "http/address.h"
 
 namespace json = boost::json;
 
@@ -58,7 +59,7 @@ Status Alerts::init() {
   auto scheme_end = webhook_url_.find("://");
   auto path_start = webhook_url_.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
   webhook_target_ = path_start == std::string::npos ? "/" : webhook_url_.substr(path_start);
-  client_ = std::make_unique<HttpClient>(io_, address->first, address->second, 1);
+  client_ = std::make_unique<HttpClient>(io_, address->host, address->port, 1);
   return Status::ok();
 }
 

@@ -12,7 +12,8 @@
 #include <memory>
 #include <string>
 
-#include "common/http.h"
+#include "common/status.h"
+#include "http/client.h"
 
 namespace boost::asio {
 class io_context;

@@ -12,14 +12,13 @@
 
 #include "arbiter/alerts.h"
 #include "common/clock.h"
-#include "common/http.h"
 #include "common/ledger_status.h"
 #include "common/metrics.h"
+#include "http/client.h"
+#include "http/server.h"
 
 namespace json = boost::json;
 namespace asio = boost::asio;
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay {
 namespace {
@@ -39,9 +38,7 @@ bool json_bool(const json::object& o, const char* key) {
   return v && v->is_bool() && v->as_bool();
 }
 
-}  // namespace
-
-struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
+struct ArbiterState : std::enable_shared_from_this<ArbiterState> {
   // What the arbiter knows of one ledger, from its latest heartbeat.
   struct Ledger {
     LedgerAddress address;
@@ -64,10 +61,10 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
     int64_t clock_rejections_total = -1;
   };
 
-  Impl(asio::io_context& io_context, ArbiterConfig c)
+  ArbiterState(asio::io_context& io_context, ArbiterConfig c)
       : io(io_context),
         config(std::move(c)),
-        alerts(io_context, config.alert_url, "http://" + config.host + ":" + std::to_string(config.port)),
+        alerts(io_context, config.alert_url, "http://" + config.node.host + ":" + std::to_string(config.node.port)),
         server(io_context, [this](HttpRequest&& r, Respond respond) { handle(std::move(r), std::move(respond)); }),
         tick_timer(io_context) {}
 
@@ -93,17 +90,17 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
   Status start() {
     if (Status s = alerts.init(); !s) return s;
     for (const auto& address : config.ledgers) {
-      auto host_port = parse_host_port(address.url);
-      if (!host_port) return host_port.status().with_context("ledger " + address.id);
-      Ledger ledger;
+      auto client = client_for(io, address, 2);
+      if (!client) return client.status();
+      Ledger& ledger = ledgers.emplace_back();
       ledger.address = address;
-      ledger.client = std::make_unique<HttpClient>(io, host_port->first, host_port->second, 2);
-      ledgers.push_back(std::move(ledger));
+      ledger.client = std::move(*client);
     }
     load_state();
-    if (Status s = server.listen(config.host, config.port); !s) return s;
-    spdlog::info("arbiter listening on {}:{}; {} ledgers; failure_timeout_ms={}", config.host,
-                 server.port(), ledgers.size(), config.failure_timeout_ms);
+    Status listening = listen_on(server, config.node,
+                                 "arbiter of " + std::to_string(ledgers.size()) + " ledgers, failure_timeout_ms=" +
+                                     std::to_string(config.failure_timeout_ms));
+    if (!listening) return listening;
     tick();
     return Status::ok();
   }
@@ -449,10 +446,10 @@ struct Arbiter::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-Arbiter::Arbiter(asio::io_context& io, ArbiterConfig config)
-    : impl_(std::make_shared<Impl>(io, std::move(config))) {}
-Arbiter::~Arbiter() { impl_->stop(); }
-Status Arbiter::start() { return impl_->start(); }
-void Arbiter::stop() { impl_->stop(); }
+}  // namespace
+
+std::unique_ptr<Service> make_arbiter(asio::io_context& io, ArbiterConfig config) {
+  return SharedService<ArbiterState>::make(io, std::move(config));
+}
 
 }  // namespace refpay

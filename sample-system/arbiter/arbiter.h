@@ -14,18 +14,13 @@
 #include <vector>
 
 #include "common/ledger_list.h"
-#include "common/status.h"
-
-namespace boost::asio {
-class io_context;
-}
+#include "common/node_config.h"
+#include "common/service.h"
 
 namespace refpay {
 
 struct ArbiterConfig {
-  std::string id = "arbiter";
-  std::string host = "127.0.0.1";
-  uint16_t port = 7100;
+  NodeConfig node{"arbiter", "127.0.0.1", 7100};
   std::string data_dir;  // holds arbiter-state.json; empty: nothing persisted
   std::vector<LedgerAddress> ledgers;
   std::string initial_primary;  // preferred first primary; default: the first ledger
@@ -40,19 +35,7 @@ struct ArbiterConfig {
   int64_t event_alert_hold_ms = 10'000;  // LedgerFailoverCompleted stays firing this long
 };
 
-class Arbiter {
- public:
-  Arbiter(boost::asio::io_context& io, ArbiterConfig config);
-  ~Arbiter();
-  Arbiter(const Arbiter&) = delete;
-  Arbiter& operator=(const Arbiter&) = delete;
-
-  Status start();
-  void stop();
-
- private:
-  struct Impl;
-  std::shared_ptr<Impl> impl_;
-};
+// The arbiter of `config.ledgers`, serving its API on config.node; start() begins heartbeats.
+std::unique_ptr<Service> make_arbiter(boost::asio::io_context& io, ArbiterConfig config);
 
 }  // namespace refpay

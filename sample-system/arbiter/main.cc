@@ -5,18 +5,15 @@
 #include "arbiter/arbiter.h"
 #include "common/config_read.h"
 #include "common/program.h"
+#include "http/address.h"
 
 using namespace refpay;
 
 namespace {
 
 Status read_arbiter_config(Config& c, ArbiterConfig& a) {
-  Status s;
-  auto step = [&](Status next) {
-    if (s) s = std::move(next);
-  };
-  step(read_string(c, "node.id", a.id));
-  step(read_address(c, "node.listen", a.host, a.port));
+  FirstError step;
+  step(read_node_config(c, a.node));
   step(read_string(c, "node.data_dir", a.data_dir));
   step(read_ledger_list(c, a.ledgers));
   step(read_string(c, "arbiter.initial_primary", a.initial_primary));
@@ -29,7 +26,7 @@ Status read_arbiter_config(Config& c, ArbiterConfig& a) {
   step(read_int(c, "arbiter.clock_skew_alert_ms", a.clock_skew_alert_ms, 1, 86'400'000));
   step(read_int(c, "arbiter.clock_alert_quiet_ms", a.clock_alert_quiet_ms, 100, 600'000));
   step(read_int(c, "arbiter.event_alert_hold_ms", a.event_alert_hold_ms, 0, 600'000));
-  if (!s) return s;
+  if (!step) return step.status();
   if (!a.initial_primary.empty()) {
     bool known = false;
     for (const auto& l : a.ledgers) known = known || l.id == a.initial_primary;
@@ -44,19 +41,14 @@ Status read_arbiter_config(Config& c, ArbiterConfig& a) {
                            address.status().message());
     }
   }
-  return s;
+  return Status::ok();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   ArbiterConfig config;
-  std::unique_ptr<Arbiter> arbiter;
   return run_program(
       argc, argv, "refpay-arbiter", [&](Config& c) { return read_arbiter_config(c, config); },
-      [&](boost::asio::io_context& io) {
-        arbiter = std::make_unique<Arbiter>(io, config);
-        return arbiter->start();
-      },
-      [&] { arbiter->stop(); });
+      [&](boost::asio::io_context& io) -> Result<std::unique_ptr<Service>> { return make_arbiter(io, config); });
 }

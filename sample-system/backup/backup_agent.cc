@@ -9,11 +9,10 @@
 #include <filesystem>
 
 #include "backup/backup_writer.h"
+#include "common/clock.h"
 #include "ledger/ledger_store.h"
 
 namespace asio = boost::asio;
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay::backup {
 

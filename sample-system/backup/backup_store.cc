@@ -14,7 +14,7 @@
 #include <functional>
 #include <vector>
 
-#include "core/sha256.h"
+#include "backup/sha256.h"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
@@ -111,7 +111,7 @@ std::string describe(const LogSpan& s) {
 
 std::string Manifest::to_text() const {
   json::object fields = manifest_fields(*this);
-  std::string self = firedrill::sha256_hex(json::serialize(fields));
+  std::string self = sha256_hex(json::serialize(fields));
   fields["manifest_sha256"] = self;
   return json::serialize(fields) + "\n";
 }
@@ -129,7 +129,7 @@ Result<Manifest> Manifest::parse(const std::string& text) {
   if (!self || !self->is_string()) return Status::error("manifest has no manifest_sha256");
   std::string expected(self->as_string());
   object->erase("manifest_sha256");
-  if (firedrill::sha256_hex(json::serialize(*object)) != expected) {
+  if (sha256_hex(json::serialize(*object)) != expected) {
     return Status::error("manifest_sha256 does not match the manifest's contents");
   }
   std::string missing;

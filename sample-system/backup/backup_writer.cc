@@ -11,7 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "core/sha256.h"
+#include "backup/sha256.h"
 #include "common/clock.h"
 #include "common/payment.h"
 #include "ledger/ledger_store.h"
@@ -184,7 +184,7 @@ Result<std::optional<Manifest>> write_archive_segment(const LedgerStore& store, 
     text += transfer_export_line(t);
   }
   m.file = archive_segment_name(span.first_position, span.last_position);
-  m.sha256 = firedrill::sha256_hex(text);
+  m.sha256 = sha256_hex(text);
   m.bytes = static_cast<int64_t>(text.size());
   std::string temp = join(dir, m.file + kTempSuffix);
   if (Status s = write_file_synced(temp, text); !s) return s.with_context("archive");

@@ -9,13 +9,13 @@
 #include <chrono>
 #include <filesystem>
 
-#include "core/sha256.h"
+#include "backup/sha256.h"
+#include "common/clock.h"
 #include "ledger/data_dir_lock.h"
 #include "ledger/ledger_store.h"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay::backup {
 namespace {
@@ -162,7 +162,7 @@ Result<std::vector<Transfer>> load_segment(const CatalogEntry& e, const Manifest
     failure = fs::exists(e.data_path) ? damaged(e.data_path, text.status().message()) : damaged(e.data_path, "missing");
     return text.status();
   }
-  std::string sha = firedrill::sha256_hex(*text);
+  std::string sha = sha256_hex(*text);
   if (static_cast<int64_t>(text->size()) != m.bytes || sha != m.sha256) {
     failure = damaged(e.data_path, std::to_string(text->size()) + " bytes with sha256 " + sha + ", the manifest says " +
                                        std::to_string(m.bytes) + " bytes with sha256 " + m.sha256);

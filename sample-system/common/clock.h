@@ -1,11 +1,15 @@
-// Wall-clock time for refpay. Deliberately the real-time clock (CLOCK_REALTIME), which is what
-// libfaketime skews in a clock-skew drill; timers and deadlines use the steady clock instead.
+// Time in refpay. Timers and deadlines use the steady clock (Clock). Timestamps use the wall
+// clock, deliberately the real-time clock (CLOCK_REALTIME), which is what libfaketime skews in a
+// clock-skew drill.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 
 namespace refpay {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 // Unix time in milliseconds, from this process's (possibly skewed) wall clock.
 inline int64_t wall_clock_ms() {

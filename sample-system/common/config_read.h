@@ -3,11 +3,29 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "common/config.h"
-#include "common/http.h"
+#include "http/address.h"
 
 namespace refpay {
+
+// Keeps the first error of a run of reads, which stop mattering after it:
+//   FirstError first;
+//   first(read_string(config, "node.id", id));
+//   first(read_int(config, "ledger.pending_max", pending_max, 1, 1'000'000));
+//   return first.status();
+class FirstError {
+ public:
+  void operator()(Status next) {
+    if (status_) status_ = std::move(next);
+  }
+  const Status& status() const { return status_; }
+  explicit operator bool() const { return static_cast<bool>(status_); }
+
+ private:
+  Status status_;
+};
 
 // Reads integer `key` (default: the field's current value) into `field` within [min, max].
 template <typename T>
@@ -33,8 +51,8 @@ inline Status read_address(Config& config, const std::string& key, std::string& 
   if (!text) return text.status();
   auto parsed = parse_host_port(*text);
   if (!parsed) return Status::error(config.where(key) + ": " + key + ": " + parsed.status().message());
-  host = parsed->first;
-  port = parsed->second;
+  host = parsed->host;
+  port = parsed->port;
   return Status::ok();
 }
 

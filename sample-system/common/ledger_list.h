@@ -1,15 +1,19 @@
-// The list of ledger nodes that the arbiter and the gateway both read from their config:
+// The list of ledger nodes that the arbiter and the gateway both read from their config, and talk
+// to each through an HttpClient:
 //   [[ledgers]]
 //   id = "ledger-1"
 //   url = "http://127.0.0.1:7001"
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "common/config.h"
-#include "common/http.h"
+#include "http/address.h"
+#include "http/client.h"
 
 namespace refpay {
 
@@ -39,6 +43,14 @@ inline Status read_ledger_list(Config& config, std::vector<LedgerAddress>& out) 
     out.push_back(LedgerAddress{*id, *url});
   }
   return Status::ok();
+}
+
+// A client for `ledger` with up to `connections_max` connections; the error names the ledger.
+inline Result<std::unique_ptr<HttpClient>> client_for(boost::asio::io_context& io, const LedgerAddress& ledger,
+                                                      std::size_t connections_max) {
+  auto address = parse_host_port(ledger.url);
+  if (!address) return address.status().with_context("ledger " + ledger.id);
+  return std::make_unique<HttpClient>(io, address->host, address->port, connections_max);
 }
 
 }  // namespace refpay

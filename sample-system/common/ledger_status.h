@@ -7,7 +7,7 @@
 #include <chrono>
 #include <functional>
 
-#include "common/http.h"
+#include "http/client.h"
 
 namespace refpay {
 

@@ -13,9 +13,7 @@
 namespace refpay {
 
 int run_program(int argc, char** argv, const std::string& name,
-                const std::function<Status(Config&)>& configure,
-                const std::function<Status(boost::asio::io_context&)>& start,
-                const std::function<void()>& stop) {
+                const std::function<Status(Config&)>& configure, const MakeService& make) {
   CLI::App app{name + ": part of refpay, the reference payment system of firedrill"};
   std::string config_path;
   std::vector<std::string> overrides;
@@ -43,14 +41,16 @@ int run_program(int argc, char** argv, const std::string& name,
 
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  if (Status s = start(io); !s) {
-    std::cerr << name << ": " << s.message() << "\n";
+  auto service = make(io);
+  Status started = service ? (*service)->start() : service.status();
+  if (!started) {
+    std::cerr << name << ": " << started.message() << "\n";
     return 1;
   }
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("{}: signal {}, stopping", name, signal);
-    stop();
+    (*service)->stop();
     io.stop();
   });
   io.run();

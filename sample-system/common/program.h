@@ -7,24 +7,22 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/service.h"
 #include "common/status.h"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace refpay {
 
 // Exit code for a configuration error (sysexits EX_CONFIG).
 constexpr int kExitConfig = 78;
 
+// Makes a program's service on the process's io_context, or says why it cannot.
+using MakeService = std::function<Result<std::unique_ptr<Service>>(boost::asio::io_context&)>;
+
 // Parses the command line, loads the config and calls `configure` to read it into the program's
-// own settings (reporting unread keys afterwards); then calls `run` with a fresh io_context, runs
-// it until a stop signal, and calls `stop`. Returns the process exit code; a config error prints
-// one line naming the key and returns kExitConfig.
+// own settings (reporting unread keys afterwards); then makes the service with a fresh io_context,
+// starts it, runs until a stop signal, and stops it. Returns the process exit code; a config
+// error prints one line naming the key and returns kExitConfig.
 int run_program(int argc, char** argv, const std::string& name,
-                const std::function<Status(Config&)>& configure,
-                const std::function<Status(boost::asio::io_context&)>& start,
-                const std::function<void()>& stop);
+                const std::function<Status(Config&)>& configure, const MakeService& make);
 
 }  // namespace refpay

@@ -7,15 +7,15 @@
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 
-#include "common/http.h"
+#include "common/clock.h"
 #include "common/ledger_status.h"
 #include "common/metrics.h"
 #include "common/payment.h"
+#include "http/client.h"
+#include "http/server.h"
 
 namespace json = boost::json;
 namespace asio = boost::asio;
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay {
 namespace {
@@ -27,9 +27,7 @@ HttpResponse error_response(int status, const std::string& code, const std::stri
 // Latency histogram bucket bounds in milliseconds, for /metrics.
 constexpr std::array<int64_t, 12> kBucketsMs = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
 
-}  // namespace
-
-struct Gateway::Impl : std::enable_shared_from_this<Impl> {
+struct GatewayState : std::enable_shared_from_this<GatewayState> {
   struct Ledger {
     LedgerAddress address;
     std::unique_ptr<HttpClient> client;
@@ -40,7 +38,7 @@ struct Gateway::Impl : std::enable_shared_from_this<Impl> {
     int64_t epoch = 0;
   };
 
-  Impl(asio::io_context& io_context, GatewayConfig c)
+  GatewayState(asio::io_context& io_context, GatewayConfig c)
       : io(io_context),
         config(std::move(c)),
         server(io_context, [this](HttpRequest&& r, Respond respond) { handle(std::move(r), std::move(respond)); },
@@ -61,17 +59,16 @@ struct Gateway::Impl : std::enable_shared_from_this<Impl> {
 
   Status start() {
     for (const auto& address : config.ledgers) {
-      auto host_port = parse_host_port(address.url);
-      if (!host_port) return host_port.status().with_context("ledger " + address.id);
-      Ledger l;
-      l.address = address;
-      l.client = std::make_unique<HttpClient>(io, host_port->first, host_port->second,
-                                              static_cast<std::size_t>(config.connections_per_ledger));
-      l.status_client = std::make_unique<HttpClient>(io, host_port->first, host_port->second, 1);
-      ledgers.push_back(std::move(l));
+      auto client = client_for(io, address, static_cast<std::size_t>(config.connections_per_ledger));
+      auto status_client = client_for(io, address, 1);
+      if (!client || !status_client) return client.status();
+      Ledger& ledger = ledgers.emplace_back();
+      ledger.address = address;
+      ledger.client = std::move(*client);
+      ledger.status_client = std::move(*status_client);
     }
-    if (Status s = server.listen(config.host, config.port); !s) return s;
-    spdlog::info("gateway listening on {}:{}; {} ledgers", config.host, server.port(), ledgers.size());
+    Status listening = listen_on(server, config.node, "gateway to " + std::to_string(ledgers.size()) + " ledgers");
+    if (!listening) return listening;
     poll();
     return Status::ok();
   }
@@ -283,10 +280,10 @@ struct Gateway::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-Gateway::Gateway(asio::io_context& io, GatewayConfig config)
-    : impl_(std::make_shared<Impl>(io, std::move(config))) {}
-Gateway::~Gateway() { impl_->stop(); }
-Status Gateway::start() { return impl_->start(); }
-void Gateway::stop() { impl_->stop(); }
+}  // namespace
+
+std::unique_ptr<Service> make_gateway(asio::io_context& io, GatewayConfig config) {
+  return SharedService<GatewayState>::make(io, std::move(config));
+}
 
 }  // namespace refpay

@@ -15,18 +15,13 @@
 #include <vector>
 
 #include "common/ledger_list.h"
-#include "common/status.h"
-
-namespace boost::asio {
-class io_context;
-}
+#include "common/node_config.h"
+#include "common/service.h"
 
 namespace refpay {
 
 struct GatewayConfig {
-  std::string id = "gateway";
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;
+  NodeConfig node{"gateway", "127.0.0.1", 8080};
   std::vector<LedgerAddress> ledgers;
   int64_t topology_poll_ms = 100;     // how often every ledger's role is read
   int64_t request_timeout_ms = 5000;  // a payment's whole time in the gateway
@@ -35,19 +30,7 @@ struct GatewayConfig {
   std::size_t body_bytes_max = 16 * 1024;
 };
 
-class Gateway {
- public:
-  Gateway(boost::asio::io_context& io, GatewayConfig config);
-  ~Gateway();
-  Gateway(const Gateway&) = delete;
-  Gateway& operator=(const Gateway&) = delete;
-
-  Status start();
-  void stop();
-
- private:
-  struct Impl;
-  std::shared_ptr<Impl> impl_;
-};
+// The gateway in front of `config.ledgers`, serving the payment API on config.node.
+std::unique_ptr<Service> make_gateway(boost::asio::io_context& io, GatewayConfig config);
 
 }  // namespace refpay

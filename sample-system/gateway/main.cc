@@ -11,31 +11,22 @@ using namespace refpay;
 namespace {
 
 Status read_gateway_config(Config& c, GatewayConfig& g) {
-  Status s;
-  auto step = [&](Status next) {
-    if (s) s = std::move(next);
-  };
-  step(read_string(c, "node.id", g.id));
-  step(read_address(c, "node.listen", g.host, g.port));
+  FirstError step;
+  step(read_node_config(c, g.node));
   step(read_ledger_list(c, g.ledgers));
   step(read_int(c, "gateway.topology_poll_ms", g.topology_poll_ms, 10, 60'000));
   step(read_int(c, "gateway.request_timeout_ms", g.request_timeout_ms, 10, 600'000));
   step(read_int(c, "gateway.amount_max", g.amount_max, 1, 1'000'000'000'000'000));
   step(read_int(c, "gateway.connections_per_ledger", g.connections_per_ledger, 1, 4096));
   step(read_int(c, "gateway.body_bytes_max", g.body_bytes_max, 256, 1 << 20));
-  return s;
+  return step.status();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   GatewayConfig config;
-  std::unique_ptr<Gateway> gateway;
   return run_program(
       argc, argv, "refpay-gateway", [&](Config& c) { return read_gateway_config(c, config); },
-      [&](boost::asio::io_context& io) {
-        gateway = std::make_unique<Gateway>(io, config);
-        return gateway->start();
-      },
-      [&] { gateway->stop(); });
+      [&](boost::asio::io_context& io) -> Result<std::unique_ptr<Service>> { return make_gateway(io, config); });
 }

@@ -9,11 +9,12 @@
 
 #include "common/clock.h"
 #include "common/metrics.h"
+#include "http/address.h"
+#include "http/client.h"
+#include "http/server.h"
 
 namespace json = boost::json;
 namespace asio = boost::asio;
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay {
 namespace {
@@ -38,9 +39,7 @@ std::optional<int64_t> to_int(const std::optional<std::string>& text) {
   }
 }
 
-}  // namespace
-
-struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
+struct LedgerState : std::enable_shared_from_this<LedgerState> {
   enum class Role { standby, primary };
 
   // A payment accepted for the next commit; more responders join when the same key repeats.
@@ -62,7 +61,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     Respond respond;
   };
 
-  Impl(asio::io_context& io_context, LedgerConfig c, std::unique_ptr<LedgerStore> s)
+  LedgerState(asio::io_context& io_context, LedgerConfig c, std::unique_ptr<LedgerStore> s)
       : io(io_context),
         config(std::move(c)),
         store(std::move(s)),
@@ -72,7 +71,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
         disk_timer(io_context),
         pull_timer(io_context) {
     if (config.backup.enabled()) {
-      backups = std::make_unique<backup::BackupAgent>(io_context, *store, config.backup, config.id);
+      backups = std::make_unique<backup::BackupAgent>(io_context, *store, config.backup, config.node.id);
     }
   }
 
@@ -111,10 +110,10 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
   // ---- startup ----------------------------------------------------------------------------
 
   Status start() {
-    if (Status s = server.listen(config.host, config.port); !s) return s;
-    log->info("ledger {} listening on {}:{} epoch={} last_position={} replication={}", config.id,
-              config.host, server.port(), store->epoch(), store->last_position(),
-              config.replication);
+    Status listening = listen_on(server, config.node,
+                                 "epoch=" + std::to_string(store->epoch()) + " last_position=" +
+                                     std::to_string(store->last_position()) + " replication=" + config.replication);
+    if (!listening) return listening;
     if (backups) {
       if (Status s = backups->start(); !s) return s;
     }
@@ -156,21 +155,41 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
 
   // ---- payments (primary) -----------------------------------------------------------------
 
-  void handle_payment(const HttpRequest& request, Respond respond) {
-    // The gateway says which epoch it believes current (?epoch=N): a newer one fences us off.
+  // The gateway says which epoch it believes current (?epoch=N): a newer one fences us off. Only
+  // the primary of the current epoch takes payments.
+  std::optional<HttpResponse> refuse_unless_primary(const HttpRequest& request) {
     auto gateway_epoch = to_int(request.query("epoch"));
     if (gateway_epoch && *gateway_epoch > store->epoch()) step_down(*gateway_epoch);
     if (role != Role::primary) {
-      return respond(json_response(409, json::object{{"error", "not_primary"},
-                                                     {"message", config.id + " is not the primary"},
-                                                     {"epoch", store->epoch()},
-                                                     {"primary", primary_id}}));
+      return json_response(409, json::object{{"error", "not_primary"},
+                                             {"message", config.node.id + " is not the primary"},
+                                             {"epoch", store->epoch()},
+                                             {"primary", primary_id}});
     }
     if (gateway_epoch && *gateway_epoch != store->epoch()) {
-      return respond(json_response(409, json::object{{"error", "not_primary"},
-                                                     {"message", "stale epoch"},
-                                                     {"epoch", store->epoch()}}));
+      return json_response(409, json::object{{"error", "not_primary"},
+                                             {"message", "stale epoch"},
+                                             {"epoch", store->epoch()}});
     }
+    return std::nullopt;
+  }
+
+  // A payment whose timestamp is outside the freshness window of this node's clock is refused.
+  std::optional<HttpResponse> refuse_stale_timestamp(const PaymentRequest& payment, int64_t now) {
+    if (payment.timestamp_ms >= now - config.freshness_window_ms &&
+        payment.timestamp_ms <= now + config.freshness_window_ms) {
+      return std::nullopt;
+    }
+    ++clock_rejections;
+    return error_response(409, "clock_skew",
+                          "timestamp_ms " + std::to_string(payment.timestamp_ms) + " is " +
+                              std::to_string(payment.timestamp_ms - now) + " ms from " + config.node.id +
+                              "'s clock; the freshness window is ±" +
+                              std::to_string(config.freshness_window_ms) + " ms");
+  }
+
+  void handle_payment(const HttpRequest& request, Respond respond) {
+    if (auto refusal = refuse_unless_primary(request)) return respond(std::move(*refusal));
     auto parsed = parse_payment_request(request.body, request.header("idempotency-key"),
                                         config.amount_max);
     if (auto* error = std::get_if<ApiError>(&parsed)) {
@@ -178,16 +197,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     }
     const PaymentRequest& payment = std::get<PaymentRequest>(parsed);
     int64_t now = wall_clock_ms();
-    if (payment.timestamp_ms < now - config.freshness_window_ms ||
-        payment.timestamp_ms > now + config.freshness_window_ms) {
-      ++clock_rejections;
-      return respond(error_response(
-          409, "clock_skew",
-          "timestamp_ms " + std::to_string(payment.timestamp_ms) + " is " +
-              std::to_string(payment.timestamp_ms - now) + " ms from " + config.id +
-              "'s clock; the freshness window is ±" + std::to_string(config.freshness_window_ms) +
-              " ms"));
-    }
+    if (auto refusal = refuse_stale_timestamp(payment, now)) return respond(std::move(*refusal));
     if (pending.size() + waiters.size() >= static_cast<std::size_t>(config.pending_max)) {
       return respond(error_response(503, "overloaded", "too many payments in flight"));
     }
@@ -275,14 +285,14 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     }
     if (Status s = store->append(transfers); !s) {
       ++commit_failures;
-      log->error("ledger {}: commit of {} transfers failed: {}", config.id, transfers.size(), s.message());
+      log->error("ledger {}: commit of {} transfers failed: {}", config.node.id, transfers.size(), s.message());
       reset_available();
       bool full = store->disk_full();
       if (full) schedule_disk_probe();
       for (auto& p : batch) {
         for (auto& r : p.responders) {
-          r(full ? error_response(507, "disk_full", config.id + ": cannot commit: " + s.message())
-                 : error_response(503, "storage_error", config.id + ": cannot commit: " + s.message()));
+          r(full ? error_response(507, "disk_full", config.node.id + ": cannot commit: " + s.message())
+                 : error_response(503, "storage_error", config.node.id + ": cannot commit: " + s.message()));
         }
       }
       return;
@@ -360,13 +370,13 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     if (now >= next_expiry) {
       next_expiry = now + std::chrono::seconds(10);
       auto expired = store->expire_idempotency(wall_clock_ms() - config.idempotency_ttl_ms);
-      if (expired && *expired > 0) log->info("ledger {}: {} idempotency keys expired", config.id, *expired);
+      if (expired && *expired > 0) log->info("ledger {}: {} idempotency keys expired", config.node.id, *expired);
     }
   }
 
   void fail_waiter(Waiter w) {
     w.respond(error_response(504, "replication_timeout",
-                             config.id + " committed position " + std::to_string(w.position) +
+                             config.node.id + " committed position " + std::to_string(w.position) +
                                  " but not enough standbys confirmed it in time (sync_replicas = " +
                                  std::to_string(config.sync_replicas) + "): the outcome is unknown"));
   }
@@ -378,7 +388,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     disk_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped) return;
       if (self->store->probe_write(wall_clock_ms())) {
-        self->log->info("ledger {}: disk accepts writes again", self->config.id);
+        self->log->info("ledger {}: disk accepts writes again", self->config.node.id);
         return;
       }
       self->schedule_disk_probe();
@@ -396,18 +406,18 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     if (new_epoch <= store->epoch()) {
       return json_response(409, json::object{{"error", "stale_epoch"}, {"epoch", store->epoch()}});
     }
-    if (store->disk_full()) return error_response(507, "disk_full", config.id + ": disk full");
+    if (store->disk_full()) return error_response(507, "disk_full", config.node.id + ": disk full");
     if (Status s = store->set_epoch(new_epoch); !s) {
       if (store->disk_full()) schedule_disk_probe();
-      return error_response(507, "disk_full", config.id + ": " + s.message());
+      return error_response(507, "disk_full", config.node.id + ": " + s.message());
     }
     stop_pulling();
     role = Role::primary;
-    primary_id = config.id;
+    primary_id = config.node.id;
     primary_url.clear();
     acked.clear();
     reset_available();
-    log->warn("ledger {}: promoted to primary, epoch {} from position {}", config.id, new_epoch,
+    log->warn("ledger {}: promoted to primary, epoch {} from position {}", config.node.id, new_epoch,
               store->last_position());
     return json_response(200, status_json());
   }
@@ -437,10 +447,10 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     if (new_primary != primary_id || std::string(url->as_string()) != primary_url || !primary_client) {
       primary_id = new_primary;
       primary_url = std::string(url->as_string());
-      log->info("ledger {}: following {} at {} (epoch {})", config.id, primary_id, primary_url,
+      log->info("ledger {}: following {} at {} (epoch {})", config.node.id, primary_id, primary_url,
                 new_epoch);
       stop_pulling();
-      primary_client = std::make_unique<HttpClient>(io, address->first, address->second, 2);
+      primary_client = std::make_unique<HttpClient>(io, address->host, address->port, 2);
       pull();
     }
     return json_response(200, status_json());
@@ -451,7 +461,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
   void step_down(int64_t new_epoch) {
     if (new_epoch > store->epoch()) (void)store->set_epoch(new_epoch);
     if (role != Role::primary) return;
-    log->warn("ledger {}: stepping down, a newer epoch {} exists", config.id, new_epoch);
+    log->warn("ledger {}: stepping down, a newer epoch {} exists", config.node.id, new_epoch);
     role = Role::standby;
     primary_id.clear();
     while (!waiters.empty()) {
@@ -459,7 +469,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
       waiters.pop_front();
     }
     for (auto& p : pending) {
-      for (auto& r : p.responders) r(error_response(503, "not_primary", config.id + " stepped down"));
+      for (auto& r : p.responders) r(error_response(503, "not_primary", config.node.id + " stepped down"));
     }
     pending.clear();
     pending_by_key.clear();
@@ -546,7 +556,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     if (stopped || role != Role::standby || !primary_client) return;
     if (store->disk_full()) return retry_pull(config.disk_probe_interval_ms);
     uint64_t generation = pull_generation;
-    std::string target = "/internal/replicate?node=" + config.id +
+    std::string target = "/internal/replicate?node=" + config.node.id +
                          "&epoch=" + std::to_string(store->epoch()) +
                          "&after_position=" + std::to_string(store->last_position()) +
                          "&after_epoch=" + std::to_string(store->last_epoch()) +
@@ -578,12 +588,12 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
       if (const json::value* keep = object->if_contains("truncate_to"); keep && keep->is_int64()) {
         auto removed = store->truncate_after(keep->as_int64());
         if (!removed) {
-          log->error("ledger {}: truncate failed: {}", config.id, removed.status().message());
+          log->error("ledger {}: truncate failed: {}", config.node.id, removed.status().message());
           return retry_pull(config.disk_probe_interval_ms);
         }
         discarded_transfers += static_cast<int64_t>(removed->size());
         log->warn("ledger {}: log diverged from {}; discarded {} transfers after position {}",
-                  config.id, primary_id, removed->size(), keep->as_int64());
+                  config.node.id, primary_id, removed->size(), keep->as_int64());
         return pull();
       }
       return retry_pull(100);
@@ -599,7 +609,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     }
     if (!batch.empty()) {
       if (Status s = store->append(batch); !s) {
-        log->error("ledger {}: cannot apply {} replicated transfers: {}", config.id, batch.size(),
+        log->error("ledger {}: cannot apply {} replicated transfers: {}", config.node.id, batch.size(),
                    s.message());
         if (store->disk_full()) schedule_disk_probe();
         return retry_pull(config.disk_probe_interval_ms);
@@ -613,7 +623,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
   const char* role_name() const { return role == Role::primary ? "primary" : "standby"; }
 
   json::object status_json() const {
-    json::object status{{"node", config.id},
+    json::object status{{"node", config.node.id},
                         {"role", role_name()},
                         {"epoch", store->epoch()},
                         {"primary", primary_id},
@@ -645,7 +655,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     auto balance = store->balance(id);
     if (!balance) return error_response(404, "unknown_account", id + ": no such account");
     return json_response(200, json::object{{"id", id}, {"balance", *balance},
-                                           {"node", config.id}, {"position", store->last_position()}});
+                                           {"node", config.node.id}, {"position", store->last_position()}});
   }
 
   HttpResponse all_accounts() const {
@@ -653,7 +663,7 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
     for (const auto& [id, balance] : store->balances()) {
       accounts.push_back(json::object{{"id", id}, {"balance", balance}});
     }
-    return json_response(200, json::object{{"node", config.id},
+    return json_response(200, json::object{{"node", config.node.id},
                                            {"position", store->last_position()},
                                            {"total", store->total_money()},
                                            {"accounts", std::move(accounts)}});
@@ -697,13 +707,11 @@ struct LedgerNode::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-LedgerNode::LedgerNode(asio::io_context& io, LedgerConfig config, std::unique_ptr<LedgerStore> store)
-    : impl_(std::make_shared<Impl>(io, std::move(config), std::move(store))) {}
+}  // namespace
 
-LedgerNode::~LedgerNode() { impl_->stop(); }
-
-Status LedgerNode::start() { return impl_->start(); }
-void LedgerNode::stop() { impl_->stop(); }
-uint16_t LedgerNode::port() const { return impl_->server.port(); }
+std::unique_ptr<Service> make_ledger_node(asio::io_context& io, LedgerConfig config,
+                                          std::unique_ptr<LedgerStore> store) {
+  return SharedService<LedgerState>::make(io, std::move(config), std::move(store));
+}
 
 }  // namespace refpay

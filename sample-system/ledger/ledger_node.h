@@ -21,20 +21,15 @@
 #include <vector>
 
 #include "backup/backup_agent.h"
-#include "common/http.h"
+#include "common/node_config.h"
 #include "common/payment.h"
+#include "common/service.h"
 #include "ledger/ledger_store.h"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace refpay {
 
 struct LedgerConfig {
-  std::string id = "ledger-1";
-  std::string host = "127.0.0.1";
-  uint16_t port = 7001;
+  NodeConfig node{"ledger-1", "127.0.0.1", 7001};
   std::string data_dir;
   LedgerStoreOptions store;
   std::string replication = "sync";  // "sync" or "async"
@@ -52,21 +47,8 @@ struct LedgerConfig {
   backup::BackupOptions backup;              // this node's own backups (off by default)
 };
 
-class LedgerNode {
- public:
-  LedgerNode(boost::asio::io_context& io, LedgerConfig config, std::unique_ptr<LedgerStore> store);
-  ~LedgerNode();
-  LedgerNode(const LedgerNode&) = delete;
-  LedgerNode& operator=(const LedgerNode&) = delete;
-
-  // Starts serving on config.host:config.port.
-  Status start();
-  void stop();
-  uint16_t port() const;
-
- private:
-  struct Impl;
-  std::shared_ptr<Impl> impl_;
-};
+// The ledger node over `store`, serving on config.node; it starts as a standby.
+std::unique_ptr<Service> make_ledger_node(boost::asio::io_context& io, LedgerConfig config,
+                                          std::unique_ptr<LedgerStore> store);
 
 }  // namespace refpay

@@ -29,16 +29,13 @@ bool is_within(const std::string& inner, const std::string& outer) {
 // [backup]: this node's own backups. Off unless backup.dir and an interval are set.
 Status read_backup_config(Config& c, LedgerConfig& l) {
   backup::BackupOptions& b = l.backup;
-  Status s;
-  auto step = [&](Status next) {
-    if (s) s = std::move(next);
-  };
+  FirstError step;
   constexpr int64_t kWeekMs = 7LL * 86'400'000;
   step(read_string(c, "backup.dir", b.dir));
   step(read_int(c, "backup.full_interval_ms", b.full_interval_ms, 0, kWeekMs));
   step(read_int(c, "backup.archive_interval_ms", b.archive_interval_ms, 0, kWeekMs));
   step(read_int(c, "backup.full_keep", b.full_keep, 1, 1000));
-  if (!s) return s;
+  if (!step) return step.status();
   for (auto [key, value] : {std::pair{"backup.full_interval_ms", b.full_interval_ms},
                             std::pair{"backup.archive_interval_ms", b.archive_interval_ms}}) {
     if (value > 0 && value < 10) {
@@ -56,12 +53,8 @@ Status read_backup_config(Config& c, LedgerConfig& l) {
 }
 
 Status read_ledger_config(Config& c, LedgerConfig& l) {
-  Status s;
-  auto step = [&](Status next) {
-    if (s) s = std::move(next);
-  };
-  step(read_string(c, "node.id", l.id));
-  step(read_address(c, "node.listen", l.host, l.port));
+  FirstError step;
+  step(read_node_config(c, l.node));
   step(read_string(c, "node.data_dir", l.data_dir));
   step(read_int(c, "ledger.accounts", l.store.accounts, 2, 1'000'000));
   step(read_int(c, "ledger.initial_balance", l.store.initial_balance, 0, 1'000'000'000'000'000));
@@ -82,9 +75,9 @@ Status read_ledger_config(Config& c, LedgerConfig& l) {
   step(read_int(c, "ledger.replication_wait_ms", l.replication_wait_ms, 10, 5'000));
   step(read_int(c, "ledger.disk_probe_interval_ms", l.disk_probe_interval_ms, 10, 60'000));
   step(read_int(c, "ledger.body_bytes_max", l.body_bytes_max, 256, 1 << 20));
-  if (s && l.data_dir.empty()) s = Status::error(c.where("node") + ": node.data_dir: required");
-  if (s) s = read_backup_config(c, l);
-  return s;
+  if (step && l.data_dir.empty()) step(Status::error(c.where("node") + ": node.data_dir: required"));
+  if (step) step(read_backup_config(c, l));
+  return step.status();
 }
 
 }  // namespace
@@ -92,17 +85,14 @@ Status read_ledger_config(Config& c, LedgerConfig& l) {
 int main(int argc, char** argv) {
   LedgerConfig config;
   std::optional<DataDirLock> lock;  // held while the node runs: no cold backup or restore under it
-  std::unique_ptr<LedgerNode> node;
   return run_program(
       argc, argv, "refpay-ledger", [&](Config& c) { return read_ledger_config(c, config); },
-      [&](boost::asio::io_context& io) -> Status {
+      [&](boost::asio::io_context& io) -> Result<std::unique_ptr<Service>> {
         auto locked = DataDirLock::acquire(config.data_dir);
         if (!locked) return locked.status();
         lock.emplace(std::move(*locked));
         auto store = LedgerStore::open(config.data_dir, config.store);
         if (!store) return store.status();
-        node = std::make_unique<LedgerNode>(io, config, std::move(*store));
-        return node->start();
-      },
-      [&] { node->stop(); });
+        return make_ledger_node(io, config, std::move(*store));
+      });
 }

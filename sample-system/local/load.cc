@@ -10,13 +10,12 @@
 #include <sstream>
 
 #include "common/clock.h"
-#include "common/http.h"
+#include "http/address.h"
+#include "http/client.h"
 #include "ledger/ledger_store.h"
 #include "local/local_cluster.h"
 
 namespace json = boost::json;
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay {
 namespace {
@@ -98,7 +97,7 @@ LoadReport run_load(const LoadOptions& options) {
   auto address = parse_host_port(options.gateway_url);
   if (!address) return report;
   boost::asio::io_context io;
-  auto run = std::make_shared<LoadRun>(io, options, address->first, address->second);
+  auto run = std::make_shared<LoadRun>(io, options, address->host, address->port);
   auto started = Clock::now();
   run->start();
   io.run();

@@ -14,12 +14,12 @@
 #include <fstream>
 #include <thread>
 
-#include "common/http.h"
+#include "common/clock.h"
+#include "http/address.h"
+#include "http/client.h"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 namespace refpay {
 namespace {
@@ -66,7 +66,7 @@ HttpCallResult http_call(const std::string& url, const std::string& method,
     return out;
   }
   boost::asio::io_context io;
-  HttpClient client(io, address->first, address->second, 1);
+  HttpClient client(io, address->host, address->port, 1);
   client.request(method, target, body, timeout, [&](HttpResult r) {
     out.ok = r.ok();
     out.status = r.status;

@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include "clock/clock_control_file.h"
+#include "lab/clock/clock_control_file.h"
 
 extern char** environ;
 

@@ -16,9 +16,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "clock/clock_control.h"
-#include "clock/clock_control_file.h"
-#include "fault.h"
+#include "fault/fault_kinds.h"
+#include "lab/clock/clock_control.h"
+#include "lab/clock/clock_control_file.h"
+#include "lab/lab_place.h"
 #include "lab/network.h"
 #include "lab/volumes.h"
 #include "runner/drill_runner.h"
@@ -119,10 +120,13 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  FaultContext context{io, supervisor, std::chrono::milliseconds(5000), network->get(), volumes->get(),
-                       page_of, shim,
-                       [](const std::string& target, std::function<void(Result<std::string>)> next) { next(target); },
-                       {}, {}};
+  LabPlace place(io, supervisor);
+  place.context().network = network->get();
+  place.context().volumes = volumes->get();
+  place.context().clock_control = page_of;
+  place.context().clock_shim = shim;
+  FaultContext context{io, place, std::chrono::milliseconds(5000),
+                       [](const std::string& target, std::function<void(Result<std::string>)> next) { next(target); }};
 
   struct Kind {
     const char* figure;
@@ -148,7 +152,7 @@ int main(int argc, char** argv) {
   for (Kind& k : kinds) {
     std::vector<double> samples;
     for (int i = 0; i < rounds; ++i) {
-      auto made = make_fault(k.spec, k.node, context);
+      auto made = builtin_fault_kinds().make(k.spec, k.node, context);
       if (!made) {
         std::fprintf(stderr, "%s\n", made.status().message().c_str());
         return 1;

@@ -50,6 +50,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/limits.h"
+#include "fault/fault_kinds.h"
 #include "net/http.h"
 #include "plan/plan.h"
 #include "runner/alert_receiver.h"
@@ -567,7 +569,7 @@ std::vector<Round> run_case(const SystemCase& c, const std::string& root, const 
   }
   const std::string scenario_path = dir + "/scenario.toml";
   std::ofstream(scenario_path) << scenario_text(c.name, *definition, c.rate_per_s, seconds, warmup_s);
-  auto loaded = load_scenario(scenario_path);
+  auto loaded = load_scenario(scenario_path, builtin_fault_kinds().catalog());
   if (auto* diagnostics = std::get_if<Diagnostics>(&loaded)) {
     error = "invalid scenario: " + diagnostics->text();
     return {};
@@ -704,7 +706,7 @@ int main(int argc, char** argv) {
   bool keep = false;
   app.add_option("--system", only, "refpay, minipay or all")->check(CLI::IsMember({"refpay", "minipay", "all"}));
   app.add_option("--rate", rate, "offered payments/s for every system (default: refpay 1000, minipay 300)")
-      ->check(CLI::Range(1.0, limits::rate_per_s_max));
+      ->check(CLI::Range(1.0, kRatePerSecondMax));
   app.add_option("--seconds", seconds, "the measurement window (the drill's fault phase)")->check(CLI::Range(1, 600));
   app.add_option("--warmup", warmup_s, "the warm-up before it (the drill's baseline)")->check(CLI::Range(0, 600));
   app.add_option("--rounds", rounds, "rounds of the three variants; the ratios are of the medians")

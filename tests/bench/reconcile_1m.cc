@@ -30,7 +30,13 @@
 #include <queue>
 #include <string>
 
+#include "evidence/auditor_sections.h"
+#include "evidence/manifest.h"
+#include "reports/html_report.h"
+#include "reports/junit_report.h"
+#include "reports/markdown_report.h"
 #include "rundir/run_record.h"
+#include "scoring/chart_series.h"
 #include "scoring/scorer.h"
 
 #ifndef FIREDRILL_BIN
@@ -240,18 +246,37 @@ CommandRun best_command_run(const std::string& firedrill, const std::string& dir
 
 // The stages scoring owns, in this process: read_run_dir, then score().
 struct Split {
-  double read_s = 0, score_s = 0, score_cpu_s = 0, rss_read_mib = 0, hwm_mib = 0;
+  double read_s = 0, read_cpu_s = 0, score_s = 0, score_cpu_s = 0, rss_read_mib = 0, hwm_mib = 0;
+  double reports_cpu_s = 0, auditor_cpu_s = 0, manifest_cpu_s = 0;  // the command's later steps
   bool peak_reset = false;
   bool ok = false;
   std::string summary;
 };
 
+// The command's steps after scoring, as `firedrill score` runs them (their outputs discarded):
+// the reports (with the chart's series), the auditor sections, the evidence manifest.
+void measure_later_steps(const fs::path& dir, const firedrill::RunData& data, const json::object& report, Split& s) {
+  double c0 = cpu_seconds();
+  std::size_t bytes = firedrill::markdown_report(report).size() + firedrill::junit_report(report).size();
+  bytes += firedrill::html_report(report, data.timeline, data.run, firedrill::chart_series(data, report)).size();
+  s.reports_cpu_s = cpu_seconds() - c0;
+  c0 = cpu_seconds();
+  bytes += firedrill::auditor_sections(dir.string(), data.run, data.timeline).size();
+  s.auditor_cpu_s = cpu_seconds() - c0;
+  c0 = cpu_seconds();
+  bytes += firedrill::make_manifest(dir.string()).size();
+  s.manifest_cpu_s = cpu_seconds() - c0;
+  if (bytes == 0) s.summary += "(no reports)";
+}
+
 Split measure_split(const fs::path& dir, int64_t payments) {
   Split s;
   s.peak_reset = reset_peak();
+  const double rc0 = cpu_seconds();
   const auto r0 = Clock::now();
   auto read = firedrill::read_run_dir(dir.string());
   s.read_s = std::chrono::duration<double>(Clock::now() - r0).count();
+  s.read_cpu_s = cpu_seconds() - rc0;
   if (!read) {
     s.summary = read.status().message();
     return s;
@@ -266,6 +291,7 @@ Split measure_split(const fs::path& dir, int64_t payments) {
   const json::object& r = report.at("reconciliation").as_object();
   s.ok = report.at("verdict") == "pass" && r.at("acknowledged").as_int64() == payments && r.at("replicas_agree").as_bool();
   s.summary = firedrill::report_summary(report);
+  measure_later_steps(dir, *read, report, s);
   return s;
 }
 
@@ -313,10 +339,14 @@ int main(int argc, char** argv) {
   row("  its CPU time (user + system)", "", command.cpu_s, 0, "s");
   row("firedrill score, peak RSS", "< 256 MiB", command.maxrss_mib, kMiBMax, "MiB");
   row("  read_run_dir elapsed (timeline)", "", split.read_s, 0, "s");
+  row("  read_run_dir CPU time", "", split.read_cpu_s, 0, "s");
   row("  score() elapsed (exports, scoring)", "", split.score_s, 0, "s");
   row("  score() CPU time", "", split.score_cpu_s, 0, "s");
   row("  RSS after read_run_dir (RunData)", "", split.rss_read_mib, 0, "MiB");
   if (split.peak_reset) row("  peak RSS, read_run_dir + score()", "", split.hwm_mib, 0, "MiB");
+  row("  reports + chart series CPU time", "", split.reports_cpu_s, 0, "s");
+  row("  auditor sections CPU (chain walk)", "", split.auditor_cpu_s, 0, "s");
+  row("  evidence manifest CPU (SHA-256)", "", split.manifest_cpu_s, 0, "s");
   const bool ok = command.exit_code == 0 && split.ok;
   if (!ok) std::printf("\nunexpected report: %s\n", split.summary.c_str());
   std::fflush(stdout);

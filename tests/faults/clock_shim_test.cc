@@ -1,5 +1,5 @@
-// Tests of the clock shim (faults/clock/shim/clock_shim.cc) driven by ClockControlFile
-// (faults/clock/clock_control_file.h), in real processes: clock_shim_probe (tests/faults/
+// Tests of the clock shim (harness/lab/clock/shim/clock_shim.cc) driven by ClockControlFile
+// (harness/lab/clock/clock_control_file.h), in real processes: clock_shim_probe (tests/faults/
 // clock_shim_probe.cc), `date` and python3 run with libfiredrill-clock.so preloaded and
 // FIREDRILL_CLOCK_CONTROL naming a page in a temporary directory. What a user of clock.skew relies
 // on: the node's wall clock moves at once, and only the wall clock; its sleeps, timeouts and
@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "clock/clock_control_file.h"
+#include "lab/clock/clock_control_file.h"
 #include "testing/prerequisite.h"
 
 extern char** environ;

@@ -29,10 +29,10 @@
 #include <thread>
 #include <vector>
 
-#include "clock/clock_control.h"
-#include "clock/clock_control_file.h"
-#include "clock/clock_skew_fault.h"
-#include "disk/disk_full_fault.h"
+#include "fault/fault_kinds.h"
+#include "lab/clock/clock_control.h"
+#include "lab/clock/clock_control_file.h"
+#include "lab/lab_place.h"
 #include "lab/volumes.h"
 #include "runner/drill_runner.h"
 #include "supervision/supervisor.h"
@@ -136,8 +136,15 @@ double use_percent(const std::string& dir) {
   return 100.0 * static_cast<double>(s.f_blocks - s.f_bfree) / static_cast<double>(s.f_blocks);
 }
 
+// Each fault its own index, as in a scenario: the place keys its changes by it (ChangeId).
+int next_fault_index() {
+  static int index = 0;
+  return index++;
+}
+
 FaultSpec disk_full_spec(const std::string& node, std::optional<int64_t> percent) {
   FaultSpec spec;
+  spec.index = next_fault_index();
   spec.kind = "disk.full";
   spec.target = "node:" + node;
   if (percent) spec.parameters["percent"] = *percent;
@@ -161,7 +168,7 @@ class DiskFullTest : public ::testing::Test {
   }
 
   std::unique_ptr<Fault> make(std::optional<int64_t> percent, const std::string& node = "ledger-1") {
-    auto fault = make_fault(disk_full_spec(node, percent), node, context_);
+    auto fault = builtin_fault_kinds().make(disk_full_spec(node, percent), node, fault_context_);
     EXPECT_TRUE(fault.is_ok()) << fault.status().message();
     return fault ? std::move(*fault) : nullptr;
   }
@@ -171,7 +178,9 @@ class DiskFullTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   Supervisor supervisor_{io_, [](const ProcessEvent&) {}};
-  FaultContext context_{io_, supervisor_, 5s, nullptr, nullptr, {}, {}, {}, {}, {}};
+  LabPlace place_{io_, supervisor_};
+  LabContext& context_ = place_.context();
+  FaultContext fault_context_{io_, place_, 5s, {}};
   std::string dir_;
   std::unique_ptr<Volumes> volumes_;
 };
@@ -327,6 +336,7 @@ int clock_node_main() {
 
 FaultSpec clock_skew_spec(Milliseconds offset, std::optional<double> rate) {
   FaultSpec spec;
+  spec.index = next_fault_index();
   spec.kind = "clock.skew";
   spec.target = "node:ledger-1";
   spec.parameters["offset"] = offset;
@@ -397,7 +407,7 @@ class ClockSkewTest : public ::testing::Test {
   }
 
   std::unique_ptr<Fault> make(Milliseconds offset, std::optional<double> rate = std::nullopt) {
-    auto fault = make_fault(clock_skew_spec(offset, rate), "ledger-1", context_);
+    auto fault = builtin_fault_kinds().make(clock_skew_spec(offset, rate), "ledger-1", fault_context_);
     EXPECT_TRUE(fault.is_ok()) << fault.status().message();
     return fault ? std::move(*fault) : nullptr;
   }
@@ -428,7 +438,9 @@ class ClockSkewTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   Supervisor supervisor_{io_, [](const ProcessEvent&) {}};
-  FaultContext context_{io_, supervisor_, 5s, nullptr, nullptr, {}, {}, {}, {}, {}};
+  LabPlace place_{io_, supervisor_};
+  LabContext& context_ = place_.context();
+  FaultContext fault_context_{io_, place_, 5s, {}};
   std::string dir_;
   std::string page_;
   std::string shim_;
@@ -549,6 +561,8 @@ TEST_F(ClockSkewTest, NodeOutsideThePlanIsRefused) {
 TEST_F(ClockSkewTest, RevertSucceedsWhenTheRunDirectoryIsGone) {
   auto fault = make(10min);
   ASSERT_TRUE(fault);
+  // The apply (refused: no node runs) makes the place hold the change the revert undoes.
+  EXPECT_FALSE(apply(*fault).status.is_ok());
   fs::remove_all(dir_ + "/clock");
   Step reverted = revert(*fault);
   ASSERT_TRUE(reverted.status.is_ok()) << reverted.status.message();

@@ -5,7 +5,6 @@
 // This binary has its own main(): as root, before gtest starts any thread, it moves the whole
 // process into a fresh network namespace, so nothing here can touch the host's network and
 // everything vanishes when the process exits. Without root every test skips (fails in CI).
-#include "network/network_faults.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,10 +28,11 @@
 #include <utility>
 #include <vector>
 
-#include "fault.h"
+#include "fault/fault_kinds.h"
 #include "lab/netlink.h"
 #include "lab/network.h"
-#include "network/network_common.h"
+#include "lab/changes/link_common.h"
+#include "lab/lab_place.h"
 #include "supervision/supervisor.h"
 #include "testing/prerequisite.h"
 
@@ -41,7 +41,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using network_fault::client_member;
+using lab_link::client_member;
 
 // Whether main() managed to isolate the process; the tests skip (fail in CI) otherwise.
 Status isolation = Status::error("not attempted");
@@ -103,37 +103,33 @@ class NetworkFaultsTest : public ::testing::Test {
       std::string node = target == "role:primary" ? "n2" : target;
       boost::asio::post(io_, [node, next = std::move(next)] { next(node); });
     };
-    context_.emplace(FaultContext{.io = io_,
-                                  .supervisor = *supervisor_,
-                                  .step_deadline = 2s,
-                                  .network = lab_.get(),
-                                  .volumes = nullptr,
-                                  .clock_control = {},
-                                  .clock_shim = {},
-                                  .resolve = std::move(resolve),
-                                  .run_action = {},
-                                  .backup_dir = {}});
+    place_.emplace(io_, *supervisor_);
+    place_->context().step_deadline = 2s;
+    place_->context().network = lab_.get();
+    context_.emplace(FaultContext{.io = io_, .place = *place_, .step_deadline = 2s, .resolve = std::move(resolve)});
   }
 
   void TearDown() override {
     context_.reset();
+    place_.reset();
     supervisor_.reset();
     lab_.reset();
   }
 
   const std::string& address(const std::string& member) const {
-    return network_fault::address_of(*lab_, member);
+    return lab_link::address_of(*lab_, member);
   }
 
   FaultSpec spec(const std::string& kind, std::map<std::string, ParameterValue> parameters = {}) {
     FaultSpec result;
+    result.index = next_index_++;  // as in a scenario: each fault its own index (the place's ChangeId)
     result.kind = kind;
     result.parameters = std::move(parameters);
     return result;
   }
 
   std::unique_ptr<Fault> make(const FaultSpec& fault_spec, const std::string& node = "") {
-    Result<std::unique_ptr<Fault>> fault = make_fault(fault_spec, node, *context_);
+    Result<std::unique_ptr<Fault>> fault = builtin_fault_kinds().make(fault_spec, node, *context_);
     EXPECT_TRUE(fault) << fault.status().message();
     return fault ? std::move(*fault) : nullptr;
   }
@@ -165,7 +161,7 @@ class NetworkFaultsTest : public ::testing::Test {
   // The blackhole routes in `member`'s namespace.
   std::set<std::string> blackholes(const std::string& member) {
     std::set<std::string> found;
-    Status read = network_fault::with_netlink(*lab_, member, [&found](nl_sock* socket) {
+    Status read = lab_link::with_netlink(*lab_, member, [&found](nl_sock* socket) {
       Result<std::vector<std::string>> routes = netlink::blackhole_routes(socket);
       if (!routes) return routes.status();
       found.insert(routes->begin(), routes->end());
@@ -189,7 +185,7 @@ class NetworkFaultsTest : public ::testing::Test {
                     std::uint16_t port = closed_port) {
     const sockaddr_in peer = socket_address(address(to), port);
     int error = -1;
-    Status ran = network_fault::in_namespace(*lab_, from, [&error, &peer] {
+    Status ran = lab_link::in_namespace(*lab_, from, [&error, &peer] {
       Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
       if (fd.get() < 0) return Status::error("socket");
       if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&peer), sizeof(peer)) == 0) {
@@ -219,8 +215,8 @@ class NetworkFaultsTest : public ::testing::Test {
   };
   LinkState link_state(const std::string& member) {
     LinkState state;
-    const std::string link = network_fault::own_link_of(*lab_, member);
-    Status read = network_fault::with_netlink(*lab_, member, [&](nl_sock* socket) {
+    const std::string link = lab_link::own_link_of(*lab_, member);
+    Status read = lab_link::with_netlink(*lab_, member, [&](nl_sock* socket) {
       Result<bool> exists = netlink::link_exists(socket, link);
       if (!exists) return exists.status();
       state.exists = *exists;
@@ -240,7 +236,7 @@ class NetworkFaultsTest : public ::testing::Test {
   // The root qdisc of link `link` in `member`'s namespace, if any besides the default.
   std::optional<netlink::QdiscInfo> root_qdisc(const std::string& member, const std::string& link) {
     std::optional<netlink::QdiscInfo> found;
-    Status read = network_fault::with_netlink(*lab_, member, [&](nl_sock* socket) {
+    Status read = lab_link::with_netlink(*lab_, member, [&](nl_sock* socket) {
       Result<int> index = netlink::link_index(socket, link);
       if (!index) return index.status();
       Result<std::optional<netlink::QdiscInfo>> root = netlink::root_qdisc(socket, *index);
@@ -254,7 +250,7 @@ class NetworkFaultsTest : public ::testing::Test {
 
   // Deletes `node`'s veth pair from inside its namespace, as if the node's link vanished.
   void delete_node_link(const std::string& node) {
-    Status deleted = network_fault::with_netlink(
+    Status deleted = lab_link::with_netlink(
         *lab_, node, [](nl_sock* socket) { return netlink::delete_link(socket, "eth0"); });
     ASSERT_TRUE(deleted) << deleted.message();
   }
@@ -264,7 +260,7 @@ class NetworkFaultsTest : public ::testing::Test {
                                           std::size_t bytes) {
     const std::uint16_t port = 7777;
     int listener = -1;
-    Status listening = network_fault::in_namespace(*lab_, to, [&listener, port] {
+    Status listening = lab_link::in_namespace(*lab_, to, [&listener, port] {
       listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       const int yes = 1;
       setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
@@ -291,7 +287,7 @@ class NetworkFaultsTest : public ::testing::Test {
     });
     const sockaddr_in peer = socket_address(address(to), port);
     const Clock::time_point started = Clock::now();
-    Status sent = network_fault::in_namespace(*lab_, from, [&peer, bytes] {
+    Status sent = lab_link::in_namespace(*lab_, from, [&peer, bytes] {
       Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
       if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&peer), sizeof(peer)) != 0) {
         return Status::error(std::string("connect: ") + std::strerror(errno));
@@ -313,6 +309,8 @@ class NetworkFaultsTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   std::optional<Supervisor> supervisor_;
+  std::optional<LabPlace> place_;
+  int next_index_ = 0;
   std::optional<FaultContext> context_;
   std::unique_ptr<LabNetwork> lab_;
 };
@@ -326,7 +324,7 @@ std::string json_text(const boost::json::object& object) {
 TEST_F(NetworkFaultsTest, PartitionBothWaysCutsEveryPairAndRevertRemovesExactlyItsRoutes) {
   // A route that is already there is not the fault's: it survives the revert.
   const std::string preexisting = address("n3") + "/32";
-  Status added = network_fault::with_netlink(*lab_, "n2", [&](nl_sock* socket) {
+  Status added = lab_link::with_netlink(*lab_, "n2", [&](nl_sock* socket) {
     return netlink::add_blackhole_route(socket, preexisting).status();
   });
   ASSERT_TRUE(added) << added.message();
@@ -370,7 +368,7 @@ TEST_F(NetworkFaultsTest, PartitionBothWaysCutsEveryPairAndRevertRemovesExactlyI
   StepOutcome again = revert(*fault);
   EXPECT_TRUE(again.status) << again.status.message();
   EXPECT_TRUE(again.evidence.at("removed").as_array().empty());
-  EXPECT_TRUE(network_fault::with_netlink(*lab_, "n2", [&](nl_sock* socket) {
+  EXPECT_TRUE(lab_link::with_netlink(*lab_, "n2", [&](nl_sock* socket) {
     return netlink::delete_blackhole_route(socket, preexisting);
   }));
 }
@@ -402,7 +400,7 @@ TEST_F(NetworkFaultsTest, PartitionOneWayFromClientInstallsRoutesOnlyOnTheFromSi
 TEST_F(NetworkFaultsTest, PartitionOneWayResolvesRolesAndConnectsToAListener) {
   // A listener on the probe port in n3: the revert's probe then connects instead of being refused.
   int listener = -1;
-  ASSERT_TRUE(network_fault::in_namespace(*lab_, "n3", [&listener] {
+  ASSERT_TRUE(lab_link::in_namespace(*lab_, "n3", [&listener] {
     listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const sockaddr_in local = socket_address("0.0.0.0", closed_port);
     if (bind(listener, reinterpret_cast<const sockaddr*>(&local), sizeof(local)) != 0 ||
@@ -435,7 +433,7 @@ TEST_F(NetworkFaultsTest, PartitionRefusesBadGroupsAndInstallsNothing) {
       {{{"groups", NodeGroups{{"n1"}, {"n1", "n2"}}}}, "member n1 is in more than one group"},
       {{{"groups", NodeGroups{{"n1"}, {"role:primary", "n2"}}}},
        "member n2 is in more than one group"},
-      {{{"groups", NodeGroups{{"n1"}, {"ledger-9"}}}}, "member ledger-9: ledger-9 is not a node"},
+      {{{"groups", NodeGroups{{"n1"}, {"ledger-9"}}}}, "member ledger-9 is not a node of the lab"},
       {{{"groups", NodeGroups{{"n1"}, {}}}}, "a group is empty"},
       {{{"from", NodeGroups{{"n1"}}}}, "give either `groups` or both `from` and `to`"},
       {{}, "give either `groups` or both `from` and `to`"},

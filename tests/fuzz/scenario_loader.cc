@@ -3,9 +3,11 @@
 // the scratch directory (targets.h), so definition = "sample-system/refpay.toml" resolves to the
 // real refpay definition and faults are checked against a real system.
 // Must hold: a rejected file has diagnostics, each naming a file; an accepted one respects the
-// limits of scenario.h, every fault lies inside the drill, and it plans.
+// limits of core/limits.h, every fault lies inside the drill, and it plans.
 #include <string>
 
+#include "core/limits.h"
+#include "fault/fault_kinds.h"
 #include "plan/plan.h"
 #include "scenario/scenario.h"
 #include "targets.h"
@@ -14,7 +16,7 @@ namespace firedrill::fuzz {
 
 void scenario_loader(std::string_view input) {
   const std::string path = scratch_file("scenario.toml", input);
-  auto loaded = load_scenario(path);
+  auto loaded = load_scenario(path, builtin_fault_kinds().catalog());
   if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
     FUZZ_CHECK(!errors->empty(), "rejected without a diagnostic");
     for (const Diagnostic& d : errors->list()) FUZZ_CHECK(!d.file.empty(), d.text());
@@ -23,16 +25,16 @@ void scenario_loader(std::string_view input) {
   }
   const Scenario& s = std::get<Scenario>(loaded);
   FUZZ_CHECK(s.text == input, "the scenario's verbatim text differs from the file");
-  FUZZ_CHECK(s.drill.duration > Milliseconds(0) && s.drill.duration <= limits::drill_duration_max,
+  FUZZ_CHECK(s.drill.duration > Milliseconds(0) && s.drill.duration <= kDrillDurationMaxMs,
              format_duration(s.drill.duration));
-  FUZZ_CHECK(s.faults.size() <= limits::faults_max, std::to_string(s.faults.size()) + " faults");
-  FUZZ_CHECK(s.workload.rate_per_s > 0 && s.workload.rate_per_s <= limits::rate_per_s_max,
+  FUZZ_CHECK(s.faults.size() <= kFaultsMax, std::to_string(s.faults.size()) + " faults");
+  FUZZ_CHECK(s.workload.rate_per_s > 0 && s.workload.rate_per_s <= kRatePerSecondMax,
              std::to_string(s.workload.rate_per_s));
-  FUZZ_CHECK(s.workload.in_flight_max >= 1 && s.workload.in_flight_max <= limits::in_flight_max,
+  FUZZ_CHECK(s.workload.in_flight_max >= 1 && s.workload.in_flight_max <= kInFlightMax,
              std::to_string(s.workload.in_flight_max));
-  FUZZ_CHECK(s.workload.accounts >= 2 && s.workload.accounts <= limits::accounts_max,
+  FUZZ_CHECK(s.workload.accounts >= 2 && s.workload.accounts <= kAccountsMax,
              std::to_string(s.workload.accounts));
-  FUZZ_CHECK(!s.system.nodes.empty() && static_cast<int64_t>(s.system.nodes.size()) <= limits::nodes_max,
+  FUZZ_CHECK(!s.system.nodes.empty() && static_cast<int64_t>(s.system.nodes.size()) <= kNodesMax,
              std::to_string(s.system.nodes.size()) + " nodes");
   for (std::size_t i = 0; i < s.faults.size(); ++i) {
     const FaultSpec& f = s.faults[i];

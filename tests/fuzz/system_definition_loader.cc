@@ -1,10 +1,11 @@
 // Fuzz target: the system definition loader (harness/scenario: load_system_definition) on any
 // bytes as a system definition file (written to system.toml in the scratch directory).
 // Must hold: a rejected file has diagnostics, each naming a file; an accepted one has 1 to
-// limits::nodes_max nodes with distinct names, and every static role a list names is a node's.
+// kNodesMax nodes with distinct names, and every static role a list names is a node's.
 #include <set>
 #include <string>
 
+#include "core/limits.h"
 #include "scenario/scenario.h"
 #include "targets.h"
 
@@ -20,7 +21,7 @@ void system_definition_loader(std::string_view input) {
     return;
   }
   const SystemDefinition& system = std::get<SystemDefinition>(loaded);
-  FUZZ_CHECK(!system.nodes.empty() && static_cast<int64_t>(system.nodes.size()) <= limits::nodes_max,
+  FUZZ_CHECK(!system.nodes.empty() && static_cast<int64_t>(system.nodes.size()) <= kNodesMax,
              std::to_string(system.nodes.size()) + " nodes");
   std::set<std::string> names;
   for (const NodeDefinition& node : system.nodes) {

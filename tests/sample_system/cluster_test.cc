@@ -8,14 +8,13 @@
 #include <set>
 #include <thread>
 
+#include "common/clock.h"
 #include "ledger/ledger_store.h"
 #include "sample_system/refpay_fixture.h"
 
 namespace refpay::testing {
 namespace {
 
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 std::unique_ptr<LocalCluster> start_cluster(const TempDir& dir, const std::string& replication,
                                             const std::string& alert_url = "") {

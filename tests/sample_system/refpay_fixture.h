@@ -4,9 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
@@ -16,9 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "common/http.h"
+#include "http/server.h"
 #include "local/load.h"
 #include "local/local_cluster.h"
+#include "sample_system/server_thread.h"
 
 namespace refpay::testing {
 
@@ -43,23 +41,13 @@ class TempDir {
 class AlertReceiver {
  public:
   AlertReceiver()
-      : work_(io_.get_executor()),
-        server_(io_, [this](HttpRequest&& request, Respond respond) {
+      : server_([this](HttpRequest&& request, Respond respond) {
           {
             std::lock_guard lock(mutex_);
             bodies_.push_back(request.body);
           }
           respond(HttpResponse{200, "{}"});
-        }) {
-    EXPECT_TRUE(server_.listen("127.0.0.1", 0));
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~AlertReceiver() {
-    boost::asio::post(io_, [this] { server_.stop(); });
-    work_.reset();
-    io_.stop();
-    thread_.join();
-  }
+        }) {}
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/alerts"; }
 
   // Every (status, alertname, node) notification received so far.
@@ -103,12 +91,9 @@ class AlertReceiver {
   }
 
  private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  HttpServer server_;
-  std::thread thread_;
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // declared before server_, so that both outlive its thread
   std::vector<std::string> bodies_;
+  ServerThread server_;
 };
 
 inline boost::json::object json_of(const std::string& body) {

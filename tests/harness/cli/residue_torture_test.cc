@@ -22,7 +22,7 @@
 #include <map>
 #include <random>
 
-#include "disk/disk_full_fault.h"
+#include "lab/changes/lab_change.h"
 #include "harness/cli/run_fixture.h"
 #include "testing/prerequisite.h"
 

@@ -25,7 +25,7 @@ class LogWatcherTest : public ::testing::Test {
     std::string pattern = (fs::temp_directory_path() / "log_watcher_test.XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
-    auto timeline = Timeline::create(dir_ + "/timeline.jsonl", {});
+    auto timeline = Timeline::create(dir_ + "/timeline.jsonl");
     ASSERT_TRUE(timeline) << timeline.status().message();
     timeline_ = std::move(*timeline);
   }

@@ -61,7 +61,7 @@ TEST(Phase, TheStopGuardsWatchOnlyWhileFaultsMayAct) {
 TEST(Phase, EachChangeIsRecordedWithItsName) {
   const auto dir = std::filesystem::temp_directory_path() / ("phase_test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  auto timeline = Timeline::create((dir / "timeline.jsonl").string(), {});
+  auto timeline = Timeline::create((dir / "timeline.jsonl").string());
   ASSERT_TRUE(timeline) << timeline.status().message();
   Console console(**timeline, false);
   Phases phases(**timeline, console);
@@ -78,7 +78,7 @@ TEST(Phase, EachChangeIsRecordedWithItsName) {
 TEST(PhaseDeathTest, AChangeOutsideTheTableStopsTheProcess) {
   const auto dir = std::filesystem::temp_directory_path() / ("phase_death-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  auto timeline = Timeline::create((dir / "timeline.jsonl").string(), {});
+  auto timeline = Timeline::create((dir / "timeline.jsonl").string());
   ASSERT_TRUE(timeline);
   Console console(**timeline, false);
   Phases phases(**timeline, console);

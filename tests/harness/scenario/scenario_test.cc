@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fault/fault_kinds.h"
 #include "plan/plan.h"
 #include "scenario/scenario.h"
 
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 const fs::path kSource = FIREDRILL_SOURCE_DIR;
 
 Scenario load_ok(const fs::path& path) {
-  auto loaded = load_scenario(path.string());
+  auto loaded = load_scenario(path.string(), builtin_fault_kinds().catalog());
   if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
     ADD_FAILURE() << path << ":\n" << errors->text();
     return {};
@@ -150,7 +151,7 @@ TEST(Scenario, EveryMalformedFixtureGivesItsExactPositionAndKey) {
     std::getline(in, first);
     ASSERT_EQ(first.rfind("# expect: ", 0), 0u) << entry.path();
     std::string expected = entry.path().string() + ":" + first.substr(10);
-    auto loaded = load_scenario(entry.path().string());
+    auto loaded = load_scenario(entry.path().string(), builtin_fault_kinds().catalog());
     ASSERT_TRUE(std::holds_alternative<Diagnostics>(loaded)) << entry.path() << " was accepted";
     std::string text = std::get<Diagnostics>(loaded).text();
     EXPECT_NE(text.find(expected), std::string::npos)
@@ -164,7 +165,7 @@ TEST(Scenario, AllErrorsOfAFileAreReportedInFileOrder) {
   fs::path dir = fs::temp_directory_path() / ("fd-scenario-many-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "many.toml") << "[drill]\nname = \"x\"\nduration = \"1\"\ncolour = 1\n";
-  auto loaded = load_scenario((dir / "many.toml").string());
+  auto loaded = load_scenario((dir / "many.toml").string(), builtin_fault_kinds().catalog());
   ASSERT_TRUE(std::holds_alternative<Diagnostics>(loaded));
   const auto& list = std::get<Diagnostics>(loaded).list();
   ASSERT_EQ(list.size(), 3u) << std::get<Diagnostics>(loaded).text();
@@ -211,6 +212,7 @@ TEST(Plan, TheClockShimGoesOnlyWhereAClockFaultCanLand) {
     Scenario copy = s;
     FaultSpec skew;
     skew.kind = "clock.skew";
+    skew.reaches_clock = true;
     skew.target = target;
     skew.at = Milliseconds(1'000);
     skew.parameters["offset"] = Milliseconds(600'000);

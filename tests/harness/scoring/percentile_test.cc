@@ -25,7 +25,7 @@ TEST(Percentile, OneValueIsEveryPercentile) {
 TEST(Percentile, IndexIsFloorOfPTimesNMinusOne) {
   EXPECT_EQ(percentile_index(100, 0.99), 98u);  // ⌊0.99·99⌋ = 98
   EXPECT_EQ(percentile_index(101, 0.99), 99u);  // ⌊0.99·100⌋
-  EXPECT_EQ(percentile_index(10, 0.99), 8u);    // ⌊8.91⌋ = 8 where the nearest rank gives index 9
+  EXPECT_EQ(percentile_index(10, 0.99), 8u);  // ⌊8.91⌋ = 8 where the nearest rank gives index 9
   EXPECT_EQ(percentile_index(10, 0.5), 4u);
   EXPECT_EQ(percentile_index(2, 1.0), 1u);
 }

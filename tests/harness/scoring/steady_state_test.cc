@@ -40,7 +40,7 @@ TEST(SteadyState, OkRatioAtTheMinimumIsSteady) {
 
 TEST(SteadyState, P99IsOfTheOkCompletionsOnly) {
   std::vector<Completion> window = completions(100, 0);
-  for (int i = 0; i < 100; ++i) window[i].latency_ns = (i + 1) * kMs;  // 1 … 100 ms
+  for (int i = 0; i < 100; ++i) window[i].latency_ns = (i + 1) * kMs;    // 1 … 100 ms
   window.push_back(Completion{200 * kMs, Outcome::fail, 10'000 * kMs});  // not counted
   std::vector<int64_t> scratch;
   const WindowStats w = window_stats(window, scratch);
@@ -58,7 +58,7 @@ TEST(SteadyState, NoOkCompletionMeansLatencyIsNotJudged) {
 }
 
 TEST(SteadyState, WindowEndingAtIsHalfOpen) {
-  const auto all = completions(10, 0);  // at 0, 1, …, 9 ms
+  const auto all = completions(10, 0);                     // at 0, 1, …, 9 ms
   const auto w = window_ending_at(all, 5 * kMs, 3 * kMs);  // [2 ms, 5 ms)
   ASSERT_EQ(w.size(), 3u);
   EXPECT_EQ(w.front().t_ns, 2 * kMs);

@@ -1,0 +1,14 @@
+// network.loss (target node, `percent`): drops a share of the node's egress packets (netem, where
+// the running kernel has it: the preflight refuses the scenario before anything starts
+// otherwise); verified by reading the qdisc back; revert removes it.
+// Privileges: CAP_NET_ADMIN in the lab; CONFIG_NET_SCH_NETEM.
+#pragma once
+
+#include "fault/fault_kinds.h"
+
+namespace firedrill {
+
+// network.loss's catalog entry, resource, preflight and factory.
+FaultKind network_loss_kind();
+
+}  // namespace firedrill
