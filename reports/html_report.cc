@@ -825,7 +825,8 @@ std::optional<Event> describe(const json::object& r, std::map<std::string, bool>
     e.what = "fault[" + plain_at(r, "fault") + "] " + rv::text(r, "fault_kind") + " " + kind;
     std::string error = rv::text(r, "error");
     if (!error.empty()) e.what += ": " + error;
-    e.bad = kind == "apply_failed" || kind == "revert_failed";
+    // A failed apply or revert: the fault kinds that end in "_failed".
+    e.bad = kind.size() > 7 && kind.compare(kind.size() - 7, 7, "_failed") == 0;
   } else if (source == "action") {
     e.what = "action " + rv::text(r, "action") + " (" + rv::text(r, "purpose") + ") " + kind;
     if (kind == "end") {

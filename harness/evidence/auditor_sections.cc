@@ -14,6 +14,7 @@
 #include "core/sha256.h"
 #include "evidence/chain.h"
 #include "evidence/manifest.h"
+#include "timeline/record.h"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -107,13 +108,31 @@ class Clock {
 
 // ---- the timeline, read once ---------------------------------------------------------------
 
-bool is(const json::object& r, const char* source, const char* kind) {
-  return str(r, "source") == source && str(r, "kind") == kind;
+// A line of the timeline: its typed record (which says what it is) beside the object as read.
+// Fields a damaged line may lack are read from `raw` where the typed default would say something
+// else than these sections always said (a missing field copied as null, a fault index of -1, an
+// exit without "expected" not counted), so hand-damaged run directories score as they did.
+struct Line {
+  const json::object* raw;
+  TimelineRecord record;
+};
+
+std::vector<Line> typed(const std::vector<json::object>& timeline) {
+  std::vector<Line> lines;
+  lines.reserve(timeline.size());
+  for (const auto& r : timeline) lines.push_back(Line{&r, decode_record(str(r, "source"), str(r, "kind"), r)});
+  return lines;
 }
 
-const json::object* first_record(const std::vector<json::object>& timeline, const char* source, const char* kind) {
-  for (const auto& r : timeline) {
-    if (is(r, source, kind)) return &r;
+template <class R>
+bool holds(const Line& line) {
+  return std::holds_alternative<R>(line.record);
+}
+
+template <class R>
+const json::object* first_record(const std::vector<Line>& timeline) {
+  for (const auto& line : timeline) {
+    if (holds<R>(line)) return line.raw;
   }
   return nullptr;
 }
@@ -136,15 +155,15 @@ json::value recorded_or(const json::object* start, const char* key, json::value 
 
 // ---- the sections --------------------------------------------------------------------------
 
-json::object scope(const json::object& run, const std::vector<json::object>& timeline, const json::object* start,
+json::object scope(const json::object& run, const std::vector<Line>& timeline, const json::object* start,
                    const HostFacts& host) {
   json::value topology = nullptr;
-  if (const json::object* lab = first_record(timeline, "harness", "lab")) {
+  if (const json::object* lab = first_record<HarnessLab>(timeline)) {
     // What the lab added to each node (harness node_setup records): whether the clock shim was
     // preloaded and the environment the lab set, so a reader knows how each node ran.
     std::map<std::string, const json::object*> setups;
-    for (const auto& r : timeline) {
-      if (is(r, "harness", "node_setup")) setups[str(r, "node")] = &r;
+    for (const auto& line : timeline) {
+      if (const auto* setup = std::get_if<HarnessNodeSetup>(&line.record)) setups[setup->node] = line.raw;
     }
     json::array nodes;
     for (const auto& [name, address] : section(*lab, "nodes")) {
@@ -209,16 +228,18 @@ json::object method(const std::string& run_dir, const json::object& run) {
   };
 }
 
-json::object preconditions(const std::vector<json::object>& timeline, const Clock& clock) {
+json::object preconditions(const std::vector<Line>& timeline, const Clock& clock) {
   json::object phases;
   json::array failed;
-  for (const auto& r : timeline) {
-    if (is(r, "harness", "phase")) {
-      const std::string phase = str(r, "phase");
+  for (const auto& line : timeline) {
+    const json::object& r = *line.raw;
+    if (const auto* entered = std::get_if<HarnessPhase>(&line.record)) {
+      const std::string& phase = entered->phase;
       if ((phase == "system_up" || phase == "baseline") && !phases.contains(phase)) {
         phases[phase] = event(clock, r, {});
       }
-    } else if (is(r, "harness", "precondition_failed")) {
+    } else if (holds<HarnessPreconditionFailed>(line)) {
+      // Every field as recorded, so that a precondition recorded with more fields shows them.
       json::object fields;
       for (const auto& [key, value] : r) {
         if (key != "seq" && key != "t_ns" && key != "source" && key != "kind" && key != "prev") fields[key] = value;
@@ -236,17 +257,18 @@ json::object preconditions(const std::vector<json::object>& timeline, const Cloc
   };
 }
 
-json::object timeline_section(const std::string& run_dir, const std::vector<json::object>& timeline,
+json::object timeline_section(const std::string& run_dir, const std::vector<Line>& timeline,
                               std::size_t workload_records, const json::object* start, const Clock& clock) {
   json::array phases, faults;
-  for (const auto& r : timeline) {
-    if (is(r, "harness", "phase")) {
-      phases.push_back(event(clock, r, {{"phase", str(r, "phase")}}));
-    } else if (str(r, "source") == "fault" && str(r, "kind") != "revert_registered") {
-      faults.push_back(event(clock, r, {{"fault", copy_or_null(r, "fault")}, {"event", str(r, "kind")},
+  for (const auto& line : timeline) {
+    const json::object& r = *line.raw;
+    if (const auto* entered = std::get_if<HarnessPhase>(&line.record)) {
+      phases.push_back(event(clock, r, {{"phase", entered->phase}}));
+    } else if (source_of(line.record) == kFaultSource && !holds<FaultRevertRegistered>(line)) {
+      faults.push_back(event(clock, r, {{"fault", copy_or_null(r, "fault")}, {"event", kind_of(line.record)},
                                         {"fault_kind", copy_or_null(r, "fault_kind")}}));
-    } else if (is(r, "harness", "end") || is(r, "harness", "abort")) {
-      phases.push_back(event(clock, r, {{"phase", str(r, "kind")}}));
+    } else if (holds<HarnessEnd>(line) || holds<HarnessAbort>(line)) {
+      phases.push_back(event(clock, r, {{"phase", kind_of(line.record)}}));
     }
   }
   return json::object{
@@ -261,39 +283,49 @@ json::object timeline_section(const std::string& run_dir, const std::vector<json
   };
 }
 
-json::object deviations(const std::vector<json::object>& timeline, const Clock& clock) {
+// The injection gap of an apply's outcome (FaultApplied or FaultApplyFailed), and its `verified`.
+json::object injection_gap(const json::object& r, const FaultApplyResult& result, bool verified,
+                           std::map<int64_t, std::string>& nodes) {
+  const int64_t t = integer(r, "t_ns").value_or(0);
+  const int64_t scheduled = result.scheduled_ns.value_or(t);
+  const int64_t index = integer(r, "fault").value_or(-1);
+  return json::object{{"fault", index}, {"kind", copy_or_null(r, "fault_kind")}, {"node", nodes[index]},
+                      {"scheduled_ms", ms_of(scheduled)}, {"applied_ms", ms_of(t)},
+                      {"gap_ms", ms_of(result.gap_ns.value_or(t - scheduled))}, {"verified", verified}};
+}
+
+json::object deviations(const std::vector<Line>& timeline, const Clock& clock) {
   json::array gaps, not_verified, revert_failures, errors, exits;
   json::value aborted = nullptr;
   bool ended = false;
   std::map<int64_t, std::string> nodes;  // fault → node, from its apply record
-  for (const auto& r : timeline) {
-    const std::string source = str(r, "source"), kind = str(r, "kind");
-    if (source == "fault" && kind == "apply") {
-      nodes[integer(r, "fault").value_or(-1)] = str(r, "node");
-    } else if (source == "fault" && (kind == "applied" || kind == "apply_failed")) {
-      int64_t t = integer(r, "t_ns").value_or(0);
-      int64_t scheduled = integer(r, "scheduled_ns").value_or(t);
-      int64_t index = integer(r, "fault").value_or(-1);
-      gaps.push_back(json::object{{"fault", index}, {"kind", copy_or_null(r, "fault_kind")}, {"node", nodes[index]},
-                                  {"scheduled_ms", ms_of(scheduled)}, {"applied_ms", ms_of(t)},
-                                  {"gap_ms", ms_of(integer(r, "gap_ns").value_or(t - scheduled))},
-                                  {"verified", kind == "applied"}});
-      if (kind == "apply_failed") {
-        not_verified.push_back(event(clock, r, {{"fault", index}, {"error", str(r, "error")}}));
-      }
-    } else if (source == "fault" && kind == "revert_failed") {
-      revert_failures.push_back(event(clock, r, {{"fault", copy_or_null(r, "fault")}, {"error", str(r, "error")}}));
-    } else if (source == "harness" && kind == "error") {
-      errors.push_back(event(clock, r, {{"where", str(r, "where")}, {"error", str(r, "error")}}));
-    } else if (source == "harness" && kind == "abort") {
-      aborted = str(r, "reason");
-    } else if (source == "harness" && kind == "end") {
-      ended = true;
-    } else if (source == "supervisor" && kind == "exited" && field(r, "expected") &&
-               field(r, "expected")->is_bool() && !field(r, "expected")->as_bool()) {
-      exits.push_back(event(clock, r, {{"node", str(r, "node")}, {"exit_code", copy_or_null(r, "exit_code")},
-                                       {"signal", copy_or_null(r, "signal")}}));
-    }
+  for (const auto& line : timeline) {
+    const json::object& r = *line.raw;
+    std::visit(overloaded{
+                   [&](const FaultApply& apply) { nodes[integer(r, "fault").value_or(-1)] = apply.node; },
+                   [&](const FaultApplied& applied) { gaps.push_back(injection_gap(r, applied, true, nodes)); },
+                   [&](const FaultApplyFailed& failed) {
+                     gaps.push_back(injection_gap(r, failed, false, nodes));
+                     not_verified.push_back(
+                         event(clock, r, {{"fault", integer(r, "fault").value_or(-1)}, {"error", failed.error}}));
+                   },
+                   [&](const FaultRevertFailed& failed) {
+                     revert_failures.push_back(event(clock, r, {{"fault", copy_or_null(r, "fault")}, {"error", failed.error}}));
+                   },
+                   [&](const HarnessError& error) {
+                     errors.push_back(event(clock, r, {{"where", error.where}, {"error", error.error}}));
+                   },
+                   [&](const HarnessAbort& abort) { aborted = abort.reason; },
+                   [&](const HarnessEnd&) { ended = true; },
+                   [&](const SupervisorExited& exited) {
+                     // Only an exit recorded as unexpected: a line without "expected" is not one.
+                     const json::value* expected = field(r, "expected");
+                     if (!expected || !expected->is_bool() || expected->as_bool()) return;
+                     exits.push_back(event(clock, r, {{"node", exited.node}, {"exit_code", copy_or_null(r, "exit_code")},
+                                                      {"signal", copy_or_null(r, "signal")}}));
+                   },
+                   [](const auto&) {}},
+               line.record);
   }
   bool none = not_verified.empty() && revert_failures.empty() && errors.empty() && exits.empty() &&
               aborted.is_null() && ended;
@@ -311,17 +343,19 @@ json::object deviations(const std::vector<json::object>& timeline, const Clock& 
 }
 
 // Whether the timeline says the kernel lacks netem (a refused or failed network fault).
-bool timeline_says_no_netem(const std::vector<json::object>& timeline) {
-  for (const auto& r : timeline) {
-    const std::string kind = str(r, "kind");
-    if (kind != "precondition_failed" && kind != "apply_failed" && kind != "error") continue;
+bool timeline_says_no_netem(const std::vector<Line>& timeline) {
+  for (const auto& line : timeline) {
+    if (!holds<HarnessPreconditionFailed>(line) && !holds<FaultApplyFailed>(line) && !holds<HarnessError>(line)) {
+      continue;
+    }
+    const json::object& r = *line.raw;
     const std::string text = str(r, "what") + " " + str(r, "error");
     if (text.find("netem") != std::string::npos) return true;
   }
   return false;
 }
 
-json::array limitations(const std::vector<json::object>& timeline, const HostFacts& host) {
+json::array limitations(const std::vector<Line>& timeline, const HostFacts& host) {
   json::array out{
       "Single host: every node, the lab network and the controller share one Linux kernel, its CPUs, memory and "
       "disks; failures and timings across real machines, racks or sites can differ.",
@@ -378,9 +412,10 @@ json::object auditor_sections(const std::string& run_dir, const json::object& ru
 }
 
 json::object auditor_sections(const std::string& run_dir, const json::object& run,
-                              const std::vector<json::object>& timeline, const HostFacts& host,
+                              const std::vector<json::object>& records, const HostFacts& host,
                               std::size_t workload_records) {
-  const json::object* start = first_record(timeline, "harness", "start");
+  const std::vector<Line> timeline = typed(records);
+  const json::object* start = first_record<HarnessStart>(timeline);
   Clock clock(start);
   return json::object{
       {"scope", scope(run, timeline, start, host)},

@@ -20,7 +20,7 @@ struct AlertReceiver::Impl {
     // Turned away by the server before handle() (too large, malformed HTTP, too slow): on the
     // timeline too, so that a drill whose alerts never arrived says why.
     server.on_rejected([this](int status, const std::string& reason) {
-      timeline.record("alertmanager", "alert_rejected", {{"status", status}, {"error", reason}});
+      timeline.write(AlertmanagerAlertRejected{.status = status, .error = reason});
     });
   }
 
@@ -28,17 +28,17 @@ struct AlertReceiver::Impl {
     if (request.method != "POST") return respond(HttpResponse{405, R"({"error":"POST alerts here"})"});
     Result<AlertWebhook> webhook = parse_alert_webhook(request.body);
     if (!webhook) {
-      timeline.record("alertmanager", "alert_rejected",
-                      {{"status", 400}, {"bytes", request.body.size()}, {"error", webhook.status().message()}});
+      timeline.write(AlertmanagerAlertRejected{.status = 400,
+                                               .bytes = static_cast<int64_t>(request.body.size()),
+                                               .error = webhook.status().message()});
       return respond(HttpResponse{400, R"({"error":"expected Alertmanager webhook JSON with alerts[]"})"});
     }
     for (const WebhookAlert& alert : webhook->alerts) {
-      timeline.record("alertmanager", "alert",
-                      {{"status", alert.status},
-                       {"alertname", alert.alertname},
-                       {"labels", alert.labels},
-                       {"starts_at", alert.starts_at},
-                       {"version", webhook->version}});
+      timeline.write(AlertmanagerAlert{.status = alert.status,
+                                       .alertname = alert.alertname,
+                                       .labels = alert.labels,
+                                       .starts_at = alert.starts_at,
+                                       .version = webhook->version});
       if (on_alert) on_alert(alert.status, alert.alertname);
     }
     respond(HttpResponse{200, "{}"});

@@ -113,7 +113,7 @@ void Drill::wait_healthy() {
   };
   auto timed_out = [this, limit] {
     inconclusive("system did not become healthy", "the system did not become healthy within " + format_duration(limit),
-                 {{"within_ms", limit.count()}});
+                 limit.count());
     finish();
   };
   poll_until(phase_timer_, Poll{kHealthPollMs, Clock::now() + limit, [this] { return ending(); }, healthy,
@@ -228,7 +228,7 @@ void Drill::abort(const std::string& why) {
   if (ending() || aborting_) return;
   aborting_ = true;
   if (end_ == RunEnd::completed) end_ = RunEnd::aborted;  // an earlier inconclusive result wins
-  timeline_->record("harness", "abort", {{"reason", why}});
+  timeline_->write(HarnessAbort{.reason = why});
   console_.say("aborting (" + why + "): reverting faults");
   phase_timer_.cancel();
   heal_then([this] { stop_traffic(); });
@@ -237,7 +237,7 @@ void Drill::abort(const std::string& why) {
 void Drill::fail(const std::string& where, const Status& status) {
   ++counts_.harness_errors;
   if (end_ == RunEnd::completed) end_ = RunEnd::error;
-  timeline_->record("harness", "error", {{"where", where}, {"error", status.message()}});
+  timeline_->write(HarnessError{.where = where, .error = status.message()});
   console_.say("error: " + where + ": " + status.message());
 }
 
@@ -245,12 +245,11 @@ FailureSink Drill::failure_sink() {
   return [this](const std::string& where, const Status& status) { fail(where, status); };
 }
 
-// A precondition of the drill did not hold: recorded with `what` (and `fields`), said as `said`.
-void Drill::inconclusive(const std::string& what, const std::string& said, json::object fields) {
+// A precondition of the drill did not hold: recorded with `what` (and the limit it was not met
+// within, if any), said as `said`.
+void Drill::inconclusive(const std::string& what, const std::string& said, std::optional<int64_t> within_ms) {
   end_ = RunEnd::inconclusive;
-  json::object record{{"what", what}};
-  for (auto& [key, value] : fields) record[key] = std::move(value);
-  timeline_->record("harness", "precondition_failed", std::move(record));
+  timeline_->write(HarnessPreconditionFailed{.what = what, .within_ms = within_ms});
   console_.say("inconclusive: " + said);
 }
 
@@ -285,19 +284,26 @@ void Drill::check_stop_guards() {
 }
 
 void Drill::on_process_event(const ProcessEvent& e) {
-  const char* kinds[] = {"started", "exited", "start_failed"};
-  json::object fields{{"node", e.name}, {"pid", e.pid}, {"expected", e.expected}};
-  if (e.kind == ProcessEvent::Kind::exited) {
-    fields["exit_code"] = e.exit_code;
-    fields["signal"] = e.signal;
-    if (!e.expected && !ending()) {
-      ++counts_.unexpected_exits;
-      console_.say("unexpected exit of " + e.name +
-                   (e.signal ? " (signal " + std::to_string(e.signal) + ")" : " (code " + std::to_string(e.exit_code) + ")"));
-    }
+  std::optional<std::string> error;
+  if (!e.error.empty()) error = e.error;
+  const SupervisorProcess process{.node = e.name, .pid = e.pid, .expected = e.expected, .error = error};
+  switch (e.kind) {
+    case ProcessEvent::Kind::started: timeline_->write(SupervisorStarted{process}); break;
+    case ProcessEvent::Kind::start_failed: timeline_->write(SupervisorStartFailed{process}); break;
+    case ProcessEvent::Kind::exited:
+      if (!e.expected && !ending()) {
+        ++counts_.unexpected_exits;
+        console_.say("unexpected exit of " + e.name + (e.signal ? " (signal " + std::to_string(e.signal) + ")"
+                                                                : " (code " + std::to_string(e.exit_code) + ")"));
+      }
+      timeline_->write(SupervisorExited{.node = e.name,
+                                        .pid = e.pid,
+                                        .expected = e.expected,
+                                        .exit_code = e.exit_code,
+                                        .signal = e.signal,
+                                        .error = error});
+      break;
   }
-  if (!e.error.empty()) fields["error"] = e.error;
-  timeline_->record("supervisor", kinds[static_cast<int>(e.kind)], std::move(fields));
 }
 
 void Drill::on_alert(const std::string& status, const std::string& name) {

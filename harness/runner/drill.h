@@ -13,8 +13,10 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "plan/plan.h"
@@ -71,7 +73,7 @@ class Drill {
   void watch_signals();
   void abort(const std::string& why);
   void fail(const std::string& where, const Status& status);
-  void inconclusive(const std::string& what, const std::string& said, boost::json::object fields = {});
+  void inconclusive(const std::string& what, const std::string& said, std::optional<int64_t> within_ms = std::nullopt);
   void tick();
   void check_stop_guards();
   void on_process_event(const ProcessEvent& e);

@@ -22,16 +22,16 @@ namespace {
 // the truth.
 Result<std::unique_ptr<Timeline>> open_timeline(const Scenario& scenario, const Plan& plan, const RunPaths& paths) {
   const HostFacts host = current_host_facts();
-  return Timeline::create(paths.timeline(), {{"scenario", scenario.drill.name},
-                                             {"scenario_digest", plan.scenario_digest},
-                                             {"seed", plan.seed},
-                                             {"pid", static_cast<int64_t>(getpid())},
-                                             {"tool", tool_version()},
-                                             {"kernel", host.kernel},
-                                             {"host", host.hostname},
-                                             {"user", host.user},
-                                             {"uid", host.uid},
-                                             {"user_namespace", host.user_namespace.value_or(false)}});
+  return Timeline::create(paths.timeline(), HarnessStart{.scenario = scenario.drill.name,
+                                                         .scenario_digest = plan.scenario_digest,
+                                                         .seed = plan.seed,
+                                                         .pid = getpid(),
+                                                         .tool = tool_version(),
+                                                         .kernel = host.kernel,
+                                                         .host = host.hostname,
+                                                         .user = host.user,
+                                                         .uid = host.uid,
+                                                         .user_namespace = host.user_namespace.value_or(false)});
 }
 
 }  // namespace

@@ -45,15 +45,21 @@ void FaultSchedule::apply_on(const PlannedStep& step, const std::string& node, i
   if (!made) return parts_.fail(name, made.status());
   // The revert is registered before the apply runs (STYLE.md habit 2).
   Fault& fault = parts_.reverts.push(step.fault_index, step.kind, node, std::move(*made));
-  parts_.timeline.record("fault", "apply", {{"fault", step.fault_index}, {"fault_kind", step.kind}, {"target", step.target},
-                                            {"node", node}, {"scheduled_ns", scheduled_ns}});
+  parts_.timeline.write(FaultApply{.fault = step.fault_index,
+                                   .fault_kind = step.kind,
+                                   .target = step.target,
+                                   .node = node,
+                                   .scheduled_ns = scheduled_ns});
   parts_.console.say("apply " + name + " " + step.kind + " on " + node);
   fault.apply([this, step, scheduled_ns, name](Status s, json::object evidence) {
     const int64_t t0 = parts_.timeline.now_ns();
-    parts_.timeline.record("fault", s ? "applied" : "apply_failed",
-                           {{"fault", step.fault_index}, {"fault_kind", step.kind}, {"verified", s.is_ok()},
-                            {"scheduled_ns", scheduled_ns}, {"gap_ns", t0 - scheduled_ns},
-                            {"evidence", std::move(evidence)}, {"error", s.message()}});
+    parts_.timeline.write(fault_apply_outcome(s.is_ok(), {.fault = step.fault_index,
+                                                          .fault_kind = step.kind,
+                                                          .verified = s.is_ok(),
+                                                          .scheduled_ns = scheduled_ns,
+                                                          .gap_ns = t0 - scheduled_ns,
+                                                          .evidence = std::move(evidence),
+                                                          .error = s.message()}));
     if (s) ++applied_;
     if (!s) parts_.fail(name + " apply", s);
   });

@@ -1,7 +1,7 @@
 // The fault phase's schedule: one timer per planned step, armed at the start of the phase. An
 // apply step resolves its target, makes the fault, pushes its revert on the undo stack, records
-// "apply" and applies it; the verified outcome goes on the timeline ("applied" with the gap from
-// the scheduled instant, or "apply_failed"). A revert step reverts that fault through the undo
+// FaultApply and applies it; the verified outcome goes on the timeline (FaultApplied with the gap
+// from the scheduled instant, or FaultApplyFailed). A revert step reverts that fault through the undo
 // stack. cancel() disarms every timer (the heal, an abort, the end).
 // Runs on the runner's io_context thread.
 #pragma once

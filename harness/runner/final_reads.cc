@@ -55,13 +55,16 @@ void FinalReads::on_read(const std::string& node, const std::string& file, const
   if (r.ok() && r.status == 200) {
     std::ofstream(paths_.exports_dir() + "/" + file, std::ios::binary | std::ios::trunc) << r.body;
     const int64_t lines = std::count(r.body.begin(), r.body.end(), '\n');
-    timeline_.record("harness", "final_read", {{"node", node}, {"ok", true}, {"path", path},
-                                               {"bytes", r.body.size()}, {"records", lines},
-                                               {"sha256", sha256_hex(r.body)}});
+    timeline_.write(HarnessFinalRead{.node = node,
+                                     .ok = true,
+                                     .path = path,
+                                     .bytes = static_cast<int64_t>(r.body.size()),
+                                     .records = lines,
+                                     .sha256 = sha256_hex(r.body)});
     if (ends_with(file, ".ndjson")) console_.say("final read " + node + ": " + std::to_string(lines) + " transfers");
   } else {
     const std::string error = r.ok() ? "status " + std::to_string(r.status) : r.error;
-    timeline_.record("harness", "final_read", {{"node", node}, {"ok", false}, {"path", path}, {"error", error}});
+    timeline_.write(HarnessFinalRead{.node = node, .ok = false, .path = path, .error = error});
     fail_("final read " + node + " " + file, Status::error(error));
   }
   one_done();

@@ -1,6 +1,6 @@
 // The final reads: once traffic has stopped, every node's export (and its balances, where the
 // definition gives a URL) is read over HTTP into exports/<node>.ndjson and
-// exports/<node>.balances.json, each read recorded as ("harness", "final_read") with its size,
+// exports/<node>.balances.json, each read recorded as a HarnessFinalRead with its size,
 // record count and SHA-256. Scoring reconciles these files. Runs on the runner's io_context
 // thread.
 #pragma once

@@ -39,11 +39,11 @@ Result<Lab> build_lab(const Scenario& scenario, const Plan& plan, const RunPaths
 }
 
 void record_lab(Timeline& timeline, const Lab& lab) {
-  json::object nodes;
-  for (const auto& n : lab.network->nodes()) nodes[n.node] = n.address;
-  timeline.record("harness", "lab", {{"controller_address", lab.network->controller_address()},
-                                     {"nodes", std::move(nodes)},
-                                     {"alert_url", lab.alert_url()}});
+  StringPairs nodes;
+  for (const auto& n : lab.network->nodes()) nodes.emplace_back(n.node, n.address);
+  timeline.write(HarnessLab{.controller_address = lab.network->controller_address(),
+                            .nodes = std::move(nodes),
+                            .alert_url = lab.alert_url()});
 }
 
 }  // namespace firedrill

@@ -35,7 +35,7 @@ int LogWatcher::poll(Timeline& timeline) {
     for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
       std::string line = text.substr(start, std::min(end - start, kLogLineMaxBytes));
       if (std::regex_search(line, f.pattern)) {
-        timeline.record("logs", "log_match", {{"node", f.node}, {"pattern", f.pattern_text}, {"line", line}});
+        timeline.write(LogMatch{.node = f.node, .pattern = f.pattern_text, .line = line});
         ++matches;
       }
     }

@@ -1,5 +1,5 @@
 // Detection by log pattern, for systems with no Alertmanager webhook: follows the nodes' log
-// files in the run directory and records {"kind":"log_match","node","pattern","line"} for each
+// files in the run directory and records a LogMatch (node, pattern, line) for each
 // new line matching a scenario's [[detection.log]] pattern. Only reads what was appended since
 // the last poll, with a bound per poll.
 #pragma once

@@ -45,9 +45,13 @@ std::string error_of(const TaskResult& r) {
 
 void NodeActions::fail_now(const ActionRequest& request, const std::string& error,
                            std::function<void(ActionOutcome)> done) {
-  parts_.timeline.record("action", "end", {{"fault", request.fault}, {"node", request.node},
-                                           {"action", request.action}, {"purpose", request.purpose},
-                                           {"succeeded", false}, {"error", error}, {"duration_ns", 0}});
+  parts_.timeline.write(ActionEnd{.fault = request.fault,
+                                  .node = request.node,
+                                  .action = request.action,
+                                  .purpose = request.purpose,
+                                  .succeeded = false,
+                                  .error = error,
+                                  .duration_ns = 0});
   ActionOutcome outcome;
   outcome.error = error;
   boost::asio::post(parts_.io, [done = std::move(done), outcome] { done(outcome); });
@@ -71,11 +75,12 @@ void NodeActions::run(const ActionRequest& request, std::function<void(ActionOut
   spec.stderr_path = parts_.paths.log_err(spec.name);
   std::error_code ec;
   const auto stdout_offset = fs::exists(spec.stdout_path, ec) ? fs::file_size(spec.stdout_path, ec) : 0;
-  json::array argv;
-  for (const auto& a : spec.argv) argv.push_back(json::string(a));
   const int64_t started = parts_.timeline.now_ns();
-  parts_.timeline.record("action", "start", {{"fault", request.fault}, {"node", request.node}, {"action", request.action},
-                                             {"purpose", request.purpose}, {"argv", std::move(argv)}});
+  parts_.timeline.write(ActionStart{.fault = request.fault,
+                                    .node = request.node,
+                                    .action = request.action,
+                                    .purpose = request.purpose,
+                                    .argv = spec.argv});
   parts_.console.say("action " + request.action + " on " + request.node);
   parts_.supervisor.run_task(spec, node->action_timeout,
                              [this, request, spec, started, stdout_offset, done = std::move(done)](const TaskResult& r) {
@@ -91,13 +96,19 @@ void NodeActions::on_end(const ActionRequest& request, const ProcessSpec& spec, 
   outcome.duration_ns = parts_.timeline.now_ns() - started_ns;
   outcome.output = last_json_line(spec.stdout_path, stdout_offset);
   outcome.error = error_of(r);
-  parts_.timeline.record("action", "end", {{"fault", request.fault}, {"node", request.node},
-                                           {"action", request.action}, {"purpose", request.purpose},
-                                           {"succeeded", outcome.succeeded}, {"exit_code", r.exit_code},
-                                           {"signal", r.signal}, {"timed_out", r.timed_out},
-                                           {"error", outcome.error}, {"duration_ns", outcome.duration_ns},
-                                           {"started_ns", started_ns}, {"output", outcome.output},
-                                           {"stdout", "logs/" + spec.name + ".out"}});
+  parts_.timeline.write(ActionEnd{.fault = request.fault,
+                                  .node = request.node,
+                                  .action = request.action,
+                                  .purpose = request.purpose,
+                                  .succeeded = outcome.succeeded,
+                                  .exit_code = r.exit_code,
+                                  .signal = r.signal,
+                                  .timed_out = r.timed_out,
+                                  .error = outcome.error,
+                                  .duration_ns = outcome.duration_ns,
+                                  .started_ns = started_ns,
+                                  .output = outcome.output,
+                                  .stdout_path = "logs/" + spec.name + ".out"});
   parts_.console.say("action " + request.action + " on " + request.node + ": " +
                      (outcome.succeeded ? "done" : "failed (" + outcome.error + ")"));
   done(std::move(outcome));

@@ -103,20 +103,17 @@ Status render_urls(const NodeDefinition& n, const Values& values, LaunchedNodes&
 
 // What the lab added to node `n`, for the timeline (the auditor's scope section) and
 // node-setup.json (a person reading the run directory).
-json::object node_setup(const NodeDefinition& n, const Environment& added, bool shim, const LaunchSite& site) {
-  json::object environment;
-  for (const auto& [key, value] : added) environment[key] = value;
-  json::array own;
-  for (const auto& [key, value] : n.environment) own.push_back(json::string(key));
-  return json::object{{"node", n.name},
-                      {"clock_shim", shim},
-                      {"preload", shim ? json::value(site.clock_shim) : json::value(nullptr)},
-                      {"environment_added", std::move(environment)},
-                      {"definition_environment", std::move(own)},
-                      {"volume", json::object{{"kind", "tmpfs"}, {"bytes", n.volume_bytes},
-                                              {"path", site.volumes->path(n.name)}}},
-                      {"network_namespace", true},
-                      {"working_dir", site.volumes->path(n.name)}};
+HarnessNodeSetup node_setup(const NodeDefinition& n, const Environment& added, bool shim, const LaunchSite& site) {
+  HarnessNodeSetup setup{.node = n.name,
+                         .clock_shim = shim,
+                         .preload = shim ? std::optional<std::string>(site.clock_shim) : std::nullopt,
+                         .environment_added = StringPairs(added.begin(), added.end()),
+                         .definition_environment = {},
+                         .volume = NodeVolume{.kind = "tmpfs", .bytes = n.volume_bytes, .path = site.volumes->path(n.name)},
+                         .network_namespace = true,
+                         .working_dir = site.volumes->path(n.name)};
+  for (const auto& [key, value] : n.environment) setup.definition_environment.push_back(key);
+  return setup;
 }
 
 void write_node_setup(const RunPaths& paths, json::array nodes) {
@@ -175,9 +172,9 @@ Result<LaunchedNodes> launch_nodes(const Scenario& scenario, const Plan& plan, c
     if (!spec) return spec.status();
     launched.specs[n.name] = *spec;
     if (Status s = render_urls(n, values, launched); !s) return s;
-    json::object setup = node_setup(n, added, shim, site);
-    setups.push_back(setup);
-    timeline.record("harness", "node_setup", std::move(setup));
+    const HarnessNodeSetup setup = node_setup(n, added, shim, site);
+    setups.push_back(record_codec::encode_fields(setup));
+    timeline.write(setup);
     if (Status s = supervisor.start(*spec); !s) return s;
   }
   write_node_setup(site.paths, std::move(setups));

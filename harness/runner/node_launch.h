@@ -1,7 +1,7 @@
 // Starting the system's nodes in the lab: each node's command line, environment and URLs rendered
 // from the system definition, the clock shim preloaded into the nodes a clock fault of the plan
 // can reach (with its control page made first), and what the lab added to each node recorded on
-// the timeline ("harness" / "node_setup") and in node-setup.json (scenarios/README.md, "What the
+// the timeline (HarnessNodeSetup) and in node-setup.json (scenarios/README.md, "What the
 // lab adds to a node"). Runs on the runner's io_context thread.
 #pragma once
 

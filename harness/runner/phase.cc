@@ -72,7 +72,7 @@ void Phases::enter(Phase next) {
     std::abort();
   }
   current_ = next;
-  timeline_.record("harness", "phase", {{"phase", phase_name(next)}});
+  timeline_.write(HarnessPhase{.phase = phase_name(next)});
   console_.say(std::string("phase: ") + phase_name(next));
 }
 

@@ -36,9 +36,11 @@ void HealthProbes::send(const std::string& node, Probe& probe) {
                           it->second.in_flight = false;
                           const bool ok = r.ok() && r.status >= 200 && r.status < 300;
                           it->second.healthy = ok;
-                          timeline_.record("probe", "health", {{"node", node}, {"ok", ok}, {"status", r.status},
-                                                               {"latency_ns", timeline_.now_ns() - sent},
-                                                               {"error", r.ok() ? "" : r.error}});
+                          timeline_.write(ProbeHealth{.node = node,
+                                                      .ok = ok,
+                                                      .status = r.status,
+                                                      .latency_ns = timeline_.now_ns() - sent,
+                                                      .error = r.ok() ? "" : r.error});
                         });
 }
 

@@ -15,8 +15,8 @@ namespace firedrill {
 void Progress::report(Phase phase, const PaymentWorkload& workload, const std::string& active) {
   auto w = workload.window(kProgressWindowNs);
   const bool is_steady = steady_now(workload, spec_);
-  timeline_.record("harness", "steady_state", {{"steady", is_steady}, {"ok", w.ok}, {"fail", w.fail},
-                                               {"unknown", w.unknown}, {"p99_ms", w.latency_p99_ms}});
+  timeline_.write(HarnessSteadyState{
+      .steady = is_steady, .ok = w.ok, .fail = w.fail, .unknown = w.unknown, .p99_ms = w.latency_p99_ms});
   char line[256];
   std::snprintf(line, sizeof line, "%-11s payments/s %5lld  errors %3lld  unknown %3lld  p99 %6.1f ms  %s  active: %s",
                 phase_name(phase), static_cast<long long>(w.ok), static_cast<long long>(w.fail),

@@ -15,7 +15,7 @@ RevertStack::RevertStack(Timeline& timeline, Console& console, FailureSink fail)
 
 Fault& RevertStack::push(int index, const std::string& kind, const std::string& node, std::unique_ptr<Fault> fault) {
   entries_.push_back(Entry{index, std::move(fault)});
-  timeline_.record("fault", "revert_registered", {{"fault", index}, {"fault_kind", kind}, {"node", node}});
+  timeline_.write(FaultRevertRegistered{.fault = index, .fault_kind = kind, .node = node});
   return *entries_.back().fault;
 }
 
@@ -41,13 +41,16 @@ void RevertStack::revert_one(Entry& entry, std::function<void()> then) {
   entry.reverting = true;
   const int64_t started = timeline_.now_ns();
   Fault& fault = *entry.fault;
-  timeline_.record("fault", "revert", {{"fault", entry.index}, {"fault_kind", fault.kind()}, {"node", fault.node()}});
+  timeline_.write(FaultRevert{.fault = entry.index, .fault_kind = fault.kind(), .node = fault.node()});
   console_.say("revert fault[" + std::to_string(entry.index) + "] " + fault.kind() + " on " + fault.node());
   fault.revert([this, &entry, started, then = std::move(then)](Status s, json::object evidence) {
     entry.reverted = s.is_ok();
-    timeline_.record("fault", s ? "reverted" : "revert_failed",
-                     {{"fault", entry.index}, {"fault_kind", entry.fault->kind()}, {"verified", s.is_ok()},
-                      {"started_ns", started}, {"evidence", std::move(evidence)}, {"error", s.message()}});
+    timeline_.write(fault_revert_outcome(s.is_ok(), {.fault = entry.index,
+                                                     .fault_kind = entry.fault->kind(),
+                                                     .verified = s.is_ok(),
+                                                     .started_ns = started,
+                                                     .evidence = std::move(evidence),
+                                                     .error = s.message()}));
     if (!s) fail_("fault[" + std::to_string(entry.index) + "] revert", s);
     then();
   });

@@ -29,7 +29,7 @@ class RevertStack {
   RevertStack(Timeline& timeline, Console& console, FailureSink fail);
 
   // Registers the revert of fault `index` of `kind` made for `node` (records
-  // "revert_registered") and returns the fault, which the stack owns from now on.
+  // FaultRevertRegistered) and returns the fault, which the stack owns from now on.
   Fault& push(int index, const std::string& kind, const std::string& node, std::unique_ptr<Fault> fault);
   // The scheduled revert of fault `index`, unless it is already under way.
   void revert_scheduled(int index);

@@ -62,9 +62,12 @@ std::optional<StopTrip> StopGuards::check_no_progress(int64_t now_ns) const {
 }
 
 void record_stop_trip(Timeline& timeline, const StopTrip& trip) {
-  timeline.record("harness", "stop_condition", {{"guard", trip.guard}, {"threshold", trip.threshold},
-                                                {"observed", trip.observed}, {"since_ns", trip.since_ns},
-                                                {"for_ms", trip.hold.count()}, {"reason", trip.reason}});
+  timeline.write(HarnessStopCondition{.guard = trip.guard,
+                                      .threshold = trip.threshold,
+                                      .observed = trip.observed,
+                                      .since_ns = trip.since_ns,
+                                      .for_ms = trip.hold.count(),
+                                      .reason = trip.reason});
 }
 
 }  // namespace firedrill

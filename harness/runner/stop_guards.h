@@ -1,7 +1,7 @@
 // The stop conditions ([stop] of the scenario): abort guards that protect the system from a drill
 // gone wrong. They are evaluated every tick while faults may be in effect or their damage may
 // last (from the start of the fault phase through convergence; the baseline has its own gate).
-// The first guard to trip is recorded as ("harness", "stop_condition") and the runner takes the
+// The first guard to trip is recorded as a HarnessStopCondition and the runner takes the
 // abort path: every fault reverted, newest first, then the final reads and the reports; verdict
 // aborted. Single-threaded (the runner's tick).
 #pragma once

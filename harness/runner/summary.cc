@@ -23,16 +23,16 @@ const char* run_end_name(RunEnd end) {
 void write_summary(Timeline& timeline, const Scenario& scenario, const Plan& plan, const RunPaths& paths, RunEnd end,
                const PaymentWorkload::Stats& payments, const RunCounts& counts) {
   const std::string name = run_end_name(end);
-  timeline.record("harness", "end", {{"end", name},
-                                     {"payments_ok", payments.ok},
-                                     {"payments_fail", payments.fail},
-                                     {"payments_unknown", payments.unknown},
-                                     {"payments_skipped", payments.skipped},
-                                     {"faults_applied", counts.faults_applied},
-                                     {"faults_reverted", counts.faults_reverted},
-                                     {"unexpected_exits", counts.unexpected_exits},
-                                     {"alerts_firing", counts.alerts_firing},
-                                     {"harness_errors", counts.harness_errors}});
+  timeline.write(HarnessEnd{.end = name,
+                            .payments_ok = payments.ok,
+                            .payments_fail = payments.fail,
+                            .payments_unknown = payments.unknown,
+                            .payments_skipped = payments.skipped,
+                            .faults_applied = counts.faults_applied,
+                            .faults_reverted = counts.faults_reverted,
+                            .unexpected_exits = counts.unexpected_exits,
+                            .alerts_firing = counts.alerts_firing,
+                            .harness_errors = counts.harness_errors});
   std::ostringstream out;
   out << "drill " << scenario.drill.name << " (seed " << plan.seed << "): " << name << "\n"
       << "  payments: " << payments.ok << " ok, " << payments.fail << " failed, " << payments.unknown

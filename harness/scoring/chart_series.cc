@@ -4,12 +4,15 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <optional>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "core/json_read.h"
 #include "core/percentile.h"
 #include "core/steady_state.h"
 #include "scoring/run_spec.h"
+#include "timeline/record.h"
 
 namespace json = boost::json;
 
@@ -24,11 +27,22 @@ struct Timed {
   bool has_latency = false;
 };
 
-std::optional<Outcome> outcome_of(std::string_view kind) {
-  if (kind == "ok") return Outcome::ok;
-  if (kind == "fail") return Outcome::fail;
-  if (kind == "unknown") return Outcome::unknown;
-  return std::nullopt;
+// A workload completion kept as JSON (a RunData built by hand) at `at`; nullopt for any other record.
+std::optional<Timed> completion_of(const json::object& r, int64_t at) {
+  const TimelineRecord record = decode_record(json_read::view(r, "source"), json_read::view(r, "kind"), r);
+  return std::visit(
+      [at](const auto& c) -> std::optional<Timed> {
+        using R = std::decay_t<decltype(c)>;
+        if constexpr (std::is_base_of_v<WorkloadCompletion, R>) {
+          const Outcome o = std::is_same_v<R, WorkloadOk>     ? Outcome::ok
+                            : std::is_same_v<R, WorkloadFail> ? Outcome::fail
+                                                              : Outcome::unknown;
+          return Timed{Completion{at, o, c.latency_ns.value_or(0)}, c.latency_ns.has_value()};
+        } else {
+          return std::nullopt;
+        }
+      },
+      record);
 }
 
 // The workload's completions that have a time (>= 0), by time; `end_ns` the last time of any
@@ -50,12 +64,7 @@ std::vector<Timed> timed_completions(const RunData& data, int64_t& end_ns) {
     if (!t || !t->is_number() || t->to_number<double>() < 0) continue;
     const int64_t at = json_read::integer_of(t);
     end_ns = std::max(end_ns, at);
-    if (json_read::view(r, "source") != "workload") continue;
-    const std::optional<Outcome> o = outcome_of(json_read::view(r, "kind"));
-    const json::value* latency = json_read::field(r, "latency_ns");
-    if (o)
-      out.push_back(Timed{Completion{at, *o, json_read::integer_of(latency)},
-                          latency && latency->is_number()});
+    if (auto timed = completion_of(r, at)) out.push_back(*timed);
   }
   auto by_time = [](const Timed& a, const Timed& b) { return a.c.t_ns < b.c.t_ns; };
   // The timeline is written in time order, so this is nearly always sorted already.

@@ -143,7 +143,7 @@ FaultMeasures measure_faults(const RunSpec& spec, const TimelineIndex& t,
                              const SteadyStateOverTime& steady) {
   FaultMeasures out;
   for (const auto& [index, f] : t.faults) {
-    if (f.apply_failed || !f.t0_ns) {
+    if (f.failed_to_apply || !f.t0_ns) {
       out.inconclusive.push_back(fault_label(index) + " " + f.kind +
                                  " was never verified in effect");
       continue;

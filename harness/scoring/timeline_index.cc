@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/json_read.h"
+#include "timeline/record.h"
 #include "scoring/big_buffers.h"
 
 namespace json = boost::json;
@@ -13,16 +14,7 @@ namespace json = boost::json;
 namespace firedrill {
 namespace {
 
-using json_read::flag;
 using json_read::integer;
-using json_read::text;
-
-std::optional<Outcome> outcome_of(std::string_view kind) {
-  if (kind == "ok") return Outcome::ok;
-  if (kind == "fail") return Outcome::fail;
-  if (kind == "unknown") return Outcome::unknown;
-  return std::nullopt;
-}
 
 // A workload invoke: the first sight of a key that is its invoke says what the payment was.
 void note_invoke(TimelineIndex& t, uint32_t key, uint32_t from, uint32_t to, int64_t amount) {
@@ -67,79 +59,83 @@ void index_workload(const RunData& data, TimelineIndex& t) {
   }
 }
 
-// A workload record kept as JSON (a RunData built by hand, or a line of another shape).
-void index_workload_json(const json::object& r, std::string_view kind, int64_t at,
-                         TimelineIndex& t) {
-  if (kind == "invoke") {
-    const uint32_t key = t.names.id(json_read::view(r, "key"));
-    note_invoke(t, key, t.names.id(json_read::view(r, "from")),
-                t.names.id(json_read::view(r, "to")), integer(r, "amount"));
-  } else if (const std::optional<Outcome> o = outcome_of(kind)) {
-    note_completion(t, t.names.id(json_read::view(r, "key")), at, *o, integer(r, "latency_ns"));
-  }
+// A workload completion kept as JSON (a RunData built by hand, or a line of another shape).
+void index_completion_json(const WorkloadCompletion& c, Outcome o, int64_t at, TimelineIndex& t) {
+  note_completion(t, t.names.id(c.key), at, o, c.latency_ns.value_or(0));
 }
 
-void index_fault(const json::object& r, std::string_view kind, int64_t at, TimelineIndex& t) {
+// Every fault record (of a known kind or not) names its fault: the map entry is made for each.
+void index_fault(const json::object& r, const TimelineRecord& record, int64_t at, TimelineIndex& t) {
   const int index = static_cast<int>(integer(r, "fault"));
   FaultTimes& f = t.faults[index];
   f.index = index;
-  if (kind == "apply") {
-    f.start_ns = at;
-    f.scheduled_ns = integer(r, "scheduled_ns", at);
-    f.kind = text(r, "fault_kind");
-    f.target = text(r, "target");
-    f.node = text(r, "node");
-  } else if (kind == "applied") {
-    if (flag(r, "verified")) f.t0_ns = at;
-  } else if (kind == "apply_failed") {
-    f.apply_failed = true;
-  } else if (kind == "reverted") {
-    f.reverted_ns = at;
-  }
+  std::visit(overloaded{[&](const FaultApply& apply) {
+                          f.start_ns = at;
+                          f.scheduled_ns = apply.scheduled_ns.value_or(at);
+                          f.kind = apply.fault_kind;
+                          f.target = apply.target;
+                          f.node = apply.node;
+                        },
+                        [&](const FaultApplied& applied) {
+                          if (applied.verified) f.t0_ns = at;
+                        },
+                        [&](const FaultApplyFailed&) { f.failed_to_apply = true; },
+                        [&](const FaultReverted&) { f.reverted_ns = at; }, [](const auto&) {}},
+             record);
 }
 
-json::object stop_condition_of(const json::object& r, int64_t at) {
-  return json::object{{"guard", text(r, "guard")},
-                      {"threshold", json_read::value_or_null(r, "threshold")},
-                      {"observed", json_read::value_or_null(r, "observed")},
-                      {"for_ms", integer(r, "for_ms")},
-                      {"since_ms", static_cast<double>(integer(r, "since_ns")) / kNsPerMs},
+json::object stop_condition_of(const HarnessStopCondition& s, int64_t at) {
+  return json::object{{"guard", s.guard},
+                      {"threshold", s.threshold},
+                      {"observed", s.observed},
+                      {"for_ms", s.for_ms},
+                      {"since_ms", static_cast<double>(s.since_ns) / kNsPerMs},
                       {"tripped_ms", static_cast<double>(at) / kNsPerMs}};
 }
 
-void index_harness(const json::object& r, std::string_view kind, int64_t at, TimelineIndex& t) {
-  if (kind == "phase") t.phases.emplace(text(r, "phase"), at);
-  if (kind == "precondition_failed") t.preconditions_failed.push_back(text(r, "what"));
-  if (kind == "error") t.harness_errors.push_back(text(r, "where") + ": " + text(r, "error"));
-  if (kind == "abort") t.abort_reason = text(r, "reason");
-  if (kind == "stop_condition" && !t.stop_condition) t.stop_condition = stop_condition_of(r, at);
-  if (kind == "end") t.ended = true;
-  if (kind == "final_read" && flag(r, "ok")) t.final_reads_ok.insert(text(r, "path"));
+// The controller's own records.
+void index_harness(const TimelineRecord& record, int64_t at, TimelineIndex& t) {
+  std::visit(overloaded{[&](const HarnessPhase& p) { t.phases.emplace(p.phase, at); },
+                        [&](const HarnessPreconditionFailed& p) { t.preconditions_failed.push_back(p.what); },
+                        [&](const HarnessError& e) { t.harness_errors.push_back(e.where + ": " + e.error); },
+                        [&](const HarnessAbort& a) { t.abort_reason = a.reason; },
+                        [&](const HarnessStopCondition& s) {
+                          if (!t.stop_condition) t.stop_condition = stop_condition_of(s, at);
+                        },
+                        [&](const HarnessEnd&) { t.ended = true; },
+                        [&](const HarnessFinalRead& read) {
+                          if (read.ok) t.final_reads_ok.insert(read.path);
+                        },
+                        [](const auto&) {}},
+             record);
 }
 
-// One record kept as JSON.
+// One record kept as JSON, told apart by its typed record.
 void index_record(const json::object& r, TimelineIndex& t) {
-  const std::string_view source = json_read::view(r, "source");
-  const std::string_view kind = json_read::view(r, "kind");
+  const TimelineRecord record = decode_record(json_read::view(r, "source"), json_read::view(r, "kind"), r);
   const int64_t at = integer(r, "t_ns");
-  if (source == "workload") {
-    index_workload_json(r, kind, at, t);
-  } else if (source == "fault") {
-    index_fault(r, kind, at, t);
-  } else if (source == "action" && kind == "end" && text(r, "purpose") == "restore") {
-    t.restore_ends.push_back(&r);
-  } else if (source == "alertmanager" && kind == "alert") {
-    t.alerts.push_back(AlertEvent{at, text(r, "status") == "firing", text(r, "alertname"),
-                                  json::serialize(json_read::object(r, "labels"))});
-  } else if (source == "logs" && kind == "log_match") {
-    t.log_matches.emplace_back(at, text(r, "pattern"));
-  } else if (source == "probe" && kind == "health") {
-    t.probes[text(r, "node")].emplace_back(at, flag(r, "ok"));
-  } else if (source == "supervisor" && kind == "exited" && !flag(r, "expected")) {
-    t.unexpected_exits.push_back(text(r, "node"));
-  } else if (source == "harness") {
-    index_harness(r, kind, at, t);
-  }
+  if (source_of(record) == kFaultSource) return index_fault(r, record, at, t);
+  if (source_of(record) == kHarnessSource) return index_harness(record, at, t);
+  std::visit(overloaded{[&](const WorkloadInvoke& w) {
+                          note_invoke(t, t.names.id(w.key), t.names.id(w.from), t.names.id(w.to), w.amount);
+                        },
+                        [&](const WorkloadOk& c) { index_completion_json(c, Outcome::ok, at, t); },
+                        [&](const WorkloadFail& c) { index_completion_json(c, Outcome::fail, at, t); },
+                        [&](const WorkloadUnknown& c) { index_completion_json(c, Outcome::unknown, at, t); },
+                        [&](const ActionEnd& a) {
+                          if (a.purpose == "restore") t.restore_ends.push_back(&r);
+                        },
+                        [&](const AlertmanagerAlert& a) {
+                          t.alerts.push_back(
+                              AlertEvent{at, a.status == "firing", a.alertname, json::serialize(a.labels)});
+                        },
+                        [&](const LogMatch& m) { t.log_matches.emplace_back(at, m.pattern); },
+                        [&](const ProbeHealth& p) { t.probes[p.node].emplace_back(at, p.ok); },
+                        [&](const SupervisorExited& e) {
+                          if (!e.expected) t.unexpected_exits.push_back(e.node);
+                        },
+                        [](const auto&) {}},
+             record);
 }
 
 }  // namespace

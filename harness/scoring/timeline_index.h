@@ -34,7 +34,7 @@ struct FaultTimes {
   int index = 0;
   std::string kind, target, node;
   std::optional<int64_t> start_ns, scheduled_ns, t0_ns, reverted_ns;
-  bool apply_failed = false;
+  bool failed_to_apply = false;
 };
 
 struct AlertEvent {

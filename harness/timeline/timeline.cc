@@ -28,21 +28,10 @@ std::string utc_now() {
 
 Result<std::unique_ptr<Timeline>> Timeline::create(const std::string& path, HarnessStart anchor) {
   anchor.utc = utc_now();
-  return create_with(path, HarnessStart::source, HarnessStart::kind, record_codec::encode_fields(anchor));
-}
-
-Result<std::unique_ptr<Timeline>> Timeline::create(const std::string& path,
-                                                   boost::json::object anchor_fields) {
-  anchor_fields["utc"] = utc_now();
-  return create_with(path, HarnessStart::source, HarnessStart::kind, std::move(anchor_fields));
-}
-
-Result<std::unique_ptr<Timeline>> Timeline::create_with(const std::string& path, std::string_view source,
-                                                        std::string_view kind, boost::json::object anchor_fields) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Status::error("timeline " + path + ": " + std::strerror(errno));
   std::unique_ptr<Timeline> timeline(new Timeline(path, fd));
-  timeline->record(source, kind, std::move(anchor_fields));
+  timeline->write(anchor);
   if (Status s = timeline->status(); !s) return s;
   return timeline;
 }

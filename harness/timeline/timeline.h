@@ -26,10 +26,7 @@ namespace firedrill {
 class Timeline {
  public:
   // Creates (truncates) `path` and writes the anchor record (HarnessStart, its `utc` now).
-  static Result<std::unique_ptr<Timeline>> create(const std::string& path, HarnessStart anchor);
-  // The same from untyped fields, until every caller passes a HarnessStart.
-  static Result<std::unique_ptr<Timeline>> create(const std::string& path,
-                                                  boost::json::object anchor_fields = {});
+  static Result<std::unique_ptr<Timeline>> create(const std::string& path, HarnessStart anchor = {});
   ~Timeline();
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
@@ -49,9 +46,6 @@ class Timeline {
   // A record of a (source, kind) this build does not know, as it was read.
   int64_t write(const UnknownRecord& r) { return record(r.source, r.kind, r.fields); }
 
-  // The primitive under write(): the record of (source, kind) with these fields. To become
-  // private once every writer passes a typed record.
-  int64_t record(std::string_view source, std::string_view kind, boost::json::object fields = {});
   // The monotonic time now, in ns since the drill started.
   int64_t now_ns() const;
   // The first write error, if any.
@@ -62,8 +56,9 @@ class Timeline {
   const std::string& path() const { return path_; }
 
  private:
-  static Result<std::unique_ptr<Timeline>> create_with(const std::string& path, std::string_view source,
-                                                       std::string_view kind, boost::json::object anchor_fields);
+  // The primitive under write(): the record of (source, kind) with these fields. Private, so that
+  // every writer passes a typed record (records/*.h) and no (source, kind) literal lives elsewhere.
+  int64_t record(std::string_view source, std::string_view kind, boost::json::object fields = {});
   Timeline(std::string path, int fd);
   void write_line(std::string line);
 

@@ -49,18 +49,15 @@ namespace {
 // How one entry of the ring of recent completions ended (a skip entry counts payments not started).
 enum class AttemptOutcome : uint8_t { ok, fail, unknown, skipped };
 
-const char* outcome_name(AttemptOutcome outcome) {
+// The timeline's kind of a completion (skips are recorded apart, as WorkloadSkipped).
+WorkloadOutcome to_record_outcome(AttemptOutcome outcome) {
   switch (outcome) {
-    case AttemptOutcome::ok:
-      return "ok";
-    case AttemptOutcome::fail:
-      return "fail";
+    case AttemptOutcome::ok: return WorkloadOutcome::ok;
+    case AttemptOutcome::fail: return WorkloadOutcome::fail;
     case AttemptOutcome::unknown:
-      return "unknown";
-    case AttemptOutcome::skipped:
-      return "skipped";
+    case AttemptOutcome::skipped: break;
   }
-  return "unknown";
+  return WorkloadOutcome::unknown;
 }
 
 bool contains(const std::vector<int64_t>& statuses, int status) {
@@ -355,13 +352,8 @@ void PaymentWorkload::Impl::send(Payment payment) {
   std::string from = account_name(payment.from);
   std::string to = account_name(payment.to);
   std::string body = body_of(key, from, to, payment.amount);
-  timeline.record("workload", "invoke",
-                  json::object{{"op", op},
-                               {"key", key},
-                               {"from", std::move(from)},
-                               {"to", std::move(to)},
-                               {"amount", payment.amount},
-                               {"attempt", payment.attempt}});
+  timeline.write(WorkloadInvoke{
+      .op = op, .key = key, .from = from, .to = to, .amount = payment.amount, .attempt = payment.attempt});
   in_flight.fetch_add(1, std::memory_order_relaxed);
   const auto sent = Clock::now();
   client->request("POST", target_path, std::move(body), spec.timeout,
@@ -389,21 +381,24 @@ void PaymentWorkload::Impl::on_result(const Payment& payment, int64_t op, const 
   const int64_t latency_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sent).count();
   const AttemptOutcome outcome = classify(result);
-  json::object fields{{"op", op},
-                      {"key", key},
-                      {"attempt", payment.attempt},
-                      {"status", result.ok() ? result.status : 0},
-                      {"latency_ns", latency_ns}};
+  std::string error;
   if (outcome != AttemptOutcome::ok) {
     if (result.ok()) {
-      std::string error = "HTTP " + std::to_string(result.status);
+      error = "HTTP " + std::to_string(result.status);
       if (!result.body.empty()) error += ": " + result.body.substr(0, kErrorBodyMaxBytes);
-      fields["error"] = error;
     } else {
-      fields["error"] = result.request_sent ? result.error : "not sent: " + result.error;
+      error = result.request_sent ? result.error : "not sent: " + result.error;
     }
   }
-  const int64_t t_ns = timeline.record("workload", outcome_name(outcome), std::move(fields));
+  // The record views `key` and `error`: written in this one expression, while both live.
+  const int64_t t_ns = timeline.write(workload_completion(
+      to_record_outcome(outcome),
+      {.op = op,
+       .key = key,
+       .attempt = payment.attempt,
+       .status = result.ok() ? result.status : 0,
+       .latency_ns = latency_ns,
+       .error = outcome == AttemptOutcome::ok ? std::nullopt : std::optional<std::string_view>(error)}));
   in_flight.fetch_sub(1, std::memory_order_relaxed);
   note_completion(t_ns, outcome, latency_ns);
   if (outcome == AttemptOutcome::unknown && !stopped && payment.attempt <= spec.retries) {
@@ -440,10 +435,7 @@ void PaymentWorkload::Impl::flush_skipped(bool force) {
       now_ns - skipped_recorded_at_ns < kSkippedRecordIntervalNs) {
     return;
   }
-  timeline.record("workload", "skipped",
-                  json::object{{"count", skipped_unrecorded},
-                               {"in_flight_max", spec.in_flight_max},
-                               {"next_n", next_n}});
+  timeline.write(WorkloadSkipped{.count = skipped_unrecorded, .in_flight_max = spec.in_flight_max, .next_n = next_n});
   skipped_recorded_at_ns = now_ns;
   skipped_unrecorded = 0;
 }

@@ -108,45 +108,58 @@ void write_run_dir(const fs::path& dir) {
   write_all(dir / "run.json", json::serialize(run));
 
   auto timeline = Timeline::create((dir / kTimelineFile).string(),
-                                   {{"scenario", "evidence-drill"}, {"scenario_digest", digest}, {"seed", 7}, {"pid", 1}});
+                                   HarnessStart{.scenario = "evidence-drill",
+                                                .scenario_digest = digest,
+                                                .seed = 7,
+                                                .pid = 1,
+                                                .kernel = "Linux 6.1.0-test #1 SMP",
+                                                .host = "drill-host",
+                                                .user = "auditor",
+                                                .uid = 1000,
+                                                .user_namespace = true});
   ASSERT_TRUE(timeline) << timeline.status().message();
   Timeline& t = **timeline;
-  t.record("harness", "phase", {{"phase", "lab_up"}});
-  t.record("harness", "lab", {{"controller_address", "198.18.0.1"},
-                              {"nodes", {{"ledger-1", "198.18.0.2"}, {"ledger-2", "198.18.0.3"}}},
-                              {"alert_url", "http://198.18.0.1:9093/alerts"}});
-  t.record("harness", "phase", {{"phase", "system_up"}});
-  t.record("harness", "phase", {{"phase", "baseline"}});
+  t.write(HarnessPhase{.phase = "lab_up"});
+  t.write(HarnessLab{.controller_address = "198.18.0.1",
+                     .nodes = {{"ledger-1", "198.18.0.2"}, {"ledger-2", "198.18.0.3"}},
+                     .alert_url = "http://198.18.0.1:9093/alerts"});
+  t.write(HarnessPhase{.phase = "system_up"});
+  t.write(HarnessPhase{.phase = "baseline"});
   std::string ledger;
   for (int i = 0; i < kPayments; ++i) {
     if (i == kPayments / 2) {
-      t.record("harness", "phase", {{"phase", "faults"}});
-      t.record("fault", "revert_registered", {{"fault", 0}, {"fault_kind", "process.kill"}, {"node", "ledger-1"}});
+      t.write(HarnessPhase{.phase = "faults"});
+      t.write(FaultRevertRegistered{.fault = 0, .fault_kind = "process.kill", .node = "ledger-1"});
       int64_t scheduled = t.now_ns();
-      t.record("fault", "apply", {{"fault", 0}, {"fault_kind", "process.kill"}, {"target", "role:ledger-primary"},
-                                  {"node", "ledger-1"}, {"scheduled_ns", scheduled}});
-      t.record("fault", "applied", {{"fault", 0}, {"fault_kind", "process.kill"}, {"verified", true},
-                                    {"scheduled_ns", scheduled}, {"gap_ns", t.now_ns() - scheduled},
-                                    {"evidence", {{"node", "ledger-1"}, {"signal", "SIGKILL"}}}, {"error", ""}});
-      t.record("alertmanager", "alert", {{"status", "firing"}, {"alertname", "LedgerPrimaryDown"},
-                                         {"labels", {{"alertname", "LedgerPrimaryDown"}}}});
+      t.write(FaultApply{.fault = 0, .fault_kind = "process.kill", .target = "role:ledger-primary", .node = "ledger-1",
+                         .scheduled_ns = scheduled});
+      t.write(FaultApplied{{.fault = 0,
+                            .fault_kind = "process.kill",
+                            .verified = true,
+                            .scheduled_ns = scheduled,
+                            .gap_ns = t.now_ns() - scheduled,
+                            .evidence = {{"node", "ledger-1"}, {"signal", "SIGKILL"}},
+                            .error = ""}});
+      t.write(AlertmanagerAlert{.status = "firing",
+                                .alertname = "LedgerPrimaryDown",
+                                .labels = {{"alertname", "LedgerPrimaryDown"}}});
     }
     const std::string key = "k-" + std::to_string(i);
     const std::string from = "acct-" + std::to_string(1 + i % 4), to = "acct-" + std::to_string(1 + (i + 1) % 4);
-    t.record("workload", "invoke", {{"op", i}, {"key", key}, {"from", from}, {"to", to}, {"amount", 10 + i}, {"attempt", 1}});
-    t.record("workload", "ok", {{"op", i}, {"key", key}, {"attempt", 1}, {"status", 201}, {"latency_ns", 2000000}});
+    t.write(WorkloadInvoke{.op = i, .key = key, .from = from, .to = to, .amount = 10 + i, .attempt = 1});
+    t.write(WorkloadOk{{.op = i, .key = key, .attempt = 1, .status = 201, .latency_ns = 2000000}});
     ledger += json::serialize(json::object{{"idempotency_key", key}, {"from", from}, {"to", to}, {"amount", 10 + i}}) + "\n";
   }
-  t.record("fault", "revert", {{"fault", 0}, {"fault_kind", "process.kill"}, {"node", "ledger-1"}});
-  t.record("fault", "reverted", {{"fault", 0}, {"fault_kind", "process.kill"}, {"verified", true}, {"error", ""}});
-  t.record("harness", "phase", {{"phase", "final_reads"}});
+  t.write(FaultRevert{.fault = 0, .fault_kind = "process.kill", .node = "ledger-1"});
+  t.write(FaultReverted{{.fault = 0, .fault_kind = "process.kill", .verified = true, .error = ""}});
+  t.write(HarnessPhase{.phase = "final_reads"});
   for (const char* node : {"ledger-1", "ledger-2"}) {
     write_all(dir / "exports" / (std::string(node) + ".ndjson"), ledger);
-    t.record("harness", "final_read", {{"node", node}, {"ok", true}, {"path", std::string("exports/") + node + ".ndjson"},
-                                       {"sha256", sha256_hex(ledger)}});
+    t.write(HarnessFinalRead{.node = node, .ok = true, .path = std::string("exports/") + node + ".ndjson",
+                             .sha256 = sha256_hex(ledger)});
   }
-  t.record("harness", "phase", {{"phase", "lab_down"}});
-  t.record("harness", "end", {{"end", "completed"}, {"payments_ok", kPayments}});
+  t.write(HarnessPhase{.phase = "lab_down"});
+  t.write(HarnessEnd{.end = "completed", .payments_ok = kPayments});
   ASSERT_TRUE(t.status());
 
   write_all(dir / "logs" / "ledger-1.err", "ledger-1: listening on 198.18.0.2:7001\nledger-1: primary, epoch 1\n");
