@@ -71,8 +71,7 @@ using std::chrono::milliseconds;
 namespace {
 
 // The timeline records that bound the measurement window: the runner's phase records
-// (drill_runner.cc set_phase), which the loopback run writes too.
-constexpr const char* kPhaseKind = "phase";
+// (runner/phase.cc), which the loopback run writes too.
 constexpr const char* kWindowStartPhase = "faults";
 constexpr const char* kWindowEndPhase = "heal";
 // The alert receiver's port, as the runner's (drill_runner.cc kAlertPort): refpay's arbiter posts
@@ -156,7 +155,7 @@ Result<Figures> measure(const std::string& dir) {
   std::optional<double> anchor_unix_s;
   for (const boost::json::object& r : data->timeline) {
     if (string_field(r, "kind") == "start" && !anchor_unix_s) anchor_unix_s = unix_s_of(string_field(r, "utc"));
-    if (string_field(r, "source") != "harness" || string_field(r, "kind") != kPhaseKind) continue;
+    if (string_field(r, "source") != HarnessPhase::source || string_field(r, "kind") != HarnessPhase::kind) continue;
     const std::string phase = string_field(r, "phase");
     const boost::json::value* t = r.if_contains("t_ns");
     if (!t || !t->is_int64()) continue;
@@ -359,7 +358,7 @@ Status run_loopback(const Scenario& scenario, const Plan& plan, const std::strin
   fs::create_directories(dir + "/logs", ec);
   asio::io_context io;
   auto work = asio::make_work_guard(io);  // run_for() waits its whole duration
-  auto timeline = Timeline::create(dir + "/timeline.jsonl", {{"scenario", scenario.drill.name}, {"variant", "loopback"}});
+  auto timeline = Timeline::create(dir + "/timeline.jsonl", HarnessStart{.scenario = scenario.drill.name});
   if (!timeline) return timeline.status();
   std::string exited;  // the first node that exited by itself
   Supervisor supervisor(io, [&](const ProcessEvent& e) {
@@ -419,12 +418,12 @@ Status run_loopback(const Scenario& scenario, const Plan& plan, const std::strin
   contract.base_url = *base_url;
   {
     PaymentWorkload workload(io, scenario.workload, contract, plan.workload_seed, **timeline);
-    (*timeline)->record("harness", kPhaseKind, {{"phase", "baseline"}});
+    (*timeline)->write(HarnessPhase{.phase = "baseline"});
     if (Status s = workload.start(); !s) return s;
     io.run_for(scenario.drill.baseline);
-    (*timeline)->record("harness", kPhaseKind, {{"phase", kWindowStartPhase}});
+    (*timeline)->write(HarnessPhase{.phase = kWindowStartPhase});
     io.run_for(scenario.drill.duration);
-    (*timeline)->record("harness", kPhaseKind, {{"phase", kWindowEndPhase}});
+    (*timeline)->write(HarnessPhase{.phase = kWindowEndPhase});
     bool drained = false;
     workload.stop([&drained] { drained = true; });
     const auto drain_deadline = Clock::now() + scenario.workload.timeout + kDrainSlack;
