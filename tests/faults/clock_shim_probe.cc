@@ -139,25 +139,14 @@ std::string sem_wait_until(int64_t ms, Wait wait) {
   return errno_outcome(result);
 }
 
-// wait(mutex, until) on a default (normal) mutex this thread holds: it waits until the deadline.
-template <typename Wait>
-std::string mutex_wait_until(int64_t ms, Wait wait) {
-  pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
-  pthread_mutex_lock(&mutex);
+// wait(lock, until) on `lock`, which this thread holds (`hold`) so that the wait lasts until the
+// (realtime) deadline; then `release`.
+template <typename Lock, typename Wait>
+std::string held_lock_wait(Lock& lock, int (*hold)(Lock*), int (*release)(Lock*), int64_t ms, Wait wait) {
+  hold(&lock);
   const timespec until = deadline(CLOCK_REALTIME, ms);
-  const int result = wait(&mutex, &until);
-  pthread_mutex_unlock(&mutex);
-  return outcome(result);
-}
-
-// wait(rwlock, until) for writing while this thread holds the lock for reading.
-template <typename Wait>
-std::string rwlock_wait_until(int64_t ms, Wait wait) {
-  pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
-  pthread_rwlock_rdlock(&rwlock);
-  const timespec until = deadline(CLOCK_REALTIME, ms);
-  const int result = wait(&rwlock, &until);
-  pthread_rwlock_unlock(&rwlock);
+  const int result = wait(&lock, &until);
+  release(&lock);
   return outcome(result);
 }
 
@@ -185,17 +174,27 @@ void run_waits(int64_t ms) {
   timed("sem_clockwait_realtime", [&] {
     return sem_wait_until(ms, [](sem_t* sem, const timespec* until) { return sem_clockwait(sem, CLOCK_REALTIME, until); });
   });
-  timed("pthread_mutex_timedlock", [&] { return mutex_wait_until(ms, pthread_mutex_timedlock); });
-  timed("pthread_mutex_clocklock_realtime", [&] {
-    return mutex_wait_until(ms, [](pthread_mutex_t* mutex, const timespec* until) {
-      return pthread_mutex_clocklock(mutex, CLOCK_REALTIME, until);
-    });
+  // A default (normal) mutex locked again by its owner waits until the deadline.
+  pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+  timed("pthread_mutex_timedlock", [&] {
+    return held_lock_wait(mutex, pthread_mutex_lock, pthread_mutex_unlock, ms, pthread_mutex_timedlock);
   });
-  timed("pthread_rwlock_timedwrlock", [&] { return rwlock_wait_until(ms, pthread_rwlock_timedwrlock); });
+  timed("pthread_mutex_clocklock_realtime", [&] {
+    return held_lock_wait(mutex, pthread_mutex_lock, pthread_mutex_unlock, ms,
+                          [](pthread_mutex_t* held, const timespec* until) {
+                            return pthread_mutex_clocklock(held, CLOCK_REALTIME, until);
+                          });
+  });
+  // A writer waits while this thread holds the lock for reading.
+  pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
+  timed("pthread_rwlock_timedwrlock", [&] {
+    return held_lock_wait(rwlock, pthread_rwlock_rdlock, pthread_rwlock_unlock, ms, pthread_rwlock_timedwrlock);
+  });
   timed("pthread_rwlock_clockwrlock_realtime", [&] {
-    return rwlock_wait_until(ms, [](pthread_rwlock_t* rwlock, const timespec* until) {
-      return pthread_rwlock_clockwrlock(rwlock, CLOCK_REALTIME, until);
-    });
+    return held_lock_wait(rwlock, pthread_rwlock_rdlock, pthread_rwlock_unlock, ms,
+                          [](pthread_rwlock_t* held, const timespec* until) {
+                            return pthread_rwlock_clockwrlock(held, CLOCK_REALTIME, until);
+                          });
   });
   timed("timerfd_abstime_realtime", [&] { return wait_timerfd(CLOCK_REALTIME, ms); });
   timed("timerfd_abstime_monotonic", [&] { return wait_timerfd(CLOCK_MONOTONIC, ms); });
