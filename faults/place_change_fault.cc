@@ -1,4 +1,4 @@
-// make_place_change_fault; see place_change_fault.h.
+// make_place_change_fault and place_change_factory; see place_change_fault.h.
 #include "place_change_fault.h"
 
 namespace firedrill {
@@ -26,10 +26,19 @@ class PlaceChangeFault : public Fault {
 
 }  // namespace
 
-std::unique_ptr<Fault> make_place_change_fault(std::string kind, const FaultSpec& spec, std::string node,
-                                               FaultContext& context, PlaceStep apply, PlaceStep revert) {
-  return std::make_unique<PlaceChangeFault>(std::move(kind), spec.index, std::move(node), context,
-                                            std::move(apply), std::move(revert));
+std::unique_ptr<Fault> make_place_change_fault(const FaultSpec& spec, std::string node, FaultContext& context,
+                                               PlaceStep apply, PlaceStep revert) {
+  return std::make_unique<PlaceChangeFault>(spec.kind, spec.index, std::move(node), context, std::move(apply),
+                                            std::move(revert));
+}
+
+FaultFactory place_change_factory(PlaceNodeChange change, PlaceUndo undo) {
+  return [change, undo](const FaultSpec& spec, const std::string& node, FaultContext& context) {
+    return make_place_change_fault(
+        spec, node, context,
+        [change, node](Place& place, ChangeId id, PlaceDone done) { (place.*change)(id, node, std::move(done)); },
+        [undo](Place& place, ChangeId id, PlaceDone done) { (place.*undo)(id, std::move(done)); });
+  };
 }
 
 }  // namespace firedrill

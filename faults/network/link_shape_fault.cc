@@ -15,22 +15,26 @@ LinkShape shape_of(LinkShape::Kind kind, const FaultSpec& spec) {
   return shape;
 }
 
+// The catalog prose of `row`: a TBF qdisc for bandwidth, netem (which the kernel may lack) for
+// delay and loss.
+KindText text_of(const LinkShapeRow& row) {
+  if (row.shape == LinkShape::Kind::bandwidth) {
+    return {row.name, row.summary, "a TBF qdisc on the node's link through netlink", "the qdisc is listed on the link",
+            "the qdisc is removed", "CAP_NET_ADMIN in the lab"};
+  }
+  return {row.name, row.summary, "a netem qdisc; refused before the drill starts when the kernel lacks netem",
+          "the qdisc is listed", "the qdisc is removed", "CAP_NET_ADMIN in the lab; CONFIG_NET_SCH_NETEM"};
+}
+
 }  // namespace
 
-FaultKind link_shape_kind(FaultKindEntry entry, LinkShape::Kind kind) {
-  entry.resource = "qdisc";  // a link has one root qdisc
-  const std::string name = entry.name;
-  auto make = [name, kind](const FaultSpec& spec, const std::string& node, FaultContext& context) {
-    const LinkShape shape = shape_of(kind, spec);
-    return make_place_change_fault(
-        name, spec, node, context,
-        [node, shape](Place& place, ChangeId change, PlaceDone done) {
-          place.shape_link(change, node, shape, std::move(done));
-        },
-        [](Place& place, ChangeId change, PlaceDone done) { place.unshape_link(change, std::move(done)); });
-  };
+FaultKind link_shape_kind(LinkShapeRow row) {
+  const LinkShape::Kind kind = row.shape;
+  auto shape = [kind](const FaultSpec& spec) { return shape_of(kind, spec); };
   auto preflight = [kind](const FaultSpec&, const Place& place) { return place.can_shape(kind); };
-  return FaultKind{std::move(entry), make, preflight};
+  // The resource is the qdisc: a link has one root qdisc.
+  return fault_kind(text_of(row), {.needs_duration = true, .parameters = {std::move(row.limit)}, .resource = "qdisc"},
+                    place_change_factory(&Place::shape_link, shape, &Place::unshape_link), preflight);
 }
 
 }  // namespace firedrill

@@ -96,6 +96,60 @@ std::string wait_timerfd(clockid_t clock, int64_t ms) {
   return got == sizeof expirations ? "timeout" : "read-failed";
 }
 
+// The waits below each block on one primitive nobody releases, through `wait` (a libc entry
+// point the shim must see), until the deadline `ms` from now on `clock`; they say how it ended.
+
+// wait(cond, mutex, until) on a condition variable whose own clock is `clock`.
+template <typename Wait>
+std::string cond_wait(clockid_t clock, int64_t ms, Wait wait) {
+  pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+  pthread_condattr_t attributes;
+  pthread_condattr_init(&attributes);
+  pthread_condattr_setclock(&attributes, clock);
+  pthread_cond_t cond;
+  pthread_cond_init(&cond, &attributes);
+  pthread_mutex_lock(&mutex);
+  const timespec until = deadline(clock, ms);
+  int result = 0;
+  while ((result = wait(&cond, &mutex, &until)) == 0) {
+  }
+  pthread_mutex_unlock(&mutex);
+  pthread_cond_destroy(&cond);
+  return outcome(result);
+}
+
+std::string nanosleep_until(clockid_t clock, int64_t ms) {
+  const timespec until = deadline(clock, ms);
+  int result = 0;
+  while ((result = clock_nanosleep(clock, TIMER_ABSTIME, &until, nullptr)) == EINTR) {
+  }
+  return result == 0 ? std::string("timeout") : outcome(result);
+}
+
+// wait(sem, until) on a semaphore at 0; a realtime deadline.
+template <typename Wait>
+std::string sem_wait_until(int64_t ms, Wait wait) {
+  sem_t sem;
+  sem_init(&sem, 0, 0);
+  const timespec until = deadline(CLOCK_REALTIME, ms);
+  int result = 0;
+  while ((result = wait(&sem, &until)) == -1 && errno == EINTR) {
+  }
+  sem_destroy(&sem);
+  return errno_outcome(result);
+}
+
+// wait(lock, until) on `lock`, which this thread holds (`hold`) so that the wait lasts until the
+// (realtime) deadline; then `release`.
+template <typename Lock, typename Wait>
+std::string held_lock_wait(Lock& lock, int (*hold)(Lock*), int (*release)(Lock*), int64_t ms, Wait wait) {
+  hold(&lock);
+  const timespec until = deadline(CLOCK_REALTIME, ms);
+  const int result = wait(&lock, &until);
+  release(&lock);
+  return outcome(result);
+}
+
 void run_waits(int64_t ms) {
   using std::chrono::system_clock;
   timed("cv_wait_until_system_clock", [&] {
@@ -107,111 +161,40 @@ void run_waits(int64_t ms) {
     }
     return std::string("timeout");
   });
-  timed("pthread_cond_timedwait_realtime", [&] {
-    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
-    pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-    pthread_mutex_lock(&mutex);
-    const timespec until = deadline(CLOCK_REALTIME, ms);
-    int result = 0;
-    while ((result = pthread_cond_timedwait(&cond, &mutex, &until)) == 0) {
-    }
-    pthread_mutex_unlock(&mutex);
-    return outcome(result);
-  });
-  timed("pthread_cond_timedwait_monotonic", [&] {
-    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
-    pthread_condattr_t attributes;
-    pthread_condattr_init(&attributes);
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    pthread_cond_t cond;
-    pthread_cond_init(&cond, &attributes);
-    pthread_mutex_lock(&mutex);
-    const timespec until = deadline(CLOCK_MONOTONIC, ms);
-    int result = 0;
-    while ((result = pthread_cond_timedwait(&cond, &mutex, &until)) == 0) {
-    }
-    pthread_mutex_unlock(&mutex);
-    pthread_cond_destroy(&cond);
-    return outcome(result);
-  });
+  timed("pthread_cond_timedwait_realtime", [&] { return cond_wait(CLOCK_REALTIME, ms, pthread_cond_timedwait); });
+  timed("pthread_cond_timedwait_monotonic", [&] { return cond_wait(CLOCK_MONOTONIC, ms, pthread_cond_timedwait); });
   timed("pthread_cond_clockwait_realtime", [&] {
-    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
-    pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-    pthread_mutex_lock(&mutex);
-    const timespec until = deadline(CLOCK_REALTIME, ms);
-    int result = 0;
-    while ((result = pthread_cond_clockwait(&cond, &mutex, CLOCK_REALTIME, &until)) == 0) {
-    }
-    pthread_mutex_unlock(&mutex);
-    return outcome(result);
+    return cond_wait(CLOCK_REALTIME, ms, [](pthread_cond_t* cond, pthread_mutex_t* mutex, const timespec* until) {
+      return pthread_cond_clockwait(cond, mutex, CLOCK_REALTIME, until);
+    });
   });
-  timed("clock_nanosleep_abstime_realtime", [&] {
-    const timespec until = deadline(CLOCK_REALTIME, ms);
-    int result = 0;
-    while ((result = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, nullptr)) == EINTR) {
-    }
-    return result == 0 ? std::string("timeout") : outcome(result);
-  });
-  timed("clock_nanosleep_abstime_monotonic", [&] {
-    const timespec until = deadline(CLOCK_MONOTONIC, ms);
-    int result = 0;
-    while ((result = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr)) == EINTR) {
-    }
-    return result == 0 ? std::string("timeout") : outcome(result);
-  });
-  timed("sem_timedwait", [&] {
-    sem_t sem;
-    sem_init(&sem, 0, 0);
-    const timespec until = deadline(CLOCK_REALTIME, ms);
-    int result = 0;
-    while ((result = sem_timedwait(&sem, &until)) == -1 && errno == EINTR) {
-    }
-    sem_destroy(&sem);
-    return errno_outcome(result);
-  });
+  timed("clock_nanosleep_abstime_realtime", [&] { return nanosleep_until(CLOCK_REALTIME, ms); });
+  timed("clock_nanosleep_abstime_monotonic", [&] { return nanosleep_until(CLOCK_MONOTONIC, ms); });
+  timed("sem_timedwait", [&] { return sem_wait_until(ms, sem_timedwait); });
   timed("sem_clockwait_realtime", [&] {
-    sem_t sem;
-    sem_init(&sem, 0, 0);
-    const timespec until = deadline(CLOCK_REALTIME, ms);
-    int result = 0;
-    while ((result = sem_clockwait(&sem, CLOCK_REALTIME, &until)) == -1 && errno == EINTR) {
-    }
-    sem_destroy(&sem);
-    return errno_outcome(result);
+    return sem_wait_until(ms, [](sem_t* sem, const timespec* until) { return sem_clockwait(sem, CLOCK_REALTIME, until); });
   });
   // A default (normal) mutex locked again by its owner waits until the deadline.
+  pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
   timed("pthread_mutex_timedlock", [&] {
-    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
-    pthread_mutex_lock(&mutex);
-    const timespec until = deadline(CLOCK_REALTIME, ms);
-    const int result = pthread_mutex_timedlock(&mutex, &until);
-    pthread_mutex_unlock(&mutex);
-    return outcome(result);
+    return held_lock_wait(mutex, pthread_mutex_lock, pthread_mutex_unlock, ms, pthread_mutex_timedlock);
   });
   timed("pthread_mutex_clocklock_realtime", [&] {
-    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
-    pthread_mutex_lock(&mutex);
-    const timespec until = deadline(CLOCK_REALTIME, ms);
-    const int result = pthread_mutex_clocklock(&mutex, CLOCK_REALTIME, &until);
-    pthread_mutex_unlock(&mutex);
-    return outcome(result);
+    return held_lock_wait(mutex, pthread_mutex_lock, pthread_mutex_unlock, ms,
+                          [](pthread_mutex_t* held, const timespec* until) {
+                            return pthread_mutex_clocklock(held, CLOCK_REALTIME, until);
+                          });
   });
   // A writer waits while this thread holds the lock for reading.
+  pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
   timed("pthread_rwlock_timedwrlock", [&] {
-    pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
-    pthread_rwlock_rdlock(&rwlock);
-    const timespec until = deadline(CLOCK_REALTIME, ms);
-    const int result = pthread_rwlock_timedwrlock(&rwlock, &until);
-    pthread_rwlock_unlock(&rwlock);
-    return outcome(result);
+    return held_lock_wait(rwlock, pthread_rwlock_rdlock, pthread_rwlock_unlock, ms, pthread_rwlock_timedwrlock);
   });
   timed("pthread_rwlock_clockwrlock_realtime", [&] {
-    pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
-    pthread_rwlock_rdlock(&rwlock);
-    const timespec until = deadline(CLOCK_REALTIME, ms);
-    const int result = pthread_rwlock_clockwrlock(&rwlock, CLOCK_REALTIME, &until);
-    pthread_rwlock_unlock(&rwlock);
-    return outcome(result);
+    return held_lock_wait(rwlock, pthread_rwlock_rdlock, pthread_rwlock_unlock, ms,
+                          [](pthread_rwlock_t* held, const timespec* until) {
+                            return pthread_rwlock_clockwrlock(held, CLOCK_REALTIME, until);
+                          });
   });
   timed("timerfd_abstime_realtime", [&] { return wait_timerfd(CLOCK_REALTIME, ms); });
   timed("timerfd_abstime_monotonic", [&] { return wait_timerfd(CLOCK_MONOTONIC, ms); });

@@ -151,7 +151,22 @@ FaultSpec disk_full_spec(const std::string& node, std::optional<int64_t> percent
   return spec;
 }
 
-class DiskFullTest : public ::testing::Test {
+// What both kinds' tests drive: the lab's place on a supervisor of their own, a fault context on
+// it, a temporary directory, and a fault's apply or revert run to completion.
+class LabFaultTest : public ::testing::Test {
+ protected:
+  Step apply(Fault& fault) { return run_step(io_, [&](FaultDone done) { fault.apply(std::move(done)); }); }
+  Step revert(Fault& fault) { return run_step(io_, [&](FaultDone done) { fault.revert(std::move(done)); }); }
+
+  boost::asio::io_context io_;
+  Supervisor supervisor_{io_, [](const ProcessEvent&) {}};
+  LabPlace place_{io_, supervisor_};
+  LabContext& context_ = place_.context();
+  FaultContext fault_context_{io_, place_, 5s, {}};
+  std::string dir_;
+};
+
+class DiskFullTest : public LabFaultTest {
  protected:
   void SetUp() override {
     FIREDRILL_REQUIRE(isolation.is_ok(), "root, for tmpfs mounts (" + isolation.message() + ")");
@@ -172,16 +187,8 @@ class DiskFullTest : public ::testing::Test {
     EXPECT_TRUE(fault.is_ok()) << fault.status().message();
     return fault ? std::move(*fault) : nullptr;
   }
-  Step apply(Fault& fault) { return run_step(io_, [&](FaultDone done) { fault.apply(std::move(done)); }); }
-  Step revert(Fault& fault) { return run_step(io_, [&](FaultDone done) { fault.revert(std::move(done)); }); }
   int64_t bytes_free(const std::string& node) { return volumes_->bytes_free(node).value(); }
 
-  boost::asio::io_context io_;
-  Supervisor supervisor_{io_, [](const ProcessEvent&) {}};
-  LabPlace place_{io_, supervisor_};
-  LabContext& context_ = place_.context();
-  FaultContext fault_context_{io_, place_, 5s, {}};
-  std::string dir_;
   std::unique_ptr<Volumes> volumes_;
 };
 
@@ -353,7 +360,7 @@ int64_t realtime_ms() {
 // clock.skew against a real node process ("ledger-1", this binary as --clock-node) started by
 // the Supervisor with the clock shim preloaded, as the runner starts the nodes a clock fault can
 // reach.
-class ClockSkewTest : public ::testing::Test {
+class ClockSkewTest : public LabFaultTest {
  protected:
   void SetUp() override {
     FIREDRILL_REQUIRE(fs::exists(FIREDRILL_CLOCK_SHIM), std::string("the clock shim at ") + FIREDRILL_CLOCK_SHIM);
@@ -411,8 +418,6 @@ class ClockSkewTest : public ::testing::Test {
     EXPECT_TRUE(fault.is_ok()) << fault.status().message();
     return fault ? std::move(*fault) : nullptr;
   }
-  Step apply(Fault& fault) { return run_step(io_, [&](FaultDone done) { fault.apply(std::move(done)); }); }
-  Step revert(Fault& fault) { return run_step(io_, [&](FaultDone done) { fault.revert(std::move(done)); }); }
 
   // `command` run by the shell with the node's environment (env -i), its stdout.
   std::string run_with_node_environment(const std::string& command) {
@@ -436,12 +441,6 @@ class ClockSkewTest : public ::testing::Test {
     return std::stoll(output) - (before + after) / 2;
   }
 
-  boost::asio::io_context io_;
-  Supervisor supervisor_{io_, [](const ProcessEvent&) {}};
-  LabPlace place_{io_, supervisor_};
-  LabContext& context_ = place_.context();
-  FaultContext fault_context_{io_, place_, 5s, {}};
-  std::string dir_;
   std::string page_;
   std::string shim_;
   std::map<std::string, std::string> environment_;

@@ -207,6 +207,18 @@ class NetworkFaultsTest : public ::testing::Test {
     return error;
   }
 
+  // One connection a test expects: from `from` to `to` ends with `error` (see connect_error).
+  struct Connection {
+    std::string from;
+    std::string to;
+    int error;
+  };
+  void expect_connect_errors(const std::vector<Connection>& expected) {
+    for (const Connection& c : expected) {
+      EXPECT_EQ(connect_error(c.from, c.to), c.error) << c.from << " -> " << c.to;
+    }
+  }
+
   // The state of `member`'s own link and default route.
   struct LinkState {
     bool exists = false;
@@ -255,24 +267,29 @@ class NetworkFaultsTest : public ::testing::Test {
     ASSERT_TRUE(deleted) << deleted.message();
   }
 
-  // Sends `bytes` from `from` to a listener in `to`'s namespace and returns how long it took.
-  std::chrono::milliseconds transfer_time(const std::string& from, const std::string& to,
-                                          std::size_t bytes) {
-    const std::uint16_t port = 7777;
+  // A TCP listener on `port` in `member`'s namespace (a failure is a test failure).
+  Fd listen_in(const std::string& member, std::uint16_t port) {
     int listener = -1;
-    Status listening = lab_link::in_namespace(*lab_, to, [&listener, port] {
+    Status listening = lab_link::in_namespace(*lab_, member, [&listener, port] {
       listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       const int yes = 1;
       setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
       const sockaddr_in local = socket_address("0.0.0.0", port);
       if (bind(listener, reinterpret_cast<const sockaddr*>(&local), sizeof(local)) != 0 ||
-          listen(listener, 1) != 0) {
+          listen(listener, 8) != 0) {
         return Status::error(std::string("listen: ") + std::strerror(errno));
       }
       return Status::ok();
     });
-    Fd listener_fd(listener);
     EXPECT_TRUE(listening) << listening.message();
+    return Fd(listener);
+  }
+
+  // Sends `bytes` from `from` to a listener in `to`'s namespace and returns how long it took.
+  std::chrono::milliseconds transfer_time(const std::string& from, const std::string& to,
+                                          std::size_t bytes) {
+    const std::uint16_t port = 7777;
+    Fd listener_fd = listen_in(to, port);
     std::size_t received = 0;
     std::thread reader([&listener_fd, &received, bytes] {
       pollfd ready{listener_fd.get(), POLLIN, 0};
@@ -346,14 +363,14 @@ TEST_F(NetworkFaultsTest, PartitionBothWaysCutsEveryPairAndRevertRemovesExactlyI
   EXPECT_EQ(blackholes("client"), (std::set<std::string>{n1, n2}));
   EXPECT_TRUE(blackholes("n4").empty());
   // Across the cut: refused at once by the blackhole; within a group or from outside: reachable.
-  EXPECT_EQ(connect_error("n1", "n3"), EINVAL);
-  EXPECT_EQ(connect_error("n3", "n2"), EINVAL);
-  EXPECT_EQ(connect_error("client", "n1"), EINVAL);
-  EXPECT_EQ(connect_error("n2", "client"), EINVAL);
-  EXPECT_EQ(connect_error("n1", "n2"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("n3", "client"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("n4", "n1"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("n4", "n3"), ECONNREFUSED);
+  expect_connect_errors({{"n1", "n3", EINVAL},
+                         {"n3", "n2", EINVAL},
+                         {"client", "n1", EINVAL},
+                         {"n2", "client", EINVAL},
+                         {"n1", "n2", ECONNREFUSED},
+                         {"n3", "client", ECONNREFUSED},
+                         {"n4", "n1", ECONNREFUSED},
+                         {"n4", "n3", ECONNREFUSED}});
 
   StepOutcome reverted = revert(*fault);
   ASSERT_TRUE(reverted.status) << reverted.status.message();
@@ -361,9 +378,8 @@ TEST_F(NetworkFaultsTest, PartitionBothWaysCutsEveryPairAndRevertRemovesExactlyI
   EXPECT_NE(json_text(reverted.evidence).find("ECONNREFUSED"), std::string::npos)
       << json_text(reverted.evidence);
   EXPECT_EQ(blackholes_everywhere(), (std::set<std::string>{"n2 -> " + preexisting}));
-  EXPECT_EQ(connect_error("n1", "n3"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("client", "n1"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("n3", "n1"), ECONNREFUSED);
+  expect_connect_errors(
+      {{"n1", "n3", ECONNREFUSED}, {"client", "n1", ECONNREFUSED}, {"n3", "n1", ECONNREFUSED}});
 
   StepOutcome again = revert(*fault);
   EXPECT_TRUE(again.status) << again.status.message();
@@ -382,34 +398,24 @@ TEST_F(NetworkFaultsTest, PartitionOneWayFromClientInstallsRoutesOnlyOnTheFromSi
             (std::set<std::string>{address("n1") + "/32", address("n2") + "/32"}));
   EXPECT_TRUE(blackholes("n1").empty());
   EXPECT_TRUE(blackholes("n2").empty());
-  EXPECT_EQ(connect_error("client", "n1"), EINVAL);
-  EXPECT_EQ(connect_error("client", "n2"), EINVAL);
-  // n1's SYN reaches the controller, but the controller's answer is dropped: no refusal comes back.
-  EXPECT_EQ(connect_error("n1", "client"), ETIMEDOUT);
-  EXPECT_EQ(connect_error("client", "n3"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("n3", "n1"), ECONNREFUSED);
+  // n1 -> client: n1's SYN reaches the controller, but the answer is dropped: no refusal comes back.
+  expect_connect_errors({{"client", "n1", EINVAL},
+                         {"client", "n2", EINVAL},
+                         {"n1", "client", ETIMEDOUT},
+                         {"client", "n3", ECONNREFUSED},
+                         {"n3", "n1", ECONNREFUSED}});
 
   StepOutcome reverted = revert(*fault);
   ASSERT_TRUE(reverted.status) << reverted.status.message();
   EXPECT_TRUE(blackholes_everywhere().empty());
-  EXPECT_EQ(connect_error("client", "n1"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("n1", "client"), ECONNREFUSED);
+  expect_connect_errors({{"client", "n1", ECONNREFUSED}, {"n1", "client", ECONNREFUSED}});
   EXPECT_TRUE(revert(*fault).status);
 }
 
 TEST_F(NetworkFaultsTest, PartitionOneWayResolvesRolesAndConnectsToAListener) {
   // A listener on the probe port in n3: the revert's probe then connects instead of being refused.
-  int listener = -1;
-  ASSERT_TRUE(lab_link::in_namespace(*lab_, "n3", [&listener] {
-    listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const sockaddr_in local = socket_address("0.0.0.0", closed_port);
-    if (bind(listener, reinterpret_cast<const sockaddr*>(&local), sizeof(local)) != 0 ||
-        listen(listener, 8) != 0) {
-      return Status::error(std::string("listen: ") + std::strerror(errno));
-    }
-    return Status::ok();
-  }));
-  Fd listener_fd(listener);
+  Fd listener_fd = listen_in("n3", closed_port);
+  ASSERT_FALSE(HasFailure());
 
   auto fault = make(spec("network.partition",
                          {{"from", NodeGroups{{"role:primary"}}}, {"to", NodeGroups{{"n3"}}}}));
@@ -417,8 +423,7 @@ TEST_F(NetworkFaultsTest, PartitionOneWayResolvesRolesAndConnectsToAListener) {
   ASSERT_TRUE(applied.status) << applied.status.message();
   EXPECT_EQ(blackholes("n2"), (std::set<std::string>{address("n3") + "/32"}));
   EXPECT_EQ(blackholes_everywhere().size(), 1u);
-  EXPECT_EQ(connect_error("n2", "n3"), EINVAL);
-  EXPECT_EQ(connect_error("n1", "n3"), 0);
+  expect_connect_errors({{"n2", "n3", EINVAL}, {"n1", "n3", 0}});
 
   StepOutcome reverted = revert(*fault);
   ASSERT_TRUE(reverted.status) << reverted.status.message();
@@ -488,8 +493,7 @@ TEST_F(NetworkFaultsTest, IsolateTakesTheLinkDownAndRevertRestoresLinkAndDefault
   EXPECT_FALSE(down.default_route) << "the kernel flushes routes through a link that goes down";
   EXPECT_NE(connect_error("client", "n1"), ECONNREFUSED);
   EXPECT_NE(connect_error("n2", "n1"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("n1", "client"), ENETUNREACH);
-  EXPECT_EQ(connect_error("n2", "n3"), ECONNREFUSED);
+  expect_connect_errors({{"n1", "client", ENETUNREACH}, {"n2", "n3", ECONNREFUSED}});
 
   StepOutcome reverted = revert(*fault);
   ASSERT_TRUE(reverted.status) << reverted.status.message();
@@ -497,9 +501,8 @@ TEST_F(NetworkFaultsTest, IsolateTakesTheLinkDownAndRevertRestoresLinkAndDefault
   LinkState up = link_state("n1");
   EXPECT_TRUE(up.up);
   EXPECT_TRUE(up.default_route);
-  EXPECT_EQ(connect_error("client", "n1"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("n1", "client"), ECONNREFUSED);
-  EXPECT_EQ(connect_error("n1", "n4"), ECONNREFUSED);
+  expect_connect_errors(
+      {{"client", "n1", ECONNREFUSED}, {"n1", "client", ECONNREFUSED}, {"n1", "n4", ECONNREFUSED}});
 
   StepOutcome again = revert(*fault);
   EXPECT_TRUE(again.status) << again.status.message();

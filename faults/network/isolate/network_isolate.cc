@@ -6,23 +6,11 @@
 namespace firedrill {
 
 FaultKind network_isolate_kind() {
-  FaultKindEntry entry{
-      .name = "network.isolate",
-      .summary = "take a node off the network entirely",
-      .mechanism = "the node's link is set down through netlink",
-      .verified_by = "a probe connection to the node fails",
-      .reverted_by = "the link is set up again",
-      .privileges = "CAP_NET_ADMIN in the lab",
-      .needs_duration = true,
-      .resource = "link",
-  };
-  auto make = [](const FaultSpec& spec, const std::string& node, FaultContext& context) {
-    return make_place_change_fault(
-        "network.isolate", spec, node, context,
-        [node](Place& place, ChangeId change, PlaceDone done) { place.isolate_node(change, node, std::move(done)); },
-        [](Place& place, ChangeId change, PlaceDone done) { place.reconnect_node(change, std::move(done)); });
-  };
-  return FaultKind{std::move(entry), make, {}};
+  return fault_kind({"network.isolate", "take a node off the network entirely",
+                     "the node's link is set down through netlink", "a probe connection to the node fails",
+                     "the link is set up again", "CAP_NET_ADMIN in the lab"},
+                    {.needs_duration = true, .resource = "link"},
+                    place_change_factory(&Place::isolate_node, &Place::reconnect_node));
 }
 
 }  // namespace firedrill

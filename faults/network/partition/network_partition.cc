@@ -5,7 +5,7 @@
 #include <memory>
 #include <set>
 
-#include "place_change_fault.h"
+#include "fault_kind.h"
 
 namespace firedrill {
 namespace {
@@ -142,23 +142,21 @@ void check(const FaultCheck& c) {
 }  // namespace
 
 FaultKind network_partition_kind() {
-  FaultKindEntry entry{
-      .name = "network.partition",
-      .summary = "cut the network between groups of nodes (and the client), both ways or one way",
-      .mechanism = "blackhole routes installed through netlink in the nodes' network namespaces",
-      .verified_by = "a probe connection across the cut fails",
-      .reverted_by = "exactly the routes that were added are removed",
-      .privileges = "CAP_NET_ADMIN in the lab (root, or the lab's user namespace)",
-      .needs_duration = true,
-      .parameters = {{"groups", FaultParameterType::node_groups, false, "",
-                      "two or more groups cut from each other both ways, e.g. [[\"ledger-1\"], [\"ledger-2\", \"client\"]]"},
-                     {"from", FaultParameterType::node_list, false, "", "one way: traffic from these ..."},
-                     {"to", FaultParameterType::node_list, false, "", "... to these is dropped (give both, or `groups`)"}},
-      .needs_target = false,
-      .resource = "",  // routes of its own: any number may overlap
-      .check = check,
-  };
-  return FaultKind{std::move(entry), fault_factory<NetworkPartition>(), {}};
+  return fault_kind(
+      {"network.partition", "cut the network between groups of nodes (and the client), both ways or one way",
+       "blackhole routes installed through netlink in the nodes' network namespaces",
+       "a probe connection across the cut fails", "exactly the routes that were added are removed",
+       "CAP_NET_ADMIN in the lab (root, or the lab's user namespace)"},
+      {.needs_duration = true,
+       .parameters = {{"groups", FaultParameterType::node_groups, false, "",
+                       "two or more groups cut from each other both ways, e.g. [[\"ledger-1\"], [\"ledger-2\", "
+                       "\"client\"]]"},
+                      {"from", FaultParameterType::node_list, false, "", "one way: traffic from these ..."},
+                      {"to", FaultParameterType::node_list, false, "", "... to these is dropped (give both, or `groups`)"}},
+       .needs_target = false,
+       .resource = "",  // routes of its own: any number may overlap
+       .check = check},
+      fault_factory<NetworkPartition>());
 }
 
 }  // namespace firedrill

@@ -1,7 +1,7 @@
 // process.kill; see process_kill.h.
 #include "process/kill/process_kill.h"
 
-#include "place_change_fault.h"
+#include "fault_kind.h"
 
 namespace firedrill {
 namespace {
@@ -82,24 +82,21 @@ void check(const FaultCheck& c) {
 }  // namespace
 
 FaultKind process_kill_kind() {
-  FaultKindEntry entry{
-      .name = "process.kill",
-      .summary = "kill a node's process with a signal; optionally restart it, as a service manager would",
-      .mechanism = "the signal is sent to the node's process",
-      .verified_by = "the process has exited and been reaped",
-      .reverted_by = "restart after `restart_after`, if given; otherwise restart at the heal (end of the fault phase)",
-      .privileges = "none beyond running the drill",
-      .parameters = {{"signal", FaultParameterType::signal, false, "SIGKILL",
-                      "SIGKILL, SIGTERM, SIGINT, SIGQUIT, SIGHUP or SIGABRT"},
-                     {"restart_after", FaultParameterType::duration, false, "",
-                      "restart the node this long after it exited (absent: at the heal)"},
-                     {"while_stopped", FaultParameterType::string, false, "",
-                      "a node action (system definition [node.actions]) run to completion while the node is "
-                      "stopped, before the restart, e.g. \"cold_backup\""}},
-      .resource = "process",
-      .check = check,
-  };
-  return FaultKind{std::move(entry), fault_factory<ProcessKill>(), {}};
+  return fault_kind(
+      {"process.kill", "kill a node's process with a signal; optionally restart it, as a service manager would",
+       "the signal is sent to the node's process", "the process has exited and been reaped",
+       "restart after `restart_after`, if given; otherwise restart at the heal (end of the fault phase)",
+       "none beyond running the drill"},
+      {.parameters = {{"signal", FaultParameterType::signal, false, "SIGKILL",
+                       "SIGKILL, SIGTERM, SIGINT, SIGQUIT, SIGHUP or SIGABRT"},
+                      {"restart_after", FaultParameterType::duration, false, "",
+                       "restart the node this long after it exited (absent: at the heal)"},
+                      {"while_stopped", FaultParameterType::string, false, "",
+                       "a node action (system definition [node.actions]) run to completion while the node is "
+                       "stopped, before the restart, e.g. \"cold_backup\""}},
+       .resource = "process",
+       .check = check},
+      fault_factory<ProcessKill>());
 }
 
 }  // namespace firedrill

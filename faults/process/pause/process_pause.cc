@@ -3,7 +3,7 @@
 
 #include <csignal>
 
-#include "place_change_fault.h"
+#include "fault_kind.h"
 
 namespace firedrill {
 namespace {
@@ -45,17 +45,10 @@ class ProcessPause : public Fault {
 }  // namespace
 
 FaultKind process_pause_kind() {
-  FaultKindEntry entry{
-      .name = "process.pause",
-      .summary = "freeze a node's process (SIGSTOP), as a long GC pause or a hung VM would",
-      .mechanism = "SIGSTOP to the node's process",
-      .verified_by = "/proc/PID/stat shows state T",
-      .reverted_by = "SIGCONT when `duration` has passed",
-      .privileges = "none beyond running the drill",
-      .needs_duration = true,
-      .resource = "process",
-  };
-  return FaultKind{std::move(entry), fault_factory<ProcessPause>(), {}};
+  return fault_kind({"process.pause", "freeze a node's process (SIGSTOP), as a long GC pause or a hung VM would",
+                     "SIGSTOP to the node's process", "/proc/PID/stat shows state T",
+                     "SIGCONT when `duration` has passed", "none beyond running the drill"},
+                    {.needs_duration = true, .resource = "process"}, fault_factory<ProcessPause>());
 }
 
 }  // namespace firedrill

@@ -4,7 +4,7 @@
 #include <csignal>
 #include <sstream>
 
-#include "place_change_fault.h"
+#include "fault_kind.h"
 
 namespace firedrill {
 namespace {
@@ -126,23 +126,21 @@ void check(const FaultCheck& c) {
 }  // namespace
 
 FaultKind storage_loss_kind() {
-  FaultKindEntry entry{
-      .name = "storage.loss",
-      .summary = "lose a node's disk: the process is killed and its data volume emptied; then restore it",
-      .mechanism = "SIGKILL to the node's process, then everything in its tmpfs volume is removed",
-      .verified_by = "the process is reaped and the volume is empty",
-      .reverted_by = "when `duration` has passed: the node's `restore` action rebuilds the volume from the "
-                     "system's backups (timed on the timeline), then the node is started again",
-      .privileges = "write access to the node's volume (the lab's own mount)",
-      .needs_duration = true,
-      .parameters = {{"restore", FaultParameterType::string, false, "restore",
-                      "the node action that rebuilds the data directory before the restart; \"none\": "
-                      "restart on the empty volume (the system re-syncs the node itself)"}},
-      .whole_static_role = true,
-      .resource = "process",  // it kills the node and owns it until restored
-      .check = check,
-  };
-  return FaultKind{std::move(entry), fault_factory<StorageLoss>(), {}};
+  return fault_kind(
+      {"storage.loss", "lose a node's disk: the process is killed and its data volume emptied; then restore it",
+       "SIGKILL to the node's process, then everything in its tmpfs volume is removed",
+       "the process is reaped and the volume is empty",
+       "when `duration` has passed: the node's `restore` action rebuilds the volume from the system's backups "
+       "(timed on the timeline), then the node is started again",
+       "write access to the node's volume (the lab's own mount)"},
+      {.needs_duration = true,
+       .parameters = {{"restore", FaultParameterType::string, false, "restore",
+                       "the node action that rebuilds the data directory before the restart; \"none\": "
+                       "restart on the empty volume (the system re-syncs the node itself)"}},
+       .whole_static_role = true,
+       .resource = "process",  // it kills the node and owns it until restored
+       .check = check},
+      fault_factory<StorageLoss>());
 }
 
 }  // namespace firedrill
