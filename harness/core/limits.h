@@ -124,4 +124,12 @@ inline constexpr std::size_t kLineReadBlockBytes = std::size_t{1} << 20;
 // this size (a larger record spills to the heap).
 inline constexpr std::size_t kLineParseBufferBytes = 4096;
 
+// ---- evidence ----
+// How the evidence manifest (evidence/) hashes a run directory's artifacts (a 1M-payment run
+// has ~1 GB of them): threads at once, the largest files first, and the block read at a time.
+inline constexpr int kArtifactHashThreads = 2;
+inline constexpr std::size_t kFileHashBlockBytes = std::size_t{1} << 20;
+// chain_head() reads timeline.jsonl backwards this much at a time to find its last line.
+inline constexpr std::size_t kChainTailBlockBytes = 64 * 1024;
+
 }  // namespace firedrill
