@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -38,8 +39,15 @@ FileStamp stamp_of(const std::string& path) {
 }
 
 FileHashing::FileHashing(const std::vector<std::string>& paths) {
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
   files_.reserve(paths.size());
-  for (const std::string& path : paths) files_.push_back(HashedFile{path, stamp_of(path), ""});
+  for (const std::string& path : paths) {
+    FileStamp stamp = stamp_of(path);
+    // A later write sets both times to its tick: one of them older than that tick is enough.
+    const bool racy = std::min(stamp.modified_ns, stamp.changed_ns) > now_ns - kFileStampRacyNs;
+    files_.push_back(HashedFile{path, stamp, "", racy});
+  }
   largest_first_.resize(files_.size());
   for (std::size_t i = 0; i < files_.size(); ++i) largest_first_[i] = i;
   // The largest first, so that the threads end together.
@@ -74,6 +82,10 @@ const std::vector<HashedFile>& FileHashing::wait() {
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
   return files_;
+}
+
+bool still_holds(const HashedFile& file) {
+  return !file.racy && !file.sha256.empty() && file.stamp == stamp_of(file.path);
 }
 
 std::vector<std::string> sha256_files(const std::vector<std::string>& paths) {

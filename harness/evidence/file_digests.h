@@ -36,6 +36,10 @@ struct HashedFile {
   std::string path;
   FileStamp stamp;
   std::string sha256;
+  // Modified and status-changed within kFileStampRacyNs before it was stamped: a later change
+  // may have left the stamp as it was (file times tick coarsely), so an unchanged stamp proves
+  // nothing.
+  bool racy = true;
 };
 
 // Files being hashed: kArtifactHashThreads - 1 threads start at construction, and the thread
@@ -59,6 +63,10 @@ class FileHashing {
   std::atomic<std::size_t> next_{0};        // into largest_first_
   std::vector<std::thread> threads_;
 };
+
+// Whether the digest hashed early of `file` still holds: its stamp is the same now and it was
+// not racy.
+bool still_holds(const HashedFile& file);
 
 // Hex SHA-256 of each of `paths` ("" for an unreadable file), in their order.
 std::vector<std::string> sha256_files(const std::vector<std::string>& paths);

@@ -70,7 +70,7 @@ std::vector<std::string> artifact_files(const std::string& run_dir, const std::v
 
 std::vector<Artifact> list_artifacts(const std::string& run_dir, FileHashing* early) {
   std::vector<ListedFile> listed = list_files(run_dir);
-  // A digest hashed early counts if its file still has the stamp it had then.
+  // A digest hashed early counts if it still holds (the file unchanged since).
   std::map<std::string, const HashedFile*> hashed_early;
   if (early) {
     for (const HashedFile& file : early->wait()) hashed_early.emplace(file.path, &file);
@@ -79,7 +79,7 @@ std::vector<Artifact> list_artifacts(const std::string& run_dir, FileHashing* ea
   std::vector<Artifact*> hashed_now;
   for (ListedFile& l : listed) {
     auto found = hashed_early.find(l.file);
-    if (found != hashed_early.end() && !found->second->sha256.empty() && found->second->stamp == stamp_of(l.file)) {
+    if (found != hashed_early.end() && still_holds(*found->second)) {
       l.artifact.sha256 = found->second->sha256;
     } else {
       to_hash.push_back(l.file);
