@@ -19,7 +19,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libnl-3-dev libnl-route-3-dev
   libtomlplusplus-dev libspdlog-dev libcli11-dev
-  libsqlite3-dev libsodium-dev
+  libsqlite3-dev libsodium-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libfaketime faketime
   iproute2 curl wrk

@@ -141,4 +141,16 @@ inline constexpr std::size_t kLineReadBlockBytes = std::size_t{1} << 20;
 // this size (a larger record spills to the heap).
 inline constexpr std::size_t kLineParseBufferBytes = 4096;
 
+// ---- evidence ----
+// How the evidence manifest (evidence/) hashes a run directory's artifacts (a 1M-payment run
+// has ~1 GB of them): threads at once, the largest files first, and the block read at a time.
+inline constexpr int kArtifactHashThreads = 2;
+inline constexpr std::size_t kFileHashBlockBytes = std::size_t{1} << 20;
+// A digest hashed early is trusted later only for a file modified or status-changed at least
+// this long before it was stamped: file times tick coarsely (a jiffy), so a file changed again
+// within the same tick keeps its stamp (git's "racily clean" entries).
+inline constexpr int64_t kFileStampRacyNs = 1'000'000'000;
+// chain_head() reads timeline.jsonl backwards this much at a time to find its last line.
+inline constexpr std::size_t kChainTailBlockBytes = 64 * 1024;
+
 }  // namespace firedrill

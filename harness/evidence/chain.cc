@@ -3,12 +3,14 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 
+#include "core/limits.h"
 #include "core/sha256.h"
 
 namespace firedrill {
@@ -94,6 +96,64 @@ ChainWalk walk_chain(const std::string& timeline_path) {
 
 Status check_chain(const std::string& timeline_path) { return walk_chain(timeline_path).status; }
 
-std::string chain_head(const std::string& timeline_path) { return walk_chain(timeline_path).head; }
+namespace {
+
+// Where the line ending at `end` (exclusive) starts: just after the last newline before `end`,
+// found by reading backwards a block at a time; nothing when the file cannot be read.
+std::optional<std::streamoff> line_start(std::ifstream& in, std::streamoff end) {
+  std::string block(kChainTailBlockBytes, '\0');
+  for (std::streamoff block_end = end; block_end > 0;) {
+    const std::streamoff length = std::min<std::streamoff>(block_end, static_cast<std::streamoff>(block.size()));
+    const std::streamoff block_start = block_end - length;
+    if (!in.seekg(block_start) || !in.read(block.data(), length)) return std::nullopt;
+    if (const void* newline = memrchr(block.data(), '\n', static_cast<std::size_t>(length))) {
+      return block_start + (static_cast<const char*>(newline) - block.data()) + 1;
+    }
+    block_end = block_start;
+  }
+  return 0;
+}
+
+// Hex SHA-256 of the bytes [start, end) of `in`; nothing when they cannot be read.
+std::optional<std::string> sha256_of_range(std::ifstream& in, std::streamoff start, std::streamoff end) {
+  if (!in.seekg(start)) return std::nullopt;
+  std::string block(kChainTailBlockBytes, '\0');
+  Sha256 hash;
+  for (std::streamoff left = end - start; left > 0;) {
+    const std::streamoff length = std::min<std::streamoff>(left, static_cast<std::streamoff>(block.size()));
+    if (!in.read(block.data(), length)) return std::nullopt;
+    hash.update(std::string_view(block.data(), static_cast<std::size_t>(length)));
+    left -= length;
+  }
+  return hash.hex_digest();
+}
+
+// The chain head of a regular file from its tail: the last line as std::getline splits the file
+// (a final newline ends it; bytes after the last newline are a line too). Nothing when the file
+// cannot be read that way.
+std::optional<std::string> head_from_tail(const std::string& timeline_path) {
+  std::ifstream in(timeline_path, std::ios::binary);
+  if (!in || !in.seekg(0, std::ios::end)) return std::nullopt;
+  std::streamoff end = in.tellg();
+  if (end < 0) return std::nullopt;
+  if (end == 0) return kChainGenesis;
+  char last = '\0';
+  if (!in.seekg(end - 1) || !in.get(last)) return std::nullopt;
+  if (last == '\n') --end;
+  std::optional<std::streamoff> start = line_start(in, end);
+  if (!start) return std::nullopt;
+  return sha256_of_range(in, *start, end);
+}
+
+}  // namespace
+
+std::string chain_head(const std::string& timeline_path) {
+  // Only a regular file has a tail to seek to; anything else (or a read error) is walked.
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(timeline_path, ec)) {
+    if (std::optional<std::string> head = head_from_tail(timeline_path)) return *head;
+  }
+  return walk_chain(timeline_path).head;
+}
 
 }  // namespace firedrill

@@ -31,8 +31,9 @@ ChainWalk walk_chain(const std::string& timeline_path);
 // Ok when every link of the chain holds; else the first broken record (see walk_chain).
 Status check_chain(const std::string& timeline_path);
 
-// The chain head of `timeline_path`: hex SHA-256 of its last line; kChainGenesis for an empty
-// file, "" when the file cannot be read.
+// The chain head of `timeline_path`, exactly walk_chain(timeline_path).head: hex SHA-256 of its
+// last line; kChainGenesis for an empty file, "" when the file cannot be read. Reads only the
+// file's tail (the auditor sections and the manifest need the head of a 450 MB timeline).
 std::string chain_head(const std::string& timeline_path);
 
 }  // namespace firedrill

@@ -1,16 +1,10 @@
 // The evidence manifest; see manifest.h.
 #include "evidence/manifest.h"
 
-#include <sodium.h>
-
 #include <algorithm>
-#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "evidence/chain.h"
@@ -33,29 +27,15 @@ bool excluded(const std::string& relative) {
 
 std::string short_hash(const std::string& hex) { return hex.substr(0, 16); }
 
-}  // namespace
+// An artifact as listed, before it is hashed: `file` is its path as opened.
+struct ListedFile {
+  Artifact artifact;
+  std::string file;
+};
 
-Result<std::string> sha256_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::error(path + ": " + std::strerror(errno));
-  crypto_hash_sha256_state state;
-  crypto_hash_sha256_init(&state);
-  std::array<char, 1 << 16> buffer;
-  while (in) {
-    in.read(buffer.data(), buffer.size());
-    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(buffer.data()),
-                              static_cast<unsigned long long>(in.gcount()));
-  }
-  if (in.bad()) return Status::error(path + ": read failed");
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state, digest);
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return std::string(hex);
-}
-
-std::vector<Artifact> list_artifacts(const std::string& run_dir) {
-  std::vector<Artifact> out;
+// The artifacts of `run_dir` (see manifest.h), unsorted and without digests.
+std::vector<ListedFile> list_files(const std::string& run_dir) {
+  std::vector<ListedFile> out;
   std::error_code ec;
   const fs::path root(run_dir);
   // Directory symlinks are not followed (the default), so nothing outside run_dir is listed.
@@ -67,19 +47,57 @@ std::vector<Artifact> list_artifacts(const std::string& run_dir) {
       continue;
     }
     if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
-    Artifact a;
-    a.path = relative;
-    a.bytes = static_cast<int64_t>(it->file_size(ec));
-    if (auto digest = sha256_file(it->path().string())) a.sha256 = *digest;
-    out.push_back(std::move(a));
+    ListedFile listed;
+    listed.artifact.path = relative;
+    listed.artifact.bytes = static_cast<int64_t>(it->file_size(ec));
+    listed.file = it->path().string();
+    out.push_back(std::move(listed));
   }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> artifact_files(const std::string& run_dir, const std::vector<std::string>& except) {
+  std::vector<std::string> files;
+  for (ListedFile& listed : list_files(run_dir)) {
+    if (std::find(except.begin(), except.end(), listed.artifact.path) == except.end()) {
+      files.push_back(std::move(listed.file));
+    }
+  }
+  return files;
+}
+
+std::vector<Artifact> list_artifacts(const std::string& run_dir, FileHashing* early) {
+  std::vector<ListedFile> listed = list_files(run_dir);
+  // A digest hashed early counts if it still holds (the file unchanged since).
+  std::map<std::string, const HashedFile*> hashed_early;
+  if (early) {
+    for (const HashedFile& file : early->wait()) hashed_early.emplace(file.path, &file);
+  }
+  std::vector<std::string> to_hash;
+  std::vector<Artifact*> hashed_now;
+  for (ListedFile& l : listed) {
+    auto found = hashed_early.find(l.file);
+    if (found != hashed_early.end() && still_holds(*found->second)) {
+      l.artifact.sha256 = found->second->sha256;
+    } else {
+      to_hash.push_back(l.file);
+      hashed_now.push_back(&l.artifact);
+    }
+  }
+  std::vector<std::string> digests = sha256_files(to_hash);
+  for (std::size_t i = 0; i < digests.size(); ++i) hashed_now[i]->sha256 = std::move(digests[i]);
+  std::vector<Artifact> out;
+  out.reserve(listed.size());
+  for (ListedFile& l : listed) out.push_back(std::move(l.artifact));
   std::sort(out.begin(), out.end(), [](const Artifact& a, const Artifact& b) { return a.path < b.path; });
   return out;
 }
 
-json::object make_manifest(const std::string& run_dir) {
+json::object make_manifest(const std::string& run_dir, FileHashing* early) {
   json::array artifacts;
-  for (const Artifact& a : list_artifacts(run_dir)) {
+  for (const Artifact& a : list_artifacts(run_dir, early)) {
     artifacts.push_back(json::object{{"path", a.path}, {"bytes", a.bytes}, {"sha256", a.sha256}});
   }
   return json::object{{"algorithm", "sha256"},

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "evidence/file_digests.h"
 
 namespace firedrill {
 
@@ -34,14 +35,16 @@ struct Artifact {
 };
 
 // The artifacts of `run_dir` as the manifest lists them (see above), sorted by path. An
-// unreadable file is listed with an empty digest.
-std::vector<Artifact> list_artifacts(const std::string& run_dir);
+// unreadable file is listed with an empty digest. `early`, when given, holds digests hashed
+// before (see file_digests.h): each whose file is unchanged since is used as it is.
+std::vector<Artifact> list_artifacts(const std::string& run_dir, FileHashing* early = nullptr);
 
-// Hex SHA-256 of a file's bytes, read in chunks; an error names the file.
-Result<std::string> sha256_file(const std::string& path);
+// The files the manifest of `run_dir` would list now, as paths to open, but those named in
+// `except` (relative paths): what to hash early, leaving out the files about to be rewritten.
+std::vector<std::string> artifact_files(const std::string& run_dir, const std::vector<std::string>& except);
 
-// The manifest of `run_dir`, for report.json's "evidence" key.
-boost::json::object make_manifest(const std::string& run_dir);
+// The manifest of `run_dir`, for report.json's "evidence" key; `early` as for list_artifacts.
+boost::json::object make_manifest(const std::string& run_dir, FileHashing* early = nullptr);
 
 // Every difference between `manifest` and the files now in `run_dir`, one line each:
 // "exports/ledger-1.ndjson: altered (sha256 … , manifest …)", "logs/x.err: missing",

@@ -21,6 +21,7 @@
 #include "evidence/manifest.h"
 #include "evidence/signing.h"
 #include "evidence/verify.h"
+#include "harness/evidence/temp_files.h"
 #include "scoring/scorer.h"
 #include "testing/prerequisite.h"
 #include "timeline/timeline.h"
@@ -30,35 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_all(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
-// A temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "firedrill-evidence-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 constexpr const char* kScenario = R"(# A synthetic drill for the evidence tests.
 [drill]
