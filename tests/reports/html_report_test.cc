@@ -30,6 +30,7 @@
 #include "scoring/chart_series.h"
 #include "scoring/scorer.h"
 #include "testing/prerequisite.h"
+#include "testing/read_file.h"
 
 namespace firedrill {
 namespace {
@@ -317,12 +318,7 @@ struct Browsed {
   int status = -1;
 };
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_file;
 
 // Loads `html` in headless Chromium with every host name unresolvable and returns what it saw.
 // A fresh profile each time, so no cache or state crosses tests.
@@ -342,10 +338,10 @@ Browsed browse(const fs::path& dir, const std::string& html) {
   Browsed b;
   int raw = std::system(command.c_str());
   b.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  b.dom = read_text(dir / "dom.html");
-  b.log = read_text(dir / "stderr.txt");
+  b.dom = read_file(dir / "dom.html");
+  b.log = read_file(dir / "stderr.txt");
   boost::system::error_code ec;
-  b.netlog = json::parse(read_text(dir / "net.json"), ec);
+  b.netlog = json::parse(read_file(dir / "net.json"), ec);
   return b;
 }
 

@@ -849,32 +849,31 @@ TEST(Scorer, VerdictPrecedenceListsEveryFailingCondition) {
     if (lost) r.ledger().erase(r.ledger().begin());
     return r.score();
   };
-  auto lists = [](const json::object& report, std::size_t inconclusive, std::size_t aborted, std::size_t safety,
-                  std::size_t objectives) {
-    EXPECT_EQ(failures(report, "inconclusive").size(), inconclusive) << dump(report);
-    EXPECT_EQ(failures(report, "aborted").size(), aborted);
-    EXPECT_EQ(failures(report, "safety").size(), safety);
-    EXPECT_EQ(failures(report, "objectives").size(), objectives);
+  // Each row drops the highest failing condition of the row above: the verdict names the highest
+  // left, and every condition that still fails stays listed.
+  struct Row {
+    bool precondition, aborted, lost, undetected;
+    const char* verdict;
+    int exit_code;
+    std::size_t inconclusive, aborted_listed, safety, objectives;
   };
+  const Row rows[] = {
+      {true, true, true, true, "inconclusive", 3, 1, 1, 1, 1},
+      {false, true, true, true, "aborted", 4, 0, 1, 1, 1},
+      {false, false, true, true, "safety_failure", 2, 0, 0, 1, 1},
+      {false, false, false, true, "objectives_missed", 1, 0, 0, 0, 1},
+      {false, false, false, false, "pass", 0, 0, 0, 0, 0},
+  };
+  for (const Row& row : rows) {
+    json::object report = build(row.precondition, row.aborted, row.lost, row.undetected);
+    EXPECT_EQ(verdict(report), row.verdict);
+    EXPECT_EQ(exit_code(report), row.exit_code) << row.verdict;
+    EXPECT_EQ(failures(report, "inconclusive").size(), row.inconclusive) << row.verdict << dump(report);
+    EXPECT_EQ(failures(report, "aborted").size(), row.aborted_listed) << row.verdict;
+    EXPECT_EQ(failures(report, "safety").size(), row.safety) << row.verdict;
+    EXPECT_EQ(failures(report, "objectives").size(), row.objectives) << row.verdict;
+  }
   json::object all = build(true, true, true, true);
-  EXPECT_EQ(verdict(all), "inconclusive");
-  EXPECT_EQ(exit_code(all), 3);
-  lists(all, 1, 1, 1, 1);
-  json::object no_inconclusive = build(false, true, true, true);
-  EXPECT_EQ(verdict(no_inconclusive), "aborted");
-  EXPECT_EQ(exit_code(no_inconclusive), 4);
-  lists(no_inconclusive, 0, 1, 1, 1);
-  json::object safety = build(false, false, true, true);
-  EXPECT_EQ(verdict(safety), "safety_failure");
-  EXPECT_EQ(exit_code(safety), 2);
-  lists(safety, 0, 0, 1, 1);
-  json::object objectives = build(false, false, false, true);
-  EXPECT_EQ(verdict(objectives), "objectives_missed");
-  EXPECT_EQ(exit_code(objectives), 1);
-  lists(objectives, 0, 0, 0, 1);
-  json::object pass = build(false, false, false, false);
-  EXPECT_EQ(verdict(pass), "pass");
-  lists(pass, 0, 0, 0, 0);
   // The summary lists every failing condition too.
   std::string summary = report_summary(all);
   for (const char* g : {"inconclusive:", "aborted:", "safety:", "objectives:"}) {
