@@ -295,6 +295,12 @@ void expect_nothing_flagged(const json::object& report) {
 
 // ---- a clean drill -------------------------------------------------------------------------
 
+// The verdict is objectives_missed, and the objectives' failures mention `what`.
+void expect_objectives_missed(const json::object& report, const std::string& what) {
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "objectives"), what)) << what << "\n" << dump(report);
+}
+
 TEST(Scorer, CleanDrillPassesWithNothingFlagged) {
   Drill r = drill();
   r.objective("detect_within_ms", 3000).objective("recover_within_ms", 10000);
@@ -594,14 +600,6 @@ TEST(Scorer, UndetectedMissesTheDetectionObjective) {
   EXPECT_FALSE(fault0(report).at("detected").as_bool());
 }
 
-TEST(Scorer, DetectedTooLate) {
-  Drill r = drill();
-  r.objective("detect_within_ms", 500);
-  json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "detected in 1000"));
-}
-
 TEST(Scorer, DetectionByLogPatternAndEarliestWins) {
   // The log line comes first: it detects.
   Drill r = drill();
@@ -673,17 +671,30 @@ TEST(Scorer, NeverRecoveredMissesTheObjective) {
   // DESIGN.md §6 lists "not recovered" among the objectives missed, RTO or not.
   r.objective("recover_within_ms", nullptr);
   report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "not recovered"));
+  expect_objectives_missed(report, "not recovered");
 }
 
-TEST(Scorer, RecoveredTooSlowly) {
+// The drill detects in 1000 ms and recovers in 3000 ms: an objective tighter than that is missed.
+struct TooTightObjective {
+  const char* name;  // the test's name
+  const char* objective;
+  int64_t target_ms;
+  const char* mention;  // what the objectives' failures say
+};
+
+class ScorerTooTightObjective : public ::testing::TestWithParam<TooTightObjective> {};
+
+TEST_P(ScorerTooTightObjective, IsMissed) {
   Drill r = drill();
-  r.objective("recover_within_ms", 2500);
-  json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "recovered in 3000"));
+  r.objective(GetParam().objective, GetParam().target_ms);
+  expect_objectives_missed(r.score(), GetParam().mention);
 }
+
+INSTANTIATE_TEST_SUITE_P(Scorer, ScorerTooTightObjective,
+                         ::testing::Values(TooTightObjective{"DetectedTooLate", "detect_within_ms", 500, "detected in 1000"},
+                                           TooTightObjective{"RecoveredTooSlowly", "recover_within_ms", 2500,
+                                                             "recovered in 3000"}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Scorer, RecoveryNeedsTheHold) {
   // Steady again from 8000 ms but the workload ends at 9490 ms: less than the 2 s hold.
@@ -967,8 +978,7 @@ TEST(Scorer, AvailabilityAndProjection) {
   EXPECT_DOUBLE_EQ(a.at("projected_availability").as_double(), 997'000.0 / 1'000'000.0);
   EXPECT_DOUBLE_EQ(a.at("slo").as_double(), 0.95);
   // 1799 / 1999 < 0.95: the availability objective is missed.
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "availability"));
+  expect_objectives_missed(report, "availability");
   // An unexpected exit is reported and costs fault tolerance.
   Drill x = drill();
   x.exited(6000 * kMs, "ledger-3", false);
@@ -1173,8 +1183,7 @@ TEST(Scorer, FailedRestoreWithoutDamageIsAnObjectiveMissed) {
   Drill r = drill();
   r.record(7000 * kMs, "action", "end", restore_end("ledger-3", 6900, false, {{"ok", false}, {"error", "no backup"}}, "exit status 66"));
   json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "restore of ledger-3 failed: exit status 66"));
+  expect_objectives_missed(report, "restore of ledger-3 failed: exit status 66");
 }
 
 }  // namespace
