@@ -694,7 +694,7 @@ INSTANTIATE_TEST_SUITE_P(Scorer, ScorerTooTightObjective,
                          ::testing::Values(TooTightObjective{"DetectedTooLate", "detect_within_ms", 500, "detected in 1000"},
                                            TooTightObjective{"RecoveredTooSlowly", "recover_within_ms", 2500,
                                                              "recovered in 3000"}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& instance) { return std::string(instance.param.name); });
 
 TEST(Scorer, RecoveryNeedsTheHold) {
   // Steady again from 8000 ms but the workload ends at 9490 ms: less than the 2 s hold.
