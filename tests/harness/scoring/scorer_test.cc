@@ -301,6 +301,16 @@ void expect_objectives_missed(const json::object& report, const std::string& wha
   EXPECT_TRUE(mentions(failures(report, "objectives"), what)) << what << "\n" << dump(report);
 }
 
+// objectives_missed (exit 1) because fault[0] has no measure at all: `flag` false, `measure`
+// null, and the objectives' failures mention `what`.
+void expect_missed_for_want_of(const json::object& report, const char* flag, const char* measure,
+                               const std::string& what) {
+  expect_objectives_missed(report, what);
+  EXPECT_EQ(exit_code(report), 1);
+  EXPECT_FALSE(fault0(report).at(flag).as_bool()) << flag;
+  EXPECT_TRUE(fault0(report).at(measure).is_null()) << measure;
+}
+
 TEST(Scorer, CleanDrillPassesWithNothingFlagged) {
   Drill r = drill();
   r.objective("detect_within_ms", 3000).objective("recover_within_ms", 10000);
@@ -421,13 +431,20 @@ TEST(Scorer, UnknownOutcomesResolvedEitherWay) {
   expect_nothing_flagged(report);
 }
 
+// A payment whose first attempt ended unknown (at 15 005 ms) and whose retry ended `retry_outcome`
+// (at 15 505 ms); the ledger holds it once.
+Transfer retried_after_unknown(Drill& r, const char* retry_outcome) {
+  Transfer p = Drill::payment(100'000);
+  r.attempt(15'005 * kMs, p, "unknown", 1);
+  r.attempt(15'505 * kMs, p, retry_outcome, 2);
+  r.ledger().push_back(p);
+  return p;
+}
+
 TEST(Scorer, UnknownThenFailedRetryIsStillUnknown) {
   // The first attempt may have been applied; a later "not sent" failure does not say otherwise.
   Drill r = drill();
-  Transfer p = Drill::payment(100'000);
-  r.attempt(15'005 * kMs, p, "unknown", 1);
-  r.attempt(15'505 * kMs, p, "fail", 2);
-  r.ledger().push_back(p);
+  const Transfer p = retried_after_unknown(r, "fail");
   json::object report = r.score();
   EXPECT_EQ(count(report, "recovered"), 1);
   EXPECT_EQ(count(report, "failed_but_applied"), 0);
@@ -448,10 +465,7 @@ TEST(Scorer, FailedButApplied) {
 
 TEST(Scorer, DuplicateByRetry) {
   Drill r = drill();
-  Transfer p = Drill::payment(100'000);
-  r.attempt(15'005 * kMs, p, "unknown", 1);
-  r.attempt(15'505 * kMs, p, "ok", 2);
-  r.ledger().push_back(p);
+  const Transfer p = retried_after_unknown(r, "ok");
   r.ledger().push_back(p);  // the retry was applied a second time
   json::object report = r.score();
   EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
@@ -582,11 +596,7 @@ TEST(Scorer, UndetectedMissesTheDetectionObjective) {
   Drill r = drill(/*with_alert=*/false);
   r.objective("detect_within_ms", 3000);
   json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_EQ(exit_code(report), 1);
-  EXPECT_FALSE(fault0(report).at("detected").as_bool());
-  EXPECT_TRUE(fault0(report).at("detection_ms").is_null());
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "undetected (detect within 3000 ms)"));
+  expect_missed_for_want_of(report, "detected", "detection_ms", "undetected (detect within 3000 ms)");
   const json::object& o = report.at("objectives").as_array().at(0).as_object();
   EXPECT_EQ(o.at("name"), "fault[0] detect_within");
   EXPECT_FALSE(o.at("pass").as_bool());
@@ -652,20 +662,23 @@ TEST(Scorer, HarnessSideDetectionAfterNFailedProbes) {
 
 // ---- recovery ------------------------------------------------------------------------------
 
-TEST(Scorer, NeverRecoveredMissesTheObjective) {
+// Payments ok until the fault at T0 (5000 ms), failing from T0 until `fail_until_ms`, and the
+// alert firing at 6000 ms; the test goes on from there.
+Drill failing_after_the_fault_until_ms(int64_t fail_until_ms) {
   Drill r;
   r.traffic(10, 5000, "ok");
   r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0);
-  r.traffic(5000, 15000, "fail");
+  r.traffic(5000, fail_until_ms, "fail");
   r.alert(6000 * kMs, "firing");
+  return r;
+}
+
+TEST(Scorer, NeverRecoveredMissesTheObjective) {
+  Drill r = failing_after_the_fault_until_ms(15000);
   r.end(16000 * kMs);
   r.objective("recover_within_ms", 10000);
   json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_EQ(exit_code(report), 1);
-  EXPECT_FALSE(fault0(report).at("recovered").as_bool());
-  EXPECT_TRUE(fault0(report).at("recovery_ms").is_null());
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "not recovered (recover within 10000 ms)"));
+  expect_missed_for_want_of(report, "recovered", "recovery_ms", "not recovered (recover within 10000 ms)");
   EXPECT_NE(report_summary(report).find("NOT RECOVERED"), std::string::npos);
 
   // DESIGN.md §6 lists "not recovered" among the objectives missed, RTO or not.
@@ -710,11 +723,7 @@ TEST(Scorer, RecoveryNeedsTheHold) {
 
 TEST(Scorer, FlappingMovesRecoveryLater) {
   // Steady from 8000 ms, unsteady again in [9000, 9500), steady for good from 10500 ms.
-  Drill r;
-  r.traffic(10, 5000, "ok");
-  r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0);
-  r.traffic(5000, 7000, "fail");
-  r.alert(6000 * kMs, "firing");
+  Drill r = failing_after_the_fault_until_ms(7000);
   r.traffic(7000, 9000, "ok");
   r.traffic(9000, 9500, "unknown");
   r.traffic(9500, 20000, "ok");
