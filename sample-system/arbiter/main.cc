@@ -47,8 +47,5 @@ Status read_arbiter_config(Config& c, ArbiterConfig& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ArbiterConfig config;
-  return run_program(
-      argc, argv, "refpay-arbiter", [&](Config& c) { return read_arbiter_config(c, config); },
-      [&](boost::asio::io_context& io) -> Result<std::unique_ptr<Service>> { return make_arbiter(io, config); });
+  return run_service_program<ArbiterConfig>(argc, argv, "refpay-arbiter", read_arbiter_config, make_arbiter);
 }

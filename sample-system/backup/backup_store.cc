@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backup/sha256.h"
+#include "ledger/sqlite_open.h"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
@@ -99,6 +100,19 @@ std::optional<BackupName> parse_backup_name(const std::string& name) {
     return BackupName{false, *first, *last};
   }
   return std::nullopt;
+}
+
+LogSpan span_of(const std::vector<Transfer>& transfers) {
+  LogSpan span;
+  if (transfers.empty()) return span;
+  span.first_position = transfers.front().position;
+  span.last_position = transfers.back().position;
+  span.entries = static_cast<int64_t>(transfers.size());
+  span.first_committed_at_ms = transfers.front().committed_at_ms;
+  span.last_committed_at_ms = transfers.back().committed_at_ms;
+  for (const Transfer& t : transfers) span.max_committed_at_ms = std::max(span.max_committed_at_ms, t.committed_at_ms);
+  span.last_idempotency_key = transfers.back().idempotency_key;
+  return span;
 }
 
 std::string describe(const LogSpan& s) {
@@ -466,14 +480,9 @@ Result<sqlite3*> open_immutable(const std::string& path) {
     }
   }
   uri += "?immutable=1";
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    return Status::error("open " + path + ": " + why);
-  }
-  return db;
+  auto opened = open_sqlite(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  if (!opened) return opened.status().with_context("open " + path);
+  return opened;
 }
 
 }  // namespace refpay::backup

@@ -59,6 +59,9 @@ struct LogSpan {
   bool operator==(const LogSpan&) const = default;
 };
 std::string describe(const LogSpan& span);
+// The span `transfers` (in log order) cover; an empty list covers the empty span. Gaps are the
+// caller's to check: the writer refuses them, the restore calls them damage.
+LogSpan span_of(const std::vector<Transfer>& transfers);
 
 // One manifest: `<data file>.manifest.json`, a single JSON line (fields in this order) that ends
 // with manifest_sha256, the SHA-256 of the same line without that field. A reader accepts it

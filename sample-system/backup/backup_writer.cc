@@ -167,20 +167,14 @@ Result<std::optional<Manifest>> write_archive_segment(const LedgerStore& store, 
   Manifest m;
   m.kind = "archive";
   m.node = node;
-  LogSpan& span = m.span;
-  span.first_position = entries->front().position;
-  span.last_position = entries->back().position;
-  span.entries = static_cast<int64_t>(entries->size());
-  span.first_committed_at_ms = entries->front().committed_at_ms;
-  span.last_committed_at_ms = entries->back().committed_at_ms;
-  span.last_idempotency_key = entries->back().idempotency_key;
+  m.span = span_of(*entries);
+  const LogSpan& span = m.span;
   std::string text;
   int64_t expected = after_position + 1;
   for (const Transfer& t : *entries) {
     if (t.position != expected++) {
       return Status::error("archive: the log has a gap before position " + std::to_string(t.position));
     }
-    span.max_committed_at_ms = std::max(span.max_committed_at_ms, t.committed_at_ms);
     text += transfer_export_line(t);
   }
   m.file = archive_segment_name(span.first_position, span.last_position);

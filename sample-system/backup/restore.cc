@@ -173,7 +173,6 @@ Result<std::vector<Transfer>> load_segment(const CatalogEntry& e, const Manifest
     failure = damaged(e.data_path, transfers.status().message());
     return transfers.status();
   }
-  LogSpan span;
   int64_t expected = m.span.first_position;
   for (const Transfer& t : *transfers) {
     if (t.position != expected++) {
@@ -181,16 +180,8 @@ Result<std::vector<Transfer>> load_segment(const CatalogEntry& e, const Manifest
                                          std::to_string(expected - 1) + " belongs");
       return Status::error(failure.error);
     }
-    span.max_committed_at_ms = std::max(span.max_committed_at_ms, t.committed_at_ms);
   }
-  if (!transfers->empty()) {
-    span.first_position = transfers->front().position;
-    span.last_position = transfers->back().position;
-    span.entries = static_cast<int64_t>(transfers->size());
-    span.first_committed_at_ms = transfers->front().committed_at_ms;
-    span.last_committed_at_ms = transfers->back().committed_at_ms;
-    span.last_idempotency_key = transfers->back().idempotency_key;
-  }
+  const LogSpan span = span_of(*transfers);
   if (!(span == m.span)) {
     failure = damaged(e.data_path, "holds " + describe(span) + "; the manifest says " + describe(m.span));
     return Status::error(failure.error);

@@ -25,4 +25,15 @@ using MakeService = std::function<Result<std::unique_ptr<Service>>(boost::asio::
 int run_program(int argc, char** argv, const std::string& name,
                 const std::function<Status(Config&)>& configure, const MakeService& make);
 
+// run_program for a service that only needs its settings: `read` fills a Settings from the
+// config, and `make` builds the service from them (the arbiter's and the gateway's main).
+template <typename Settings>
+int run_service_program(int argc, char** argv, const std::string& name, Status (*read)(Config&, Settings&),
+                        std::unique_ptr<Service> (*make)(boost::asio::io_context&, Settings)) {
+  Settings settings;
+  return run_program(
+      argc, argv, name, [&](Config& c) { return read(c, settings); },
+      [&](boost::asio::io_context& io) -> Result<std::unique_ptr<Service>> { return make(io, settings); });
+}
+
 }  // namespace refpay

@@ -25,8 +25,5 @@ Status read_gateway_config(Config& c, GatewayConfig& g) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  GatewayConfig config;
-  return run_program(
-      argc, argv, "refpay-gateway", [&](Config& c) { return read_gateway_config(c, config); },
-      [&](boost::asio::io_context& io) -> Result<std::unique_ptr<Service>> { return make_gateway(io, config); });
+  return run_service_program<GatewayConfig>(argc, argv, "refpay-gateway", read_gateway_config, make_gateway);
 }

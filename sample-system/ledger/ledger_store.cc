@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "ledger/sqlite_open.h"
+
 namespace refpay {
 namespace {
 
@@ -71,13 +73,9 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const std::string& data_d
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return Status::error("ledger store " + data_dir + ": " + ec.message());
   std::string path = data_dir + "/ledger.sqlite";
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    return Status::error("ledger store " + path + ": " + why);
-  }
+  auto opened = open_sqlite(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!opened) return opened.status().with_context("ledger store " + path);
+  sqlite3* db = *opened;
   std::unique_ptr<LedgerStore> store(new LedgerStore(db));
   sqlite3_busy_timeout(db, 1000);
   std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + options.synchronous + ";";

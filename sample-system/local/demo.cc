@@ -8,19 +8,16 @@
 #include <iostream>
 
 #include "local/load.h"
+#include "local/load_command_line.h"
 #include "local/local_cluster.h"
 
 using namespace refpay;
 
 int main(int argc, char** argv) {
   CLI::App app{"refpay-demo: run the reference payment system and push payments through it"};
-  int seconds = 10;
-  int concurrency = 32;
-  std::string replication = "sync";
+  LoadCommandLine command_line;
   std::string work_dir;
-  app.add_option("--seconds", seconds, "how long to send payments")->check(CLI::Range(1, 3600));
-  app.add_option("--concurrency", concurrency, "payments in flight")->check(CLI::Range(1, 1024));
-  app.add_option("--replication", replication, "sync or async")->check(CLI::IsMember({"sync", "async"}));
+  add_load_options(app, command_line, 3600);
   app.add_option("--work-dir", work_dir, "where configs, data and logs go (default: a new temp dir)");
   CLI11_PARSE(app, argc, argv);
 
@@ -34,20 +31,20 @@ int main(int argc, char** argv) {
   }
   LocalClusterOptions options;
   options.work_dir = work_dir;
-  options.replication = replication;
-  std::cout << "starting refpay: 3 ledgers (" << replication << " replication), arbiter, gateway; "
+  options.replication = command_line.replication;
+  std::cout << "starting refpay: 3 ledgers (" << command_line.replication << " replication), arbiter, gateway; "
             << "logs in " << work_dir << std::endl;
   auto cluster = LocalCluster::start(options);
   if (!cluster) {
     std::cerr << "refpay-demo: " << cluster.status().message() << "\n";
     return 1;
   }
-  std::cout << "gateway " << (*cluster)->gateway_url() << "; sending payments for " << seconds
-            << " s with " << concurrency << " in flight" << std::endl;
+  std::cout << "gateway " << (*cluster)->gateway_url() << "; sending payments for " << command_line.seconds
+            << " s with " << command_line.concurrency << " in flight" << std::endl;
   LoadOptions load;
   load.gateway_url = (*cluster)->gateway_url();
-  load.concurrency = concurrency;
-  load.duration = std::chrono::seconds(seconds);
+  load.concurrency = command_line.concurrency;
+  load.duration = std::chrono::seconds(command_line.seconds);
   load.accounts = options.accounts;
   LoadReport report = run_load(load);
   std::cout << report.summary() << std::endl;

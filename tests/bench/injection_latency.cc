@@ -4,8 +4,6 @@
 // 64 MiB volume ≤ 50 ms (all p99). Runs in its own network and mount namespaces with real
 // processes, routes, tmpfs volumes and the clock shim (needs root).
 //   injection_latency_bench [--rounds N]
-#include <sched.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +19,7 @@
 #include "lab/clock/clock_control_file.h"
 #include "lab/lab_place.h"
 #include "lab/network.h"
+#include "lab_sandbox.h"
 #include "lab/volumes.h"
 #include "runner/drill_runner.h"
 #include "supervision/supervisor.h"
@@ -71,15 +70,7 @@ int main(int argc, char** argv) {
   int rounds = 100;
   app.add_option("--rounds", rounds)->check(CLI::Range(5, 10'000));
   CLI11_PARSE(app, argc, argv);
-  if (geteuid() != 0) {
-    std::printf("injection_latency_bench: needs root (namespaces, tmpfs); skipped\n");
-    return 0;
-  }
-  if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-      !enter_fresh_network_namespace()) {
-    std::perror("namespaces");
-    return 1;
-  }
+  if (auto code = enter_lab_sandbox("injection_latency_bench", "namespaces, tmpfs")) return *code;
   std::string root = (fs::temp_directory_path() / ("inject-bench-" + std::to_string(getpid()))).string();
   fs::create_directories(root + "/clock");
   LabNetworkSpec spec;

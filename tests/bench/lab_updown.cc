@@ -3,8 +3,6 @@
 // (< 500 ms). Runs in its own network and mount namespaces (needs root), so nothing touches the
 // host. Prints median, p99 and max over N rounds.
 //   lab_updown_bench [--rounds N]
-#include <sched.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "lab/network.h"
+#include "lab_sandbox.h"
 #include "lab/volumes.h"
 
 using namespace firedrill;
@@ -25,18 +24,7 @@ int main(int argc, char** argv) {
   int rounds = 50;
   app.add_option("--rounds", rounds)->check(CLI::Range(1, 10'000));
   CLI11_PARSE(app, argc, argv);
-  if (geteuid() != 0) {
-    std::printf("lab_updown_bench: needs root (network namespaces and tmpfs mounts); skipped\n");
-    return 0;
-  }
-  if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    std::perror("mount namespace");
-    return 1;
-  }
-  if (Status s = enter_fresh_network_namespace(); !s) {
-    std::fprintf(stderr, "%s\n", s.message().c_str());
-    return 1;
-  }
+  if (auto code = enter_lab_sandbox("lab_updown_bench", "network namespaces and tmpfs mounts")) return *code;
   std::string root = (std::filesystem::temp_directory_path() / ("lab-bench-" + std::to_string(getpid()))).string();
   LabNetworkSpec spec;
   spec.nodes = {"ledger-1", "ledger-2", "ledger-3", "arbiter", "gateway"};

@@ -59,6 +59,7 @@
 #include "scenario/scenario.h"
 #include "scoring/scorer.h"
 #include "supervision/supervisor.h"
+#include "testing/read_file.h"
 #include "timeline/timeline.h"
 #include "workload/payment_workload.h"
 
@@ -462,12 +463,7 @@ Result<int> run_firedrill(const std::string& firedrill, const std::string& scena
   return code;
 }
 
-std::string text_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using firedrill::testing::read_file;
 
 std::string executable_dir() {
   std::error_code ec;
@@ -488,7 +484,7 @@ Result<std::string> definition_of(const std::string& system, const std::string& 
   const std::string source = FIREDRILL_SOURCE_DIR;
   if (system == "refpay") return source + "/sample-system/refpay.toml";
   const std::string script = source + "/tests/data/minipay/minipay.py";
-  std::string text = text_of(source + "/tests/data/minipay/minipay.toml.in");
+  std::string text = read_file(source + "/tests/data/minipay/minipay.toml.in");
   const std::string token = kMinipayToken;
   if (text.find(token) == std::string::npos) return Status::error("minipay.toml.in: no " + token);
   for (auto at = text.find(token); at != std::string::npos; at = text.find(token, at + script.size())) {

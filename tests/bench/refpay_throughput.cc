@@ -9,19 +9,16 @@
 #include <iostream>
 
 #include "local/load.h"
+#include "local/load_command_line.h"
 #include "local/local_cluster.h"
 
 using namespace refpay;
 
 int main(int argc, char** argv) {
   CLI::App app{"refpay throughput benchmark"};
-  int seconds = 10;
-  int concurrency = 32;
-  std::string replication = "sync";
+  LoadCommandLine command_line;
   std::string work_root = std::filesystem::temp_directory_path().string();
-  app.add_option("--seconds", seconds)->check(CLI::Range(1, 600));
-  app.add_option("--concurrency", concurrency)->check(CLI::Range(1, 1024));
-  app.add_option("--replication", replication)->check(CLI::IsMember({"sync", "async"}));
+  add_load_options(app, command_line, 600);
   app.add_option("--work-dir", work_root, "parent directory of the ledgers' data");
   CLI11_PARSE(app, argc, argv);
 
@@ -32,7 +29,7 @@ int main(int argc, char** argv) {
   }
   LocalClusterOptions options;
   options.work_dir = pattern;
-  options.replication = replication;
+  options.replication = command_line.replication;
   auto cluster = LocalCluster::start(options);
   if (!cluster) {
     std::cerr << cluster.status().message() << "\n";
@@ -40,16 +37,16 @@ int main(int argc, char** argv) {
   }
   LoadOptions load;
   load.gateway_url = (*cluster)->gateway_url();
-  load.concurrency = concurrency;
+  load.concurrency = command_line.concurrency;
   load.duration = std::chrono::seconds(1);
   run_load(load);  // warm-up: connections, SQLite caches
-  load.duration = std::chrono::seconds(seconds);
+  load.duration = std::chrono::seconds(command_line.seconds);
   load.key_prefix = "bench";
   LoadReport report = run_load(load);
   int64_t errors = static_cast<int64_t>(report.records.size()) - report.acknowledged;
 
   std::printf("refpay throughput: %s replication, 3 ledgers, concurrency %d, %d s, data in %s\n",
-              replication.c_str(), concurrency, seconds, work_root.c_str());
+              command_line.replication.c_str(), command_line.concurrency, command_line.seconds, work_root.c_str());
   std::printf("%-26s %12s %12s %8s\n", "figure", "target", "measured", "ratio");
   std::printf("%-26s %12s %12.0f %8.2f\n", "payments/s (acknowledged)", ">= 3000",
               report.throughput_per_s, report.throughput_per_s / 3000.0);

@@ -100,13 +100,21 @@ ratio() {
     printf "%.2f\n", a / b }'
 }
 
+# run_for_table PROGRAM HEADER HINT: runs PROGRAM (noting it failed when it is not built, exits
+# non-zero or prints no table with HEADER; HINT adds the likely reason) and sets $table; returns 1
+# when there is no table to read.
+run_for_table() {
+  local p=$1 header=$2 hint=$3
+  [[ -x $bin_dir/$p ]] || { failed "$p" "not built"; return 1; }
+  run "$p"; local code=$?
+  table=$(table_of "$header" <<<"$output")
+  [[ $code -eq 0 && -n $table ]] || { failed "$p" "exit $code, no table$hint"; return 1; }
+}
+
 bench_refpay() {
   local p=refpay_throughput_bench
-  [[ -x $bin_dir/$p ]] || { failed $p "not built"; return; }
-  run $p; local code=$?
   local table p50="" p99="" p99_target="" p99_ratio=""
-  table=$(table_of "figure|target|measured|ratio" <<<"$output")
-  [[ $code -eq 0 && -n $table ]] || { failed $p "exit $code, no table"; return; }
+  run_for_table $p "figure|target|measured|ratio" "" || return 0
   local figure target measured r
   while IFS=$sep read -r figure target measured r; do
     case $figure in
@@ -120,11 +128,8 @@ bench_refpay() {
 
 bench_lab() {
   local p=lab_updown_bench
-  [[ -x $bin_dir/$p ]] || { failed $p "not built"; return; }
-  run $p; local code=$?
   local table
-  table=$(table_of "figure|target|median|p99|max|ratio" <<<"$output")
-  [[ $code -eq 0 && -n $table ]] || { failed $p "exit $code, no table (root?)"; return; }
+  run_for_table $p "figure|target|median|p99|max|ratio" " (root?)" || return 0
   local figure target median p99 max r
   while IFS=$sep read -r figure target median p99 max r; do
     add_row "lab $figure, 5 nodes" "$target" "median $median · p99 $p99 · max $max" "${r:--}" "$p"
@@ -151,11 +156,8 @@ bench_wrk() {
 
 bench_injection() {
   local p=injection_latency_bench
-  [[ -x $bin_dir/$p ]] || { failed $p "not built"; return; }
-  run $p; local code=$?
   local table
-  table=$(table_of "fault|target p99|median|p99|ratio" <<<"$output")
-  [[ $code -eq 0 && -n $table ]] || { failed $p "exit $code, no table (root?)"; return; }
+  run_for_table $p "fault|target p99|median|p99|ratio" " (root?)" || return 0
   local figure target median p99 r
   while IFS=$sep read -r figure target median p99 r; do
     add_row "injection latency, $figure" "p99 ≤ $target" "median $median · p99 $p99" "${r:--}" "$p"

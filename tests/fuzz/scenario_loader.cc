@@ -10,6 +10,7 @@
 #include "fault/fault_kinds.h"
 #include "plan/plan.h"
 #include "scenario/scenario.h"
+#include "rejection_checks.h"
 #include "targets.h"
 
 namespace firedrill::fuzz {
@@ -17,12 +18,7 @@ namespace firedrill::fuzz {
 void scenario_loader(std::string_view input) {
   const std::string path = scratch_file("scenario.toml", input);
   auto loaded = load_scenario(path, builtin_fault_kinds().catalog());
-  if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
-    FUZZ_CHECK(!errors->empty(), "rejected without a diagnostic");
-    for (const Diagnostic& d : errors->list()) FUZZ_CHECK(!d.file.empty(), d.text());
-    FUZZ_CHECK(!errors->text().empty(), "empty diagnostics text");
-    return;
-  }
+  if (check_rejection(loaded)) return;
   const Scenario& s = std::get<Scenario>(loaded);
   FUZZ_CHECK(s.text == input, "the scenario's verbatim text differs from the file");
   FUZZ_CHECK(s.drill.duration > Milliseconds(0) && s.drill.duration <= kDrillDurationMaxMs,

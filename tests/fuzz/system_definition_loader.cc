@@ -7,6 +7,7 @@
 
 #include "core/limits.h"
 #include "scenario/scenario.h"
+#include "rejection_checks.h"
 #include "targets.h"
 
 namespace firedrill::fuzz {
@@ -14,12 +15,7 @@ namespace firedrill::fuzz {
 void system_definition_loader(std::string_view input) {
   const std::string path = scratch_file("system.toml", input);
   auto loaded = load_system_definition(path);
-  if (auto* errors = std::get_if<Diagnostics>(&loaded)) {
-    FUZZ_CHECK(!errors->empty(), "rejected without a diagnostic");
-    for (const Diagnostic& d : errors->list()) FUZZ_CHECK(!d.file.empty(), d.text());
-    FUZZ_CHECK(!errors->text().empty(), "empty diagnostics text");
-    return;
-  }
+  if (check_rejection(loaded)) return;
   const SystemDefinition& system = std::get<SystemDefinition>(loaded);
   FUZZ_CHECK(!system.nodes.empty() && static_cast<int64_t>(system.nodes.size()) <= kNodesMax,
              std::to_string(system.nodes.size()) + " nodes");

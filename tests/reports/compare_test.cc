@@ -98,6 +98,21 @@ Comparison compare(const json::object& base, const json::object& cand, Tolerance
   return compare_reports(base, cand, t);
 }
 
+// The report with fault[0] recovered in `ms`.
+json::object recovering_in_ms(double ms) {
+  json::object r = report();
+  fault0(r)["recovery_ms"] = ms;
+  return r;
+}
+
+// Compares `cand` with the unchanged report, expecting a regression (exit 1) that names `finding`.
+Comparison expect_regression(const json::object& cand, const std::string& finding) {
+  Comparison c = compare(report(), cand);
+  EXPECT_EQ(c.exit_code, 1) << finding << "\n" << all(c);
+  EXPECT_TRUE(has_finding(c, finding)) << all(c);
+  return c;
+}
+
 TEST(Compare, EqualRunsPass) {
   Comparison c = compare(report(), report());
   EXPECT_EQ(c.exit_code, 0) << all(c);
@@ -148,8 +163,7 @@ TEST(Compare, SafetyCountsEqualToTheBaseDoNotFailButFewerAreImprovements) {
 }
 
 TEST(Compare, RecoveryRegressionBeyondToleranceFails) {
-  json::object cand = report();
-  fault0(cand)["recovery_ms"] = 3000.0;
+  json::object cand = recovering_in_ms(3000.0);
   Comparison c = compare(report(), cand, Tolerance{20, 500});
   EXPECT_EQ(c.exit_code, 1) << all(c);
   EXPECT_TRUE(has_finding(c, "regression: fault[0] process.kill recovery_ms 2000 -> 3000 ms (+1000 (+50 %))")) << all(c);
@@ -162,8 +176,7 @@ TEST(Compare, RecoveryRegressionBeyondToleranceFails) {
 }
 
 TEST(Compare, RecoveryWithinRelativeTolerancePasses) {
-  json::object cand = report();
-  fault0(cand)["recovery_ms"] = 2300.0;  // +15 % < 20 % (and +300 ms < 500 ms)
+  json::object cand = recovering_in_ms(2300.0);  // +15 % < 20 % (and +300 ms < 500 ms)
   Comparison c = compare(report(), cand, Tolerance{20, 500});
   EXPECT_EQ(c.exit_code, 0) << all(c);
   // +15 % alone is within the tolerance even when the floor is exceeded.
@@ -173,20 +186,16 @@ TEST(Compare, RecoveryWithinRelativeTolerancePasses) {
 }
 
 TEST(Compare, RecoveryWithinAbsoluteFloorPasses) {
-  json::object base = report();
-  fault0(base)["recovery_ms"] = 100.0;
-  json::object cand = report();
-  fault0(cand)["recovery_ms"] = 400.0;  // +300 % but only +300 ms < 500 ms
+  json::object base = recovering_in_ms(100.0);
+  json::object cand = recovering_in_ms(400.0);  // +300 % but only +300 ms < 500 ms
   Comparison c = compare(base, cand, Tolerance{20, 500});
   EXPECT_EQ(c.exit_code, 0) << all(c);
   EXPECT_NE(table_line(c, "fault[0] process.kill recovery_ms").find("+300 (+300 %)"), std::string::npos) << c.table;
 }
 
 TEST(Compare, BothBoundsAreStrict) {
-  json::object base = report();
-  fault0(base)["recovery_ms"] = 2500.0;
-  json::object cand = report();
-  fault0(cand)["recovery_ms"] = 3000.0;  // exactly +20 % and exactly +500 ms: not beyond
+  json::object base = recovering_in_ms(2500.0);
+  json::object cand = recovering_in_ms(3000.0);  // exactly +20 % and exactly +500 ms: not beyond
   EXPECT_EQ(compare(base, cand, Tolerance{20, 500}).exit_code, 0);
   fault0(cand)["recovery_ms"] = 3000.5;
   EXPECT_EQ(compare(base, cand, Tolerance{20, 500}).exit_code, 1);
@@ -195,19 +204,15 @@ TEST(Compare, BothBoundsAreStrict) {
 TEST(Compare, DetectionRegressionBeyondToleranceFails) {
   json::object cand = report();
   fault0(cand)["detection_ms"] = 4000.0;
-  Comparison c = compare(report(), cand);
-  EXPECT_EQ(c.exit_code, 1) << all(c);
-  EXPECT_TRUE(has_finding(c, "fault[0] process.kill detection_ms 1331.719 -> 4000 ms")) << all(c);
+  expect_regression(cand, "fault[0] process.kill detection_ms 1331.719 -> 4000 ms");
 }
 
 TEST(Compare, UndetectedInCandidateFails) {
   json::object cand = report();
   fault0(cand)["detected"] = false;
   fault0(cand)["detection_ms"] = nullptr;
-  Comparison c = compare(report(), cand);
-  EXPECT_EQ(c.exit_code, 1) << all(c);
-  EXPECT_TRUE(has_finding(c, "regression: fault[0] process.kill undetected in the candidate (detection_ms 1331.719 in the base)"))
-      << all(c);
+  Comparison c = expect_regression(
+      cand, "regression: fault[0] process.kill undetected in the candidate (detection_ms 1331.719 in the base)");
   std::string line = table_line(c, "fault[0] process.kill detection_ms");
   EXPECT_NE(line.find("undetected"), std::string::npos) << c.table;
   EXPECT_NE(line.find("<< REGRESSION"), std::string::npos) << c.table;
@@ -219,9 +224,7 @@ TEST(Compare, NotRecoveredInCandidateFails) {
   fault0(cand)["recovered"] = false;
   fault0(cand)["recovery_ms"] = nullptr;
   fault0(cand)["outage_ms"] = nullptr;
-  Comparison c = compare(report(), cand);
-  EXPECT_EQ(c.exit_code, 1) << all(c);
-  EXPECT_TRUE(has_finding(c, "fault[0] process.kill not recovered in the candidate")) << all(c);
+  expect_regression(cand, "fault[0] process.kill not recovered in the candidate");
 }
 
 TEST(Compare, ImprovementsAreReportedNeverFail) {

@@ -30,6 +30,7 @@
 #include "scoring/chart_series.h"
 #include "scoring/scorer.h"
 #include "testing/prerequisite.h"
+#include "testing/read_file.h"
 
 namespace firedrill {
 namespace {
@@ -256,26 +257,24 @@ TEST(HtmlReport, ListsEveryLostAndDuplicatedId) {
 
 TEST(HtmlReport, ShowsObjectivesInvariantsAvailabilityAndEvents) {
   std::string html = page(small_report(), timeline(20, 50), run_record());
-  EXPECT_NE(html.find("<td>fault[0] detect_within</td><td class=\"num\">3.00 s</td><td class=\"num\">1.30 s</td>"
-                      "<td class=\"ok\">pass</td>"),
-            std::string::npos);
-  EXPECT_NE(html.find("<tr class=\"bad\"><td>lost_payments_max</td><td class=\"num\">0</td><td class=\"num\">3</td>"
-                      "<td class=\"bad\">FAIL</td>"),
-            std::string::npos);
-  EXPECT_NE(html.find("balances match the replay of the transfers</td><td>false</td><td class=\"bad\">FAIL</td>"),
-            std::string::npos);
-  EXPECT_NE(html.find("ledger-2: balance of acct-1 differs"), std::string::npos);
-  EXPECT_NE(html.find("94.7 %"), std::string::npos);
-  EXPECT_NE(html.find("below SLO"), std::string::npos);
-  // Events, with times: an expected and an unexpected exit, an alert, a fault step.
-  EXPECT_NE(html.find("<td class=\"num\">5.001</td><td>ledger-1</td><td>supervisor</td><td>process exited "
-                      "(signal 9), expected</td>"),
-            std::string::npos);
-  EXPECT_NE(html.find("<tr class=\"bad\"><td class=\"num\">9.000</td><td>ledger-3</td><td>supervisor</td>"
-                      "<td>process exited (code 3), UNEXPECTED</td>"),
-            std::string::npos);
-  EXPECT_NE(html.find("<td>ledger-1</td><td>alertmanager</td><td>alert LedgerPrimaryDown firing</td>"), std::string::npos);
-  EXPECT_NE(html.find("fault[0] process.kill applied"), std::string::npos);
+  const char* const shown[] = {
+      "<td>fault[0] detect_within</td><td class=\"num\">3.00 s</td><td class=\"num\">1.30 s</td>"
+      "<td class=\"ok\">pass</td>",
+      "<tr class=\"bad\"><td>lost_payments_max</td><td class=\"num\">0</td><td class=\"num\">3</td>"
+      "<td class=\"bad\">FAIL</td>",
+      "balances match the replay of the transfers</td><td>false</td><td class=\"bad\">FAIL</td>",
+      "ledger-2: balance of acct-1 differs",
+      "94.7 %",
+      "below SLO",
+      // Events, with times: an expected and an unexpected exit, an alert, a fault step.
+      "<td class=\"num\">5.001</td><td>ledger-1</td><td>supervisor</td><td>process exited "
+      "(signal 9), expected</td>",
+      "<tr class=\"bad\"><td class=\"num\">9.000</td><td>ledger-3</td><td>supervisor</td>"
+      "<td>process exited (code 3), UNEXPECTED</td>",
+      "<td>ledger-1</td><td>alertmanager</td><td>alert LedgerPrimaryDown firing</td>",
+      "fault[0] process.kill applied",
+  };
+  for (const char* fragment : shown) EXPECT_NE(html.find(fragment), std::string::npos) << fragment;
   EXPECT_EQ(html.find("workload</td>"), std::string::npos);  // payments are on the chart, not listed
 }
 
@@ -317,12 +316,7 @@ struct Browsed {
   int status = -1;
 };
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_file;
 
 // Loads `html` in headless Chromium with every host name unresolvable and returns what it saw.
 // A fresh profile each time, so no cache or state crosses tests.
@@ -342,10 +336,10 @@ Browsed browse(const fs::path& dir, const std::string& html) {
   Browsed b;
   int raw = std::system(command.c_str());
   b.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  b.dom = read_text(dir / "dom.html");
-  b.log = read_text(dir / "stderr.txt");
+  b.dom = read_file(dir / "dom.html");
+  b.log = read_file(dir / "stderr.txt");
   boost::system::error_code ec;
-  b.netlog = json::parse(read_text(dir / "net.json"), ec);
+  b.netlog = json::parse(read_file(dir / "net.json"), ec);
   return b;
 }
 

@@ -30,6 +30,7 @@
 
 #include "reports/junit_report.h"
 #include "reports/markdown_report.h"
+#include "testing/read_file.h"
 
 namespace firedrill {
 namespace {
@@ -38,12 +39,7 @@ namespace json = boost::json;
 
 const std::string kGoldenDir = FIREDRILL_GOLDEN_DIR;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_file;
 
 json::object fixture() {
   json::value v = json::parse(read_file(kGoldenDir + "/report.json"));
@@ -464,18 +460,21 @@ TEST(JunitReport, FailingCasesSayMeasuredVersusTarget) {
     const Element* f = c->child("failure");
     return f ? f->attributes.at("message") : "<passed>";
   };
-  EXPECT_EQ(failure_message("fault[0] detect_within"), "measured 4200.5 ms vs target ≤ 3000 ms");
-  EXPECT_EQ(failure_message("fault[0] recover_within"), "<passed>");
-  EXPECT_EQ(failure_message("fault[1] detect_within"), "measured none vs target ≤ 3000 ms");
-  EXPECT_EQ(failure_message("lost_payments_max"), "measured 25 vs target ≤ 0");
-  EXPECT_EQ(failure_message("lost"), "measured 25 vs target ≤ 0");
-  EXPECT_EQ(failure_message("duplicated"), "measured 2 vs target ≤ 0");
-  EXPECT_EQ(failure_message("failed_but_applied"), "<passed>");
-  EXPECT_EQ(failure_message("money_conserved"), "measured false vs target true");
-  EXPECT_EQ(failure_message("fault[0] process.kill on ledger-1: detection"), "measured 4200.5 ms vs target ≤ 3000 ms");
-  EXPECT_EQ(failure_message("fault[0] process.kill on ledger-1: recovery"), "<passed>");
-  EXPECT_EQ(failure_message("fault[1] process.pause on ledger-2: detection"), "measured undetected vs target ≤ 3000 ms");
-  EXPECT_EQ(failure_message("fault[1] process.pause on ledger-2: recovery"), "measured not recovered vs target ≤ 10000 ms");
+  const std::pair<std::string_view, std::string_view> expected_messages[] = {
+      {"fault[0] detect_within", "measured 4200.5 ms vs target ≤ 3000 ms"},
+      {"fault[0] recover_within", "<passed>"},
+      {"fault[1] detect_within", "measured none vs target ≤ 3000 ms"},
+      {"lost_payments_max", "measured 25 vs target ≤ 0"},
+      {"lost", "measured 25 vs target ≤ 0"},
+      {"duplicated", "measured 2 vs target ≤ 0"},
+      {"failed_but_applied", "<passed>"},
+      {"money_conserved", "measured false vs target true"},
+      {"fault[0] process.kill on ledger-1: detection", "measured 4200.5 ms vs target ≤ 3000 ms"},
+      {"fault[0] process.kill on ledger-1: recovery", "<passed>"},
+      {"fault[1] process.pause on ledger-2: detection", "measured undetected vs target ≤ 3000 ms"},
+      {"fault[1] process.pause on ledger-2: recovery", "measured not recovered vs target ≤ 10000 ms"},
+  };
+  for (const auto& [name, message] : expected_messages) EXPECT_EQ(failure_message(name), message) << name;
   EXPECT_EQ(suite.attributes.at("failures"), "11");
   EXPECT_EQ(suite.attributes.at("errors"), "0");
   // The details list at most 20 ids, then how many more.

@@ -441,6 +441,33 @@ int64_t last_position_of(const LocalCluster& cluster, int index) {
   return status.contains("last_position") ? status.at("last_position").as_int64() : -1;
 }
 
+// Sends `payments` payments with keys `key_prefix`-N through the gateway, 8 in flight; fails
+// unless every one is acknowledged and the ledgers converge within 10 s.
+::testing::AssertionResult pay_and_converge(LocalCluster& cluster, int64_t payments,
+                                            const std::string& key_prefix = "load") {
+  LoadOptions load;
+  load.gateway_url = cluster.gateway_url();
+  load.key_prefix = key_prefix;
+  load.payments = payments;
+  load.concurrency = 8;
+  const int64_t acknowledged = run_load(load).acknowledged;
+  if (acknowledged != payments) {
+    return ::testing::AssertionFailure() << acknowledged << " of " << payments << " acknowledged";
+  }
+  if (Status converged = cluster.wait_converged(std::chrono::seconds(10)); !converged) {
+    return ::testing::AssertionFailure() << converged.message();
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// refpay-restore of `backup_dir` into `data_dir`, up to `position`.
+ToolResult restore_until(const std::string& data_dir, const std::string& backup_dir, int64_t position,
+                         const std::string& scratch_dir) {
+  return run_tool("refpay-restore",
+                  {"--data-dir", data_dir, "--backup-dir", backup_dir, "--until-position", std::to_string(position)},
+                  scratch_dir);
+}
+
 TEST(RefpayBackupCluster, ARestoredLedgerEqualsTheOriginalUpToTheRestoredPoint) {
   TempDir dir;
   LocalClusterOptions options;
@@ -453,18 +480,10 @@ TEST(RefpayBackupCluster, ARestoredLedgerEqualsTheOriginalUpToTheRestoredPoint) 
   ASSERT_TRUE(started) << started.status().message();
   auto& cluster = **started;
 
-  LoadOptions load;
-  load.gateway_url = cluster.gateway_url();
-  load.payments = 600;
-  load.concurrency = 8;
-  EXPECT_EQ(run_load(load).acknowledged, 600);
-  ASSERT_TRUE(cluster.wait_converged(std::chrono::seconds(10)));
+  ASSERT_TRUE(pay_and_converge(cluster, 600));
   wait_backed_up(cluster);
   const int64_t first_full = last_position_of(cluster, 0);  // every ledger has full-<first_full>
-  load.key_prefix = "more";
-  load.payments = 700;
-  EXPECT_EQ(run_load(load).acknowledged, 700);
-  ASSERT_TRUE(cluster.wait_converged(std::chrono::seconds(10)));
+  ASSERT_TRUE(pay_and_converge(cluster, 700, "more"));
   wait_backed_up(cluster);
   for (int i = 0; i < cluster.ledger_count(); ++i) {
     std::string metrics = http_call(cluster.ledger_url(i), "GET", "/metrics").body;
@@ -490,9 +509,7 @@ TEST(RefpayBackupCluster, ARestoredLedgerEqualsTheOriginalUpToTheRestoredPoint) 
 
   // Full backup only: the one taken after the first 600 payments.
   std::string full_only = dir.path() + "/restored-full";
-  r = run_tool("refpay-restore", {"--data-dir", full_only, "--backup-dir", cluster.backup_dir(2), "--until-position",
-                                  std::to_string(first_full)},
-               dir.path());
+  r = restore_until(full_only, cluster.backup_dir(2), first_full, dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(int_at(r.line(), "restored_position"), first_full);
   EXPECT_EQ(int_at(r.line(), "archive_segments"), 0);
@@ -517,9 +534,7 @@ TEST(RefpayBackupCluster, ARestoredLedgerEqualsTheOriginalUpToTheRestoredPoint) 
     if (f.name.last_position <= until) base = f.data_path;
   }
   std::string pitr = dir.path() + "/restored-pitr";
-  r = run_tool("refpay-restore", {"--data-dir", pitr, "--backup-dir", cluster.backup_dir(0), "--until-position",
-                                  std::to_string(until)},
-               dir.path());
+  r = restore_until(pitr, cluster.backup_dir(0), until, dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(int_at(r.line(), "restored_position"), until);
   EXPECT_GE(int_at(r.line(), "archive_segments"), 1);
@@ -554,12 +569,7 @@ TEST(RefpayBackupCluster, ColdBackupIsRefusedWhileTheNodeRunsAndRestoresOnceStop
   auto started = LocalCluster::start(options);
   ASSERT_TRUE(started) << started.status().message();
   auto& cluster = **started;
-  LoadOptions load;
-  load.gateway_url = cluster.gateway_url();
-  load.payments = 300;
-  load.concurrency = 8;
-  EXPECT_EQ(run_load(load).acknowledged, 300);
-  ASSERT_TRUE(cluster.wait_converged(std::chrono::seconds(10)));
+  ASSERT_TRUE(pay_and_converge(cluster, 300));
 
   std::string cold_dir = dir.path() + "/cold-store/ledger-2";
   std::vector<std::string> args = {"cold", "--data-dir", cluster.data_dir(1), "--backup-dir", cold_dir, "--node", "ledger-2"};

@@ -54,9 +54,26 @@ int firedrill(const std::vector<std::string>& args, const std::string& log) {
   return wait_exit(pid, milliseconds(30'000));
 }
 
-#define REQUIRE_LAB_AND_PYTHON()                                                \
-  FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");     \
-  FIREDRILL_REQUIRE(fs::exists("/usr/bin/python3"), "/usr/bin/python3, to run minipay (Debian's python3)")
+// Every test renders minipay into a fresh directory (needs python3 to be of use); the directory
+// goes once the test passes, and stays for a look when it fails.
+class OwnService : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    FIREDRILL_REQUIRE(fs::exists("/usr/bin/python3"), "/usr/bin/python3, to run minipay (Debian's python3)");
+    lab_ = render_minipay();
+  }
+  void TearDown() override {
+    if (!lab_.empty() && !HasFailure()) fs::remove_all(lab_);
+  }
+  // Runs the rendered `scenario` to its end, into `run_name` beside it.
+  Drill drill(const std::string& scenario, const std::string& run_name) const {
+    return run_to_end(lab_ + "/" + scenario, lab_ + "/" + run_name);
+  }
+
+  std::string lab_;
+};
+
+#define REQUIRE_LAB() FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces")
 
 // What the lab added to `node`, from node-setup.json of the run directory.
 json::object node_setup(const std::string& run_dir, const std::string& node) {
@@ -68,9 +85,8 @@ json::object node_setup(const std::string& run_dir, const std::string& node) {
   return {};
 }
 
-TEST(OwnService, DefinitionAndScenariosValidateAndPlan) {
-  FIREDRILL_REQUIRE(fs::exists("/usr/bin/python3"), "/usr/bin/python3, to run minipay (Debian's python3)");
-  std::string dir = render_minipay();
+TEST_F(OwnService, DefinitionAndScenariosValidateAndPlan) {
+  const std::string& dir = lab_;
   EXPECT_EQ(firedrill({"validate", dir + "/minipay-kill.toml", dir + "/minipay-kill-lose-every.toml"}, dir + "/validate.log"), 0)
       << text_of(dir + "/validate.log");
   EXPECT_EQ(firedrill({"plan", dir + "/minipay-kill-lose-every.toml"}, dir + "/plan.log"), 0) << text_of(dir + "/plan.log");
@@ -84,13 +100,11 @@ TEST(OwnService, DefinitionAndScenariosValidateAndPlan) {
   EXPECT_EQ(firedrill({"plan", dir + "/minipay-clock-other-node.toml"}, dir + "/plan-pair.log"), 0);
   EXPECT_NE(text_of(dir + "/plan-pair.log").find("clock shim   minipay-standby\n"), std::string::npos)
       << text_of(dir + "/plan-pair.log");
-  fs::remove_all(dir);
 }
 
-TEST(OwnService, KillOfTheOnlyProcessIsDetectedByItsRecoveryLogLineAndPasses) {
-  REQUIRE_LAB_AND_PYTHON();
-  std::string lab = render_minipay();
-  Drill d = run_to_end(lab + "/minipay-kill.toml", lab + "/run-minipay-kill.toml");
+TEST_F(OwnService, KillOfTheOnlyProcessIsDetectedByItsRecoveryLogLineAndPasses) {
+  REQUIRE_LAB();
+  Drill d = drill("minipay-kill.toml", "run-minipay-kill.toml");
   ASSERT_EQ(d.exit_code, 0) << text_of(d.dir + ".log");
   EXPECT_EQ(d.report.at("verdict"), "pass");
   ASSERT_EQ(d.report.at("faults").as_array().size(), 1u);
@@ -131,13 +145,11 @@ TEST(OwnService, KillOfTheOnlyProcessIsDetectedByItsRecoveryLogLineAndPasses) {
   const auto& topology = d.report.at("scope").at("topology").at("nodes").as_array();
   ASSERT_EQ(topology.size(), 1u);
   EXPECT_FALSE(topology[0].at("clock_shim").as_bool());
-  fs::remove_all(lab);
 }
 
-TEST(OwnService, SeededLossIsASafetyFailureListingExactlyTheDroppedPayments) {
-  REQUIRE_LAB_AND_PYTHON();
-  std::string lab = render_minipay();
-  Drill d = run_to_end(lab + "/minipay-kill-lose-every.toml", lab + "/run-minipay-kill-lose-every.toml");
+TEST_F(OwnService, SeededLossIsASafetyFailureListingExactlyTheDroppedPayments) {
+  REQUIRE_LAB();
+  Drill d = drill("minipay-kill-lose-every.toml", "run-minipay-kill-lose-every.toml");
   ASSERT_EQ(d.exit_code, 2) << text_of(d.dir + ".log");
   EXPECT_EQ(d.report.at("verdict"), "safety_failure");
   EXPECT_TRUE(d.report.at("failures").at("inconclusive").as_array().empty());
@@ -173,15 +185,13 @@ TEST(OwnService, SeededLossIsASafetyFailureListingExactlyTheDroppedPayments) {
   EXPECT_TRUE(reconciliation.at("balances_match_replay").as_bool());
   const auto& fault = d.report.at("faults").at(0).as_object();
   EXPECT_EQ(std::string(fault.at("detected_by").as_string()).rfind("log", 0), 0u) << fault.at("detected_by");
-  fs::remove_all(lab);
 }
 
 // A clock fault on the standby: only the standby loads the shim; its own process reads the skew
 // (the apply's evidence), both Python services keep their heartbeat, and the drill passes.
-TEST(OwnService, ClockFaultOnAnotherNodeLeavesAPythonServiceUnharmed) {
-  REQUIRE_LAB_AND_PYTHON();
-  std::string lab = render_minipay();
-  Drill d = run_to_end(lab + "/minipay-clock-other-node.toml", lab + "/run-minipay-clock-other-node");
+TEST_F(OwnService, ClockFaultOnAnotherNodeLeavesAPythonServiceUnharmed) {
+  REQUIRE_LAB();
+  Drill d = drill("minipay-clock-other-node.toml", "run-minipay-clock-other-node");
   ASSERT_EQ(d.exit_code, 0) << text_of(d.dir + ".log");
   EXPECT_EQ(d.report.at("verdict"), "pass");
   EXPECT_FALSE(node_setup(d.dir, "minipay").at("clock_shim").as_bool());
@@ -211,15 +221,13 @@ TEST(OwnService, ClockFaultOnAnotherNodeLeavesAPythonServiceUnharmed) {
       EXPECT_NE(r.at("status").as_int64(), 503) << json::serialize(r);
     }
   }
-  fs::remove_all(lab);
 }
 
 // The standby's wrapper clears LD_PRELOAD: the fault is refused as not in effect, with the
 // process named, and the drill is inconclusive, never "skewed".
-TEST(OwnService, ClockFaultOnANodeThatDoesNotLoadTheShimIsRefused) {
-  REQUIRE_LAB_AND_PYTHON();
-  std::string lab = render_minipay();
-  Drill d = run_to_end(lab + "/minipay-clock-refused.toml", lab + "/run-minipay-clock-refused");
+TEST_F(OwnService, ClockFaultOnANodeThatDoesNotLoadTheShimIsRefused) {
+  REQUIRE_LAB();
+  Drill d = drill("minipay-clock-refused.toml", "run-minipay-clock-refused");
   ASSERT_EQ(d.exit_code, 3) << text_of(d.dir + ".log");
   EXPECT_EQ(d.report.at("verdict"), "inconclusive");
   bool refused = false;
@@ -234,7 +242,6 @@ TEST(OwnService, ClockFaultOnANodeThatDoesNotLoadTheShimIsRefused) {
     }
   }
   EXPECT_TRUE(refused);
-  fs::remove_all(lab);
 }
 
 }  // namespace

@@ -80,12 +80,29 @@ TEST(FiredrillRun, APrimaryKillDrillCompletesWithAFullTimeline) {
   fs::remove_all(fs::path(out).parent_path());
 }
 
+// A drill with a long standby pause, caught while the pause is applied.
+struct PausedDrill {
+  std::string out;  // its run directory
+  pid_t pid = 0;    // the controller
+  HostState during;
+};
+
+// Starts the drill into a fresh run directory and waits (30 s at most) until the pause is applied.
+::testing::AssertionResult start_until_applied(PausedDrill& drill) {
+  drill.out = make_temp_dir() + "/run";
+  drill.pid = start_run((kSource / "tests/data/scenarios/standby_pause_long.toml").string(), drill.out);
+  if (!wait_for_record(drill.out, "applied", milliseconds(30'000))) {
+    return ::testing::AssertionFailure() << "no fault applied within 30 s:\n" << text_of(drill.out + ".log");
+  }
+  drill.during = host_state(drill.out);
+  return ::testing::AssertionSuccess();
+}
+
 TEST(FiredrillRun, SigintRevertsTheFaultsAndStillWritesTheTimelineAndSummary) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  std::string out = make_temp_dir() + "/run";
-  pid_t pid = start_run((kSource / "tests/data/scenarios/standby_pause_long.toml").string(), out);
-  ASSERT_TRUE(wait_for_record(out, "applied", milliseconds(30'000))) << text_of(out + ".log");
-  HostState during = host_state(out);
+  PausedDrill drill;
+  ASSERT_TRUE(start_until_applied(drill));
+  const auto& [out, pid, during] = drill;
   kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid, milliseconds(30'000)), 4) << text_of(out + ".log");
   auto records = read_timeline(out);
@@ -101,10 +118,9 @@ TEST(FiredrillRun, SigintRevertsTheFaultsAndStillWritesTheTimelineAndSummary) {
 
 TEST(FiredrillRun, SigkillOfTheControllerLeavesNothingBehind) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  std::string out = make_temp_dir() + "/run";
-  pid_t pid = start_run((kSource / "tests/data/scenarios/standby_pause_long.toml").string(), out);
-  ASSERT_TRUE(wait_for_record(out, "applied", milliseconds(30'000))) << text_of(out + ".log");
-  HostState during = host_state(out);
+  PausedDrill drill;
+  ASSERT_TRUE(start_until_applied(drill));
+  const auto& [out, pid, during] = drill;
   EXPECT_GE(during.drill_processes.size(), 5u) << "the nodes run while the drill does";
   EXPECT_TRUE(during.drill_mounts.empty()) << "the volumes live in the lab's own mount namespace";
   kill(pid, SIGKILL);

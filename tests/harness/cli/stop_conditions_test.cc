@@ -73,10 +73,16 @@ void expect_aborted_by(const Drill& d, const std::string& guard) {
   EXPECT_NE(text_of(d.dir + "/report.md").find("stop condition"), std::string::npos) << "report.md gives the reason";
 }
 
+// Runs tests/data/scenarios/`scenario` (at most 90 s) and checks that `guard` aborted it.
+Drill run_aborted_by(const std::string& scenario, const std::string& guard) {
+  Drill d = run_to_end(kSource / "tests/data/scenarios" / scenario, "", milliseconds(90'000));
+  expect_aborted_by(d, guard);
+  return d;
+}
+
 TEST(StopConditions, AnErrorRatioAboveTheGuardAbortsTheDrillAndRevertsTheFault) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run_to_end(kSource / "tests/data/scenarios" / "stop_error_ratio.toml", "", milliseconds(90'000));
-  expect_aborted_by(d, "error_ratio");
+  Drill d = run_aborted_by("stop_error_ratio.toml", "error_ratio");
   if (HasFatalFailure()) return;
   json::object stop = first(d, "harness", "stop_condition");
   EXPECT_DOUBLE_EQ(stop.at("threshold").as_double(), 0.5);
@@ -88,8 +94,7 @@ TEST(StopConditions, AnErrorRatioAboveTheGuardAbortsTheDrillAndRevertsTheFault) 
 
 TEST(StopConditions, NoPaymentOkForTheGuardsDurationAbortsTheDrillAndResumesThePausedNode) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
-  Drill d = run_to_end(kSource / "tests/data/scenarios" / "stop_no_progress.toml", "", milliseconds(90'000));
-  expect_aborted_by(d, "no_progress");
+  Drill d = run_aborted_by("stop_no_progress.toml", "no_progress");
   if (HasFatalFailure()) return;
   json::object stop = first(d, "harness", "stop_condition");
   EXPECT_EQ(stop.at("threshold"), 2'000);

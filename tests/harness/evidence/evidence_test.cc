@@ -24,6 +24,7 @@
 #include "harness/evidence/temp_files.h"
 #include "scoring/scorer.h"
 #include "testing/prerequisite.h"
+#include "testing/read_file.h"
 #include "timeline/timeline.h"
 
 namespace firedrill {
@@ -31,6 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using testing::read_file;
 
 constexpr const char* kScenario = R"(# A synthetic drill for the evidence tests.
 [drill]
@@ -190,7 +192,7 @@ class EvidenceTest : public ::testing::Test {
   // `expect` checks the problems of each flip.
   template <typename Expect>
   void flip_each(const fs::path& file, const std::vector<std::size_t>& positions, unsigned char mask, Expect expect) {
-    std::string bytes = read_all(file);
+    std::string bytes = read_file(file);
     std::fstream io(file, std::ios::in | std::ios::out | std::ios::binary);
     ASSERT_TRUE(io);
     for (std::size_t at : positions) {
@@ -205,7 +207,7 @@ class EvidenceTest : public ::testing::Test {
       io.put(bytes[at]);
       io.flush();
     }
-    ASSERT_EQ(read_all(file), bytes);
+    ASSERT_EQ(read_file(file), bytes);
   }
 
   TempDir temp_;
@@ -234,7 +236,7 @@ std::vector<std::size_t> every_position(std::size_t size) {
 TEST_F(EvidenceTest, ChainOfARealTimelineHolds) {
   const std::string path = (run_ / kTimelineFile).string();
   EXPECT_TRUE(check_chain(path)) << check_chain(path).message();
-  std::string text = read_all(path);
+  std::string text = read_file(path);
   std::string first = text.substr(0, text.find('\n'));
   EXPECT_NE(first.find("\"prev\":\"" + kChainGenesis + "\""), std::string::npos);
   std::string last = text.substr(text.rfind('\n', text.size() - 2) + 1);
@@ -248,7 +250,7 @@ TEST_F(EvidenceTest, ChainOfARealTimelineHolds) {
 
 TEST_F(EvidenceTest, ChainNamesARemovedRecord) {
   const fs::path path = run_ / kTimelineFile;
-  std::string text = read_all(path);
+  std::string text = read_file(path);
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
@@ -287,7 +289,7 @@ TEST_F(EvidenceTest, ManifestListsEveryArtifactButTheReportSignaturesAndVolumes)
   std::vector<std::string> paths;
   for (const auto& a : report_.at("evidence").at("artifacts").as_array()) {
     paths.push_back(std::string(a.at("path").as_string()));
-    EXPECT_EQ(a.at("sha256").as_string(), sha256_hex(read_all(run_ / std::string(a.at("path").as_string()))));
+    EXPECT_EQ(a.at("sha256").as_string(), sha256_hex(read_file(run_ / std::string(a.at("path").as_string()))));
     EXPECT_EQ(a.at("bytes").as_int64(), static_cast<int64_t>(fs::file_size(run_ / std::string(a.at("path").as_string()))));
   }
   EXPECT_EQ(paths, (std::vector<std::string>{"clock/ledger-1.faketime", "exports/ledger-1.ndjson", "exports/ledger-2.ndjson",
@@ -326,7 +328,7 @@ TEST_F(EvidenceTest, WrongPublicKeyFailsSayingSo) {
 
 TEST_F(EvidenceTest, AlteredSignatureFails) {
   const fs::path envelope = run_ / kSignatureFile;
-  json::object e = json::parse(read_all(envelope)).as_object();
+  json::object e = json::parse(read_file(envelope)).as_object();
   std::string sig(e["signatures"].as_array()[0].as_object()["sig"].as_string());
   sig[3] = sig[3] == 'A' ? 'B' : 'A';
   e["signatures"].as_array()[0].as_object()["sig"] = sig;
@@ -340,7 +342,7 @@ TEST_F(EvidenceTest, KeysAreHexAndTheSecretKeyIsPrivate) {
   struct stat st {};
   ASSERT_EQ(stat(pair_.secret_key_path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(read_all(pair_.secret_key_path).size(), 129u);  // 64 bytes in hex and a newline
+  EXPECT_EQ(read_file(pair_.secret_key_path).size(), 129u);  // 64 bytes in hex and a newline
   auto pub = read_public_key(pair_.public_key_path);
   ASSERT_TRUE(pub);
   EXPECT_EQ(pub->size(), 32u);
@@ -357,10 +359,10 @@ TEST_F(EvidenceTest, EnvelopeIsDsseOverTheExactReportBytes) {
   // The DSSE specification's example of the pre-authentication encoding.
   EXPECT_EQ(dsse_pae("http://example.com/HelloWorld", "hello world"),
             "DSSEv1 29 http://example.com/HelloWorld 11 hello world");
-  auto envelope = parse_envelope(read_all(run_ / kSignatureFile));
+  auto envelope = parse_envelope(read_file(run_ / kSignatureFile));
   ASSERT_TRUE(envelope) << envelope.status().message();
   EXPECT_EQ(envelope->payload_type, "application/vnd.firedrill.report+json");
-  EXPECT_EQ(envelope->payload, read_all(run_ / kReportFile));
+  EXPECT_EQ(envelope->payload, read_file(run_ / kReportFile));
   EXPECT_EQ(envelope->payload, report_bytes(report_));
   ASSERT_EQ(envelope->signatures.size(), 1u);
   EXPECT_EQ(envelope->signatures[0].keyid, pair_.keyid);
@@ -412,7 +414,7 @@ TEST_F(EvidenceTest, EveryByteOfAnArtifactIsProtected) {
 
 TEST_F(EvidenceTest, TimelineFlipsNameTheRecord) {
   const fs::path file = run_ / kTimelineFile;
-  const std::string text = read_all(file);
+  const std::string text = read_file(file);
   // Line starts, to know which record each byte belongs to.
   std::vector<std::size_t> starts{0};
   for (std::size_t i = 0; i + 1 < text.size(); ++i) {
@@ -458,7 +460,7 @@ TEST_F(EvidenceTest, EveryFailureIsListed) {
   write_all(run_ / "summary.txt", "drill evidence-drill (seed 7): completed, nothing to see\n");
   json::object forged = report_;
   for (auto& a : forged["evidence"].as_object()["artifacts"].as_array()) {
-    if (a.at("path").as_string() == "summary.txt") a.as_object()["sha256"] = sha256_hex(read_all(run_ / "summary.txt"));
+    if (a.at("path").as_string() == "summary.txt") a.as_object()["sha256"] = sha256_hex(read_file(run_ / "summary.txt"));
   }
   ASSERT_TRUE(write_report(run_.string(), forged));
   VerifyResult r = verify();
@@ -484,7 +486,7 @@ TEST_F(EvidenceTest, AuditorSectionsDescribeTheDrill) {
   const json::object& frozen = report_.at("objectives_frozen").as_object();
   auto data = read_run_dir(run_.string());
   EXPECT_EQ(frozen.at("objectives"), data->run.at("objectives"));
-  EXPECT_EQ(frozen.at("run_json_sha256"), json::value(sha256_hex(read_all(run_ / "run.json"))));
+  EXPECT_EQ(frozen.at("run_json_sha256"), json::value(sha256_hex(read_file(run_ / "run.json"))));
 
   const json::object& method = report_.at("method").as_object();
   EXPECT_EQ(method.at("scenario").at("text"), kScenario);
@@ -560,10 +562,10 @@ std::map<std::string, std::string> validate(const std::map<std::string, json::ob
   std::map<std::string, std::string> errors;
   for (const auto& [name, instance] : instances) errors[name] = "";
   if (std::system(command.c_str()) != 0) {
-    errors["python"] = read_all(out);
+    errors["python"] = read_file(out);
     return errors;
   }
-  std::istringstream lines(read_all(out));
+  std::istringstream lines(read_file(out));
   for (std::string line; std::getline(lines, line);) {
     const std::string file = line.substr(0, line.find('\t'));
     errors[fs::path(file).stem().string()] += line.substr(line.find('\t') + 1) + "\n";
@@ -649,7 +651,7 @@ TEST_F(EvidenceTest, ReportsValidateAgainstTheSchema) {
 }
 
 TEST_F(EvidenceTest, SchemaDescribesEveryKeyOfTheReport) {
-  json::object schema = json::parse(read_all(FIREDRILL_REPORT_SCHEMA)).as_object();
+  json::object schema = json::parse(read_file(FIREDRILL_REPORT_SCHEMA)).as_object();
   std::vector<std::string> out;
   undocumented(report_, schema, schema, "", out);
   std::string list;

@@ -1,22 +1,14 @@
 // Files for the evidence tests: a temporary directory removed with everything in it, and whole
-// files read and written.
+// files written (read with testing::read_file).
 #pragma once
 
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 namespace firedrill {
-
-inline std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 inline void write_all(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <string>
@@ -135,6 +136,20 @@ Result<Fd> accept_tcp(const Fd& listener) {
   if (fd.get() < 0) return Status::error("accept: " + errno_text());
   return fd;
 }
+
+// Opens a socket with `open` inside `node`'s network namespace and hands it out.
+Result<Fd> open_in(const LabNetwork& lab, const std::string& node, const std::function<Result<Fd>()>& open) {
+  Fd opened;
+  Status status = lab.run_in(node, [&]() -> Status {
+    Result<Fd> fd = open();
+    if (!fd) return fd.status();
+    opened = std::move(*fd);
+    return Status::ok();
+  });
+  if (!status) return status;
+  return opened;
+}
+
 
 // The "a.b.c.d/n" addresses on link `name` of the calling thread's namespace, through libnl.
 Result<std::set<std::string>> ipv4_addresses_of(const std::string& name) {
@@ -283,17 +298,11 @@ TEST_F(LabNetworkTest, ControllerConnectsToANode) {
   std::unique_ptr<LabNetwork> lab = make_lab(three_nodes);
   ASSERT_TRUE(lab);
   const NodeNetwork& target = lab->node("ledger-2");
-  Fd listener;
-  Status listening = lab->run_in(target.node, [&]() -> Status {
-    Result<Fd> fd = bind_tcp(target.address, true);
-    if (!fd) return fd.status();
-    listener = std::move(*fd);
-    return Status::ok();
-  });
-  ASSERT_TRUE(listening) << listening.message();
-  Result<Fd> client = connect_tcp(target.address, local_port(listener));
+  Result<Fd> listener = open_in(*lab, target.node, [&] { return bind_tcp(target.address, true); });
+  ASSERT_TRUE(listener) << listener.status().message();
+  Result<Fd> client = connect_tcp(target.address, local_port(*listener));
   ASSERT_TRUE(client) << client.status().message();
-  Result<Fd> server = accept_tcp(listener);
+  Result<Fd> server = accept_tcp(*listener);
   ASSERT_TRUE(server) << server.status().message();
   // The connection came from the controller's address on the bridge.
   sockaddr_in peer{};
@@ -309,26 +318,14 @@ TEST_F(LabNetworkTest, NodeConnectsToAnotherNode) {
   ASSERT_TRUE(lab);
   const NodeNetwork& server_node = lab->node("ledger-1");
   const NodeNetwork& client_node = lab->node("payments-gateway-replica-3");
-  Fd listener;
-  Status listening = lab->run_in(server_node.node, [&]() -> Status {
-    Result<Fd> fd = bind_tcp(server_node.address, true);
-    if (!fd) return fd.status();
-    listener = std::move(*fd);
-    return Status::ok();
-  });
-  ASSERT_TRUE(listening) << listening.message();
-  const int port = local_port(listener);
-  Fd client;
-  Status connected = lab->run_in(client_node.node, [&]() -> Status {
-    Result<Fd> fd = connect_tcp(server_node.address, port);
-    if (!fd) return fd.status();
-    client = std::move(*fd);
-    return Status::ok();
-  });
-  ASSERT_TRUE(connected) << connected.message();
-  Result<Fd> server = accept_tcp(listener);
+  Result<Fd> listener = open_in(*lab, server_node.node, [&] { return bind_tcp(server_node.address, true); });
+  ASSERT_TRUE(listener) << listener.status().message();
+  const int port = local_port(*listener);
+  Result<Fd> client = open_in(*lab, client_node.node, [&] { return connect_tcp(server_node.address, port); });
+  ASSERT_TRUE(client) << client.status().message();
+  Result<Fd> server = accept_tcp(*listener);
   ASSERT_TRUE(server) << server.status().message();
-  ASSERT_EQ(write(client.get(), "x", 1), 1);
+  ASSERT_EQ(write(client->get(), "x", 1), 1);
   char byte = 0;
   ASSERT_EQ(read(server->get(), &byte, 1), 1);
   EXPECT_EQ(byte, 'x');

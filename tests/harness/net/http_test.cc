@@ -59,11 +59,12 @@ std::unique_ptr<HttpServer> start_server(asio::io_context& io, HttpHandler handl
 
 // Sends one request from a fresh client, then closes the client and stops the server, and runs
 // `io` until both are done; the result, or nothing when no answer came.
-std::optional<HttpResult> request_once(asio::io_context& io, HttpServer& server,
-                                       const std::string& method, const std::string& target,
-                                       const std::string& body = "",
-                                       std::chrono::milliseconds timeout = 1000ms) {
-  HttpClient client(io, "127.0.0.1", server.port());
+// One request to `host` on a fresh client; the server stops once the answer is in.
+std::optional<HttpResult> request_once_to(asio::io_context& io, const std::string& host, HttpServer& server,
+                                          const std::string& method, const std::string& target,
+                                          const std::string& body = "",
+                                          std::chrono::milliseconds timeout = 1000ms) {
+  HttpClient client(io, host, server.port());
   std::optional<HttpResult> got;
   client.request(method, target, body, timeout, [&](HttpResult result) {
     got = std::move(result);
@@ -72,6 +73,13 @@ std::optional<HttpResult> request_once(asio::io_context& io, HttpServer& server,
   });
   EXPECT_TRUE(run_to_completion(io));
   return got;
+}
+
+std::optional<HttpResult> request_once(asio::io_context& io, HttpServer& server,
+                                       const std::string& method, const std::string& target,
+                                       const std::string& body = "",
+                                       std::chrono::milliseconds timeout = 1000ms) {
+  return request_once_to(io, "127.0.0.1", server, method, target, body, timeout);
 }
 
 // Sends `data` on a fresh connection and hands over everything received until the server closes.
@@ -231,18 +239,9 @@ TEST(Http, HandlerRespondsLaterFromTimer) {
     auto timer = std::make_shared<asio::steady_timer>(io, 50ms);
     timer->async_wait([timer, respond](auto) { respond(HttpResponse{201, R"({"id":"p-1"})"}); });
   });
-  HttpClient client(io, "127.0.0.1", server->port());
-
-  std::optional<HttpResult> got;
   const auto start = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::duration took{};
-  client.request("POST", "/v1/payments", "{}", 1000ms, [&](HttpResult result) {
-    took = std::chrono::steady_clock::now() - start;
-    got = std::move(result);
-    client.close();
-    server->stop();
-  });
-  EXPECT_TRUE(run_to_completion(io));
+  const std::optional<HttpResult> got = request_once(io, *server, "POST", "/v1/payments", "{}");
+  const std::chrono::steady_clock::duration took = std::chrono::steady_clock::now() - start;  // at least the answer's
   ASSERT_TRUE(got.has_value());
   ASSERT_TRUE(got->ok()) << got->error;
   EXPECT_EQ(got->status, 201);
@@ -408,15 +407,7 @@ TEST(Http, ConnectFailedToClosedPort) {
 TEST(Http, ConnectByHostName) {
   asio::io_context io;
   auto server = start_server(io, echo);
-  HttpClient client(io, "localhost", server->port());
-
-  std::optional<HttpResult> got;
-  client.request("GET", "/", "", 1000ms, [&](HttpResult result) {
-    got = std::move(result);
-    client.close();
-    server->stop();
-  });
-  EXPECT_TRUE(run_to_completion(io));
+  const std::optional<HttpResult> got = request_once_to(io, "localhost", *server, "GET", "/");
   ASSERT_TRUE(got.has_value());
   EXPECT_TRUE(got->ok()) << got->error;
 }

@@ -15,10 +15,15 @@ std::function<WindowCounts()> counts(int64_t ok, int64_t fail, int64_t unknown) 
   return [=] { return WindowCounts{ok, fail, unknown}; };
 }
 
-TEST(StopGuards, AnErrorRatioTripsOnlyAfterStayingAboveForItsDuration) {
+StopSpec error_ratio_above_half_for_a_second() {
   StopSpec stop;
   stop.error_ratio_max = 0.5;
   stop.error_ratio_for = Milliseconds(1'000);
+  return stop;
+}
+
+TEST(StopGuards, AnErrorRatioTripsOnlyAfterStayingAboveForItsDuration) {
+  const StopSpec stop = error_ratio_above_half_for_a_second();  // the guards keep a reference
   StopGuards guards(stop);
   EXPECT_FALSE(guards.check(0, 10, counts(10, 0, 0), true));
   EXPECT_FALSE(guards.check(100 * kMs, 10, counts(2, 6, 2), true));    // above since 100 ms
@@ -34,9 +39,7 @@ TEST(StopGuards, AnErrorRatioTripsOnlyAfterStayingAboveForItsDuration) {
 }
 
 TEST(StopGuards, ADipOrAnEmptyWindowEndsTheExcess) {
-  StopSpec stop;
-  stop.error_ratio_max = 0.5;
-  stop.error_ratio_for = Milliseconds(1'000);
+  const StopSpec stop = error_ratio_above_half_for_a_second();  // the guards keep a reference
   StopGuards guards(stop);
   EXPECT_FALSE(guards.check(0, 1, counts(0, 10, 0), true));
   EXPECT_FALSE(guards.check(600 * kMs, 1, counts(0, 0, 0), true));  // nothing completed: no ratio

@@ -295,6 +295,22 @@ void expect_nothing_flagged(const json::object& report) {
 
 // ---- a clean drill -------------------------------------------------------------------------
 
+// The verdict is objectives_missed, and the objectives' failures mention `what`.
+void expect_objectives_missed(const json::object& report, const std::string& what) {
+  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
+  EXPECT_TRUE(mentions(failures(report, "objectives"), what)) << what << "\n" << dump(report);
+}
+
+// objectives_missed (exit 1) because fault[0] has no measure at all: `flag` false, `measure`
+// null, and the objectives' failures mention `what`.
+void expect_missed_for_want_of(const json::object& report, const char* flag, const char* measure,
+                               const std::string& what) {
+  expect_objectives_missed(report, what);
+  EXPECT_EQ(exit_code(report), 1);
+  EXPECT_FALSE(fault0(report).at(flag).as_bool()) << flag;
+  EXPECT_TRUE(fault0(report).at(measure).is_null()) << measure;
+}
+
 TEST(Scorer, CleanDrillPassesWithNothingFlagged) {
   Drill r = drill();
   r.objective("detect_within_ms", 3000).objective("recover_within_ms", 10000);
@@ -415,13 +431,20 @@ TEST(Scorer, UnknownOutcomesResolvedEitherWay) {
   expect_nothing_flagged(report);
 }
 
+// A payment whose first attempt ended unknown (at 15 005 ms) and whose retry ended `retry_outcome`
+// (at 15 505 ms); the ledger holds it once.
+Transfer retried_after_unknown(Drill& r, const char* retry_outcome) {
+  Transfer p = Drill::payment(100'000);
+  r.attempt(15'005 * kMs, p, "unknown", 1);
+  r.attempt(15'505 * kMs, p, retry_outcome, 2);
+  r.ledger().push_back(p);
+  return p;
+}
+
 TEST(Scorer, UnknownThenFailedRetryIsStillUnknown) {
   // The first attempt may have been applied; a later "not sent" failure does not say otherwise.
   Drill r = drill();
-  Transfer p = Drill::payment(100'000);
-  r.attempt(15'005 * kMs, p, "unknown", 1);
-  r.attempt(15'505 * kMs, p, "fail", 2);
-  r.ledger().push_back(p);
+  const Transfer p = retried_after_unknown(r, "fail");
   json::object report = r.score();
   EXPECT_EQ(count(report, "recovered"), 1);
   EXPECT_EQ(count(report, "failed_but_applied"), 0);
@@ -442,10 +465,7 @@ TEST(Scorer, FailedButApplied) {
 
 TEST(Scorer, DuplicateByRetry) {
   Drill r = drill();
-  Transfer p = Drill::payment(100'000);
-  r.attempt(15'005 * kMs, p, "unknown", 1);
-  r.attempt(15'505 * kMs, p, "ok", 2);
-  r.ledger().push_back(p);
+  const Transfer p = retried_after_unknown(r, "ok");
   r.ledger().push_back(p);  // the retry was applied a second time
   json::object report = r.score();
   EXPECT_EQ(verdict(report), "safety_failure") << dump(report);
@@ -576,11 +596,7 @@ TEST(Scorer, UndetectedMissesTheDetectionObjective) {
   Drill r = drill(/*with_alert=*/false);
   r.objective("detect_within_ms", 3000);
   json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_EQ(exit_code(report), 1);
-  EXPECT_FALSE(fault0(report).at("detected").as_bool());
-  EXPECT_TRUE(fault0(report).at("detection_ms").is_null());
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "undetected (detect within 3000 ms)"));
+  expect_missed_for_want_of(report, "detected", "detection_ms", "undetected (detect within 3000 ms)");
   const json::object& o = report.at("objectives").as_array().at(0).as_object();
   EXPECT_EQ(o.at("name"), "fault[0] detect_within");
   EXPECT_FALSE(o.at("pass").as_bool());
@@ -592,14 +608,6 @@ TEST(Scorer, UndetectedMissesTheDetectionObjective) {
   report = r.score();
   EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
   EXPECT_FALSE(fault0(report).at("detected").as_bool());
-}
-
-TEST(Scorer, DetectedTooLate) {
-  Drill r = drill();
-  r.objective("detect_within_ms", 500);
-  json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "detected in 1000"));
 }
 
 TEST(Scorer, DetectionByLogPatternAndEarliestWins) {
@@ -654,36 +662,52 @@ TEST(Scorer, HarnessSideDetectionAfterNFailedProbes) {
 
 // ---- recovery ------------------------------------------------------------------------------
 
-TEST(Scorer, NeverRecoveredMissesTheObjective) {
+// Payments ok until the fault at T0 (5000 ms), failing from T0 until `fail_until_ms`, and the
+// alert firing at 6000 ms; the test goes on from there.
+Drill failing_after_the_fault_until_ms(int64_t fail_until_ms) {
   Drill r;
   r.traffic(10, 5000, "ok");
   r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0);
-  r.traffic(5000, 15000, "fail");
+  r.traffic(5000, fail_until_ms, "fail");
   r.alert(6000 * kMs, "firing");
+  return r;
+}
+
+TEST(Scorer, NeverRecoveredMissesTheObjective) {
+  Drill r = failing_after_the_fault_until_ms(15000);
   r.end(16000 * kMs);
   r.objective("recover_within_ms", 10000);
   json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_EQ(exit_code(report), 1);
-  EXPECT_FALSE(fault0(report).at("recovered").as_bool());
-  EXPECT_TRUE(fault0(report).at("recovery_ms").is_null());
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "not recovered (recover within 10000 ms)"));
+  expect_missed_for_want_of(report, "recovered", "recovery_ms", "not recovered (recover within 10000 ms)");
   EXPECT_NE(report_summary(report).find("NOT RECOVERED"), std::string::npos);
 
   // DESIGN.md §6 lists "not recovered" among the objectives missed, RTO or not.
   r.objective("recover_within_ms", nullptr);
   report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "not recovered"));
+  expect_objectives_missed(report, "not recovered");
 }
 
-TEST(Scorer, RecoveredTooSlowly) {
+// The drill detects in 1000 ms and recovers in 3000 ms: an objective tighter than that is missed.
+struct TooTightObjective {
+  const char* name;  // the test's name
+  const char* objective;
+  int64_t target_ms;
+  const char* mention;  // what the objectives' failures say
+};
+
+class ScorerTooTightObjective : public ::testing::TestWithParam<TooTightObjective> {};
+
+TEST_P(ScorerTooTightObjective, IsMissed) {
   Drill r = drill();
-  r.objective("recover_within_ms", 2500);
-  json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "recovered in 3000"));
+  r.objective(GetParam().objective, GetParam().target_ms);
+  expect_objectives_missed(r.score(), GetParam().mention);
 }
+
+INSTANTIATE_TEST_SUITE_P(Scorer, ScorerTooTightObjective,
+                         ::testing::Values(TooTightObjective{"DetectedTooLate", "detect_within_ms", 500, "detected in 1000"},
+                                           TooTightObjective{"RecoveredTooSlowly", "recover_within_ms", 2500,
+                                                             "recovered in 3000"}),
+                         [](const auto& instance) { return std::string(instance.param.name); });
 
 TEST(Scorer, RecoveryNeedsTheHold) {
   // Steady again from 8000 ms but the workload ends at 9490 ms: less than the 2 s hold.
@@ -699,11 +723,7 @@ TEST(Scorer, RecoveryNeedsTheHold) {
 
 TEST(Scorer, FlappingMovesRecoveryLater) {
   // Steady from 8000 ms, unsteady again in [9000, 9500), steady for good from 10500 ms.
-  Drill r;
-  r.traffic(10, 5000, "ok");
-  r.fault_apply(4999 * kMs, 4998 * kMs).fault_applied(kT0);
-  r.traffic(5000, 7000, "fail");
-  r.alert(6000 * kMs, "firing");
+  Drill r = failing_after_the_fault_until_ms(7000);
   r.traffic(7000, 9000, "ok");
   r.traffic(9000, 9500, "unknown");
   r.traffic(9500, 20000, "ok");
@@ -849,32 +869,31 @@ TEST(Scorer, VerdictPrecedenceListsEveryFailingCondition) {
     if (lost) r.ledger().erase(r.ledger().begin());
     return r.score();
   };
-  auto lists = [](const json::object& report, std::size_t inconclusive, std::size_t aborted, std::size_t safety,
-                  std::size_t objectives) {
-    EXPECT_EQ(failures(report, "inconclusive").size(), inconclusive) << dump(report);
-    EXPECT_EQ(failures(report, "aborted").size(), aborted);
-    EXPECT_EQ(failures(report, "safety").size(), safety);
-    EXPECT_EQ(failures(report, "objectives").size(), objectives);
+  // Each row drops the highest failing condition of the row above: the verdict names the highest
+  // left, and every condition that still fails stays listed.
+  struct Row {
+    bool precondition, aborted, lost, undetected;
+    const char* verdict;
+    int exit_code;
+    std::size_t inconclusive, aborted_listed, safety, objectives;
   };
+  const Row rows[] = {
+      {true, true, true, true, "inconclusive", 3, 1, 1, 1, 1},
+      {false, true, true, true, "aborted", 4, 0, 1, 1, 1},
+      {false, false, true, true, "safety_failure", 2, 0, 0, 1, 1},
+      {false, false, false, true, "objectives_missed", 1, 0, 0, 0, 1},
+      {false, false, false, false, "pass", 0, 0, 0, 0, 0},
+  };
+  for (const Row& row : rows) {
+    json::object report = build(row.precondition, row.aborted, row.lost, row.undetected);
+    EXPECT_EQ(verdict(report), row.verdict);
+    EXPECT_EQ(exit_code(report), row.exit_code) << row.verdict;
+    EXPECT_EQ(failures(report, "inconclusive").size(), row.inconclusive) << row.verdict << dump(report);
+    EXPECT_EQ(failures(report, "aborted").size(), row.aborted_listed) << row.verdict;
+    EXPECT_EQ(failures(report, "safety").size(), row.safety) << row.verdict;
+    EXPECT_EQ(failures(report, "objectives").size(), row.objectives) << row.verdict;
+  }
   json::object all = build(true, true, true, true);
-  EXPECT_EQ(verdict(all), "inconclusive");
-  EXPECT_EQ(exit_code(all), 3);
-  lists(all, 1, 1, 1, 1);
-  json::object no_inconclusive = build(false, true, true, true);
-  EXPECT_EQ(verdict(no_inconclusive), "aborted");
-  EXPECT_EQ(exit_code(no_inconclusive), 4);
-  lists(no_inconclusive, 0, 1, 1, 1);
-  json::object safety = build(false, false, true, true);
-  EXPECT_EQ(verdict(safety), "safety_failure");
-  EXPECT_EQ(exit_code(safety), 2);
-  lists(safety, 0, 0, 1, 1);
-  json::object objectives = build(false, false, false, true);
-  EXPECT_EQ(verdict(objectives), "objectives_missed");
-  EXPECT_EQ(exit_code(objectives), 1);
-  lists(objectives, 0, 0, 0, 1);
-  json::object pass = build(false, false, false, false);
-  EXPECT_EQ(verdict(pass), "pass");
-  lists(pass, 0, 0, 0, 0);
   // The summary lists every failing condition too.
   std::string summary = report_summary(all);
   for (const char* g : {"inconclusive:", "aborted:", "safety:", "objectives:"}) {
@@ -968,8 +987,7 @@ TEST(Scorer, AvailabilityAndProjection) {
   EXPECT_DOUBLE_EQ(a.at("projected_availability").as_double(), 997'000.0 / 1'000'000.0);
   EXPECT_DOUBLE_EQ(a.at("slo").as_double(), 0.95);
   // 1799 / 1999 < 0.95: the availability objective is missed.
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "availability"));
+  expect_objectives_missed(report, "availability");
   // An unexpected exit is reported and costs fault tolerance.
   Drill x = drill();
   x.exited(6000 * kMs, "ledger-3", false);
@@ -1174,8 +1192,7 @@ TEST(Scorer, FailedRestoreWithoutDamageIsAnObjectiveMissed) {
   Drill r = drill();
   r.record(7000 * kMs, "action", "end", restore_end("ledger-3", 6900, false, {{"ok", false}, {"error", "no backup"}}, "exit status 66"));
   json::object report = r.score();
-  EXPECT_EQ(verdict(report), "objectives_missed") << dump(report);
-  EXPECT_TRUE(mentions(failures(report, "objectives"), "restore of ledger-3 failed: exit status 66"));
+  expect_objectives_missed(report, "restore of ledger-3 failed: exit status 66");
 }
 
 }  // namespace
