@@ -11,7 +11,9 @@
 #include <map>
 #include <sstream>
 
+#include "core/json_read.h"
 #include "core/sha256.h"
+#include "core/units.h"
 #include "evidence/chain.h"
 #include "evidence/manifest.h"
 #include "timeline/record.h"
@@ -22,34 +24,22 @@ namespace json = boost::json;
 namespace firedrill {
 namespace {
 
-constexpr int64_t kNsPerMs = 1'000'000;
-
 // ---- small JSON helpers ------------------------------------------------------------------
 
-const json::value* field(const json::object& o, const char* key) { return o.if_contains(key); }
-
-std::string str(const json::object& o, const char* key) {
-  const json::value* v = field(o, key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
+using json_read::field;
+// An integer field (int64 or uint64 only: a mistyped one reads as absent), or nullopt.
 std::optional<int64_t> integer(const json::object& o, const char* key) {
   const json::value* v = field(o, key);
   if (v && v->is_int64()) return v->as_int64();
   if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
   return std::nullopt;
 }
-
-json::value copy_or_null(const json::object& o, const char* key) {
-  const json::value* v = field(o, key);
-  return v ? *v : json::value(nullptr);
-}
-
-const json::object& section(const json::object& o, const char* key) {
-  static const json::object empty;
-  const json::value* v = field(o, key);
-  return v && v->is_object() ? v->as_object() : empty;
-}
+// A string field, or "" when absent or not a string.
+std::string str(const json::object& o, const char* key) { return json_read::text(o, key); }
+// A field copied as it is, or null when absent.
+json::value copy_or_null(const json::object& o, const char* key) { return json_read::value_or_null(o, key); }
+// An object field, or an empty object.
+const json::object& section(const json::object& o, const char* key) { return json_read::object(o, key); }
 
 double ms_of(int64_t ns) { return static_cast<double>(ns / 1000) / 1e3; }
 

@@ -3,15 +3,12 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_read.h"
+
 namespace json = boost::json;
 
 namespace firedrill {
 namespace {
-
-std::string string_at(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 // Alertmanager's label values are strings; anything else is not a label and is dropped. Kept
 // as is, a number such as 2.7e110 would be recorded as text that does not parse back to the same
@@ -44,8 +41,8 @@ Result<AlertWebhook> parse_alert_webhook(std::string_view body) {
     const json::object* alert = a.if_object();
     const json::value* labels = alert ? alert->if_contains("labels") : nullptr;
     if (!labels || !labels->is_object()) continue;
-    out.alerts.push_back(WebhookAlert{string_at(*alert, "status"), string_at(labels->as_object(), "alertname"),
-                                      string_at(*alert, "startsAt"), string_labels(labels->as_object())});
+    out.alerts.push_back(WebhookAlert{json_read::text(*alert, "status"), json_read::text(labels->as_object(), "alertname"),
+                                      json_read::text(*alert, "startsAt"), string_labels(labels->as_object())});
   }
   return out;
 }

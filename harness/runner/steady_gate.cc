@@ -4,12 +4,12 @@
 #include <vector>
 
 #include "core/steady_state.h"
+#include "core/units.h"
 #include "workload/payment_workload.h"
 
 namespace firedrill {
 
 namespace {
-constexpr int64_t kNsPerMs = 1'000'000;
 }  // namespace
 
 bool steady_now(const PaymentWorkload& workload, const SteadyStateSpec& spec) {

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "core/units.h"
 #include "timeline/timeline.h"
 
 namespace json = boost::json;
@@ -11,7 +12,6 @@ namespace json = boost::json;
 namespace firedrill {
 namespace {
 
-constexpr int64_t kNsPerMs = 1'000'000;
 
 }  // namespace
 

@@ -8,9 +8,10 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/units.h"
+
 namespace firedrill {
 
-constexpr int64_t kNsPerMs = 1'000'000;
 
 // `ns` in milliseconds, rounded to the microsecond.
 inline double ms(int64_t ns) {
