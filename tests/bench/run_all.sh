@@ -208,7 +208,7 @@ bench_wrk
 bench_injection
 # Exit 1 of reconcile_1m_bench: the report was not the expected pass (its table still holds the
 # figures); of observer_effect_bench: a variant did not run (its rows say "failed").
-bench_figures reconcile_1m_bench "reconcile 1M" "unexpected report (see its output)"
+bench_figures reconcile_1m_bench "score 1M" "unexpected report (see its output)"
 bench_backup
 bench_figures observer_effect_bench "observer effect" "a variant failed (see its output)"
 bench_figures clock_read_bench "clock shim" ""
