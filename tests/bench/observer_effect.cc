@@ -75,7 +75,7 @@ namespace {
 // (runner/phase.cc), which the loopback run writes too.
 constexpr const char* kWindowStartPhase = "faults";
 constexpr const char* kWindowEndPhase = "heal";
-// The alert receiver's port, as the runner's (drill_runner.cc kAlertPort): refpay's arbiter posts
+// The alert receiver's port, as the runner's (runner/lab_wiring.h kAlertPort): refpay's arbiter posts
 // its alerts there on loopback too.
 constexpr uint16_t kAlertPort = 9093;
 // The environment the lab gives every node (scenarios/README.md, "What the lab adds to a node"),

@@ -1,4 +1,4 @@
-// Fuzz target: the ledger export (NDJSON) parser of scoring (harness/scoring/scorer.cc), through
+// Fuzz target: the ledger export (NDJSON) parser of scoring (harness/scoring/ledger_export.cc), through
 // score(), its public entry point, which also replays the exports against the balances. The
 // input is split at NUL bytes: the export of ledger-1, then ledger-2's, then ledger-1's balances
 // JSON (absent parts are absent reads). The rest of the run is fixed: refpay's contract, 4
