@@ -67,6 +67,9 @@ template <class... F>
 struct overloaded : F... {
   using F::operator()...;
 };
+// Written out for clang 14 (the fuzz build), which does not deduce an aggregate's arguments.
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
 
 // The record's source and kind as written.
 std::string_view source_of(const TimelineRecord& record);
