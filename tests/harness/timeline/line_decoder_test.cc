@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/prerequisite.h"
 #include "timeline/line_decoder.h"
 
 namespace firedrill {
@@ -112,7 +113,7 @@ TEST(LineDecoder, LinesOfRealRunsRoundTrip) {
 //   FIREDRILL_TIMELINE_FILES=a/timeline.jsonl:b/timeline.jsonl build/bin/timeline_test --gtest_also_run_disabled_tests
 TEST(LineDecoder, DISABLED_TimelinesNamedByTheEnvironmentRoundTrip) {
   const char* files = std::getenv("FIREDRILL_TIMELINE_FILES");
-  if (!files || !*files) GTEST_SKIP() << "FIREDRILL_TIMELINE_FILES names no timeline";
+  FIREDRILL_REQUIRE(files && *files, "FIREDRILL_TIMELINE_FILES naming the timelines to check");
   std::stringstream list(files);
   for (std::string path; std::getline(list, path, ':');) {
     if (!path.empty()) expect_lines_round_trip(path);
