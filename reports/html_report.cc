@@ -176,38 +176,29 @@ void write_verdict(std::string& out, const json::object& report) {
   out += "</header>\n";
 }
 
-// The harness's `start` record carries the wall-clock start; everything else is relative.
-std::string start_utc(const std::vector<json::object>& timeline) {
-  for (const auto& r : timeline) {
-    if (rv::text(r, "source") == "harness" && rv::text(r, "kind") == "start") return rv::text(r, "utc");
-  }
-  return "";
-}
-
-// Which nodes ran with the clock shim and which with no preload, from the node_setup records
-// (node-setup.json has the whole environment); empty for a timeline without them.
-std::string lab_additions(const std::vector<json::object>& timeline) {
-  std::string shim, plain;
-  for (const auto& r : timeline) {
-    if (rv::text(r, "source") != "harness" || rv::text(r, "kind") != "node_setup") continue;
-    const bool loaded = r.contains("clock_shim") && r.at("clock_shim").is_bool() && r.at("clock_shim").as_bool();
-    std::string& list = loaded ? shim : plain;
-    list += (list.empty() ? "" : ", ") + rv::text(r, "node");
-  }
-  if (shim.empty() && plain.empty()) return "";
+// Which nodes ran with the clock shim and which with no preload (node-setup.json has the whole
+// environment); empty for a drill without node_setup records.
+std::string lab_additions(const json::object& events) {
+  auto list = [&](std::string_view key) {
+    std::string out;
+    for (const auto& node : rv::array(events, key)) out += (out.empty() ? "" : ", ") + plain(&node);
+    return out;
+  };
+  const std::string shim = list("clock_shim_nodes"), plain_nodes = list("plain_nodes");
+  if (shim.empty() && plain_nodes.empty()) return "";
   std::string out = "PATH and HOME, a tmpfs volume and a network namespace per node";
   if (!shim.empty()) out += "; the clock shim preloaded into " + shim + " (a clock fault can reach them)";
-  if (!plain.empty()) out += "; no preload in " + plain;
+  if (!plain_nodes.empty()) out += "; no preload in " + plain_nodes;
   return out + " (node-setup.json)";
 }
 
 void write_scenario(std::string& out, const json::object& report, const json::object& run,
-                    const std::vector<json::object>& timeline) {
+                    const json::object& events) {
   const json::object& scenario = rv::object(report, "scenario");
   const json::object& run_scenario = rv::object(run, "scenario");
   std::string description = rv::text(scenario, "description");
   if (description.empty()) description = rv::text(run_scenario, "description");
-  std::string utc = start_utc(timeline);
+  std::string utc = rv::text(events, "start_utc");
   out += "<section id=\"scenario\"><h2>Scenario</h2>\n<table class=\"kv\">\n";
   out += row("name", escape(rv::text(scenario, "name")));
   out += row("description", escape(description.empty() ? kNone : description));
@@ -216,7 +207,7 @@ void write_scenario(std::string& out, const json::object& report, const json::ob
   out += row("scenario digest (SHA-256)", "<code>" + escape(plain_at(scenario, "digest")) + "</code>");
   out += row("started (UTC)", escape(utc.empty() ? kNone : utc));
   out += row("report schema", escape(plain_at(report, "schema")));
-  if (std::string lab = lab_additions(timeline); !lab.empty()) out += row("what the lab added", escape(lab));
+  if (std::string lab = lab_additions(events); !lab.empty()) out += row("what the lab added", escape(lab));
   out += "</table></section>\n";
 }
 
@@ -385,12 +376,11 @@ void write_latency_panel(std::string& out, const Series& s, const Frame& f) {
 }
 
 // The drill's phases (baseline, faults, heal, convergence, ...) as a strip above the chart.
-void write_phases(std::string& out, const std::vector<json::object>& timeline, const Frame& f) {
+void write_phases(std::string& out, const json::object& events, const Frame& f) {
   std::vector<std::pair<double, std::string>> phases;
-  for (const auto& r : timeline) {
-    if (rv::text(r, "source") == "harness" && rv::text(r, "kind") == "phase") {
-      phases.emplace_back(static_cast<double>(t_ns_of(r).value_or(0)) / kNsPerS, rv::text(r, "phase"));
-    }
+  for (const auto& v : rv::array(events, "phases")) {
+    if (!v.is_object()) continue;
+    phases.emplace_back(static_cast<double>(t_ns_of(v.as_object()).value_or(0)) / kNsPerS, rv::text(v.as_object(), "phase"));
   }
   out += "<g class=\"phases\">\n";
   for (std::size_t i = 0; i < phases.size(); ++i) {
@@ -530,8 +520,8 @@ void write_legend(std::string& out, const Frame& f) {
   out += "</g>\n";
 }
 
-void write_chart(std::string& out, const json::object& report, const std::vector<json::object>& timeline,
-                 const json::object& chart) {
+void write_chart(std::string& out, const json::object& report, const json::object& chart,
+                 const json::object& events) {
   const Series s = series_of(chart);
   Frame f;
   // The axis ends on a bucket boundary so that every bucket, the last one too, is a whole second
@@ -541,7 +531,7 @@ void write_chart(std::string& out, const json::object& report, const std::vector
   out += "<section id=\"timeline-section\"><h2>Timeline</h2>\n<figure>\n";
   out += "<svg id=\"timeline\" viewBox=\"0 0 " + f1(f.width) + " " + f1(f.height) +
          "\" role=\"img\" aria-label=\"payments, errors and latency over the drill, with fault windows\">\n";
-  write_phases(out, timeline, f);
+  write_phases(out, events, f);
   write_x_axis(out, f);
   write_faults_on_chart(out, marks, f);
   write_rate_panel(out, s, f);
@@ -786,104 +776,21 @@ void write_availability(std::string& out, const json::object& report) {
 
 // ---- events ------------------------------------------------------------------------------
 
-struct Event {
-  double t_s;
-  std::string node, source, what;
-  bool bad = false;
-};
-
-std::string signal_or_code(const json::object& r) {
-  auto signal = rv::number(r, "signal");
-  if (signal && *signal > 0) return "signal " + plain_at(r, "signal");
-  return "code " + plain_at(r, "exit_code");
-}
-
-// One line per event worth a person's attention. Probe results and steady-state evaluations are
-// shown only where they change, workload outcomes not at all (the chart has them).
-std::optional<Event> describe(const json::object& r, std::map<std::string, bool>& probe_ok, std::optional<bool>& steady) {
-  std::string source = rv::text(r, "source"), kind = rv::text(r, "kind");
-  Event e{static_cast<double>(t_ns_of(r).value_or(0)) / kNsPerS, rv::text(r, "node"), source, "", false};
-  if (source == "supervisor") {
-    if (kind == "exited") {
-      bool expected = rv::flag(r, "expected").value_or(false);
-      e.what = "process exited (" + signal_or_code(r) + "), " + (expected ? "expected" : "UNEXPECTED");
-      e.bad = !expected;
-    } else if (kind == "started") {
-      // The supervisor's `expected` flag is about exits; a start is just a start.
-      e.what = "process started, pid " + plain_at(r, "pid");
-    } else {
-      e.what = kind + ": " + rv::text(r, "error");
-      e.bad = true;
-    }
-  } else if (source == "alertmanager") {
-    const json::object& labels = rv::object(r, "labels");
-    if (e.node.empty()) e.node = rv::text(labels, "node");
-    e.what = "alert " + rv::text(r, "alertname") + " " + rv::text(r, "status");
-    if (kind != "alert") e.what = kind + " " + e.what;
-  } else if (source == "fault") {
-    if (e.node.empty()) e.node = rv::text(rv::object(r, "evidence"), "node");
-    e.what = "fault[" + plain_at(r, "fault") + "] " + rv::text(r, "fault_kind") + " " + kind;
-    std::string error = rv::text(r, "error");
-    if (!error.empty()) e.what += ": " + error;
-    // A failed apply or revert: the fault kinds that end in "_failed".
-    e.bad = kind.size() > 7 && kind.compare(kind.size() - 7, 7, "_failed") == 0;
-  } else if (source == "action") {
-    e.what = "action " + rv::text(r, "action") + " (" + rv::text(r, "purpose") + ") " + kind;
-    if (kind == "end") {
-      bool ok = rv::flag(r, "succeeded").value_or(false);
-      e.what += ok ? ": done" : ": FAILED " + rv::text(r, "error");
-      e.bad = !ok;
-    }
-  } else if (source == "logs") {
-    e.what = "log matched /" + rv::text(r, "pattern") + "/: " + rv::text(r, "line");
-  } else if (source == "probe") {
-    bool ok = rv::flag(r, "ok").value_or(false);
-    auto [it, first] = probe_ok.try_emplace(e.node, ok);
-    if (!first && it->second == ok) return std::nullopt;
-    if (first && ok) return std::nullopt;
-    it->second = ok;
-    std::string why = rv::text(r, "error");
-    if (why.empty()) why = "status " + plain_at(r, "status");
-    e.what = ok ? "health probe ok again" : "health probe failing: " + why;
-  } else if (source == "harness") {
-    e.node = e.node.empty() ? "harness" : e.node;
-    if (kind == "phase") e.what = "phase " + rv::text(r, "phase");
-    else if (kind == "steady_state") {
-      bool now = rv::flag(r, "steady").value_or(false);
-      if (steady == now) return std::nullopt;
-      steady = now;
-      e.what = now ? "steady state holds" : "steady state lost (p99 " + plain_at(r, "p99_ms") + " ms)";
-    } else if (kind == "final_read") {
-      e.what = "final read " + plain_at(r, "path") + (rv::flag(r, "ok").value_or(false) ? "" : " FAILED");
-      e.bad = !rv::flag(r, "ok").value_or(false);
-    } else if (kind == "end") e.what = "end: " + rv::text(r, "end");
-    else if (kind == "start" || kind == "lab") return std::nullopt;
-    else {
-      e.what = kind + ": " + plain_at(r, r.contains("error") ? "error" : r.contains("what") ? "what" : "reason");
-      e.bad = true;
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (e.node.empty()) e.node = kNone;
-  return e;
-}
-
-void write_events(std::string& out, const std::vector<json::object>& timeline) {
-  std::map<std::string, bool> probe_ok;
-  std::optional<bool> steady;
+void write_events(std::string& out, const json::object& events) {
   std::size_t listed = 0, omitted = 0;
   std::string rows;
-  for (const auto& r : timeline) {
-    auto e = describe(r, probe_ok, steady);
-    if (!e) continue;
+  for (const auto& v : rv::array(events, "events")) {
+    if (!v.is_object()) continue;
     if (listed == kHtmlEventsMax) {
       ++omitted;
       continue;
     }
     ++listed;
-    rows += std::string(e->bad ? "<tr class=\"bad\">" : "<tr>") + "<td class=\"num\">" + fixed(e->t_s, 3) +
-            "</td><td>" + escape(e->node) + "</td><td>" + escape(e->source) + "</td><td>" + escape(e->what) + "</td></tr>\n";
+    const json::object& e = v.as_object();
+    std::string node = rv::text(e, "node");
+    rows += std::string(rv::flag(e, "bad").value_or(false) ? "<tr class=\"bad\">" : "<tr>") + "<td class=\"num\">" +
+            fixed(static_cast<double>(t_ns_of(e).value_or(0)) / kNsPerS, 3) + "</td><td>" + escape(node.empty() ? kNone : node) +
+            "</td><td>" + escape(rv::text(e, "source")) + "</td><td>" + escape(rv::text(e, "what")) + "</td></tr>\n";
   }
   out += "<section id=\"events\"><h2>Events</h2>\n<p class=\"muted\">Processes, alerts, fault steps, matched log "
          "lines, health-probe and steady-state changes, in timeline order.</p>\n";
@@ -906,8 +813,8 @@ void write_footer(std::string& out, const json::object& report) {
 
 }  // namespace
 
-std::string html_report(const json::object& report, const std::vector<json::object>& timeline, const json::object& run,
-                        const json::object& chart) {
+std::string html_report(const json::object& report, const json::object& run, const json::object& chart,
+                        const json::object& events) {
   std::string name = rv::text(rv::object(report, "scenario"), "name");
   std::string out;
   out.reserve(64 * 1024);
@@ -920,15 +827,15 @@ std::string html_report(const json::object& report, const std::vector<json::obje
   out += "<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n";
   write_verdict(out, report);
   out += "<main>\n";
-  write_scenario(out, report, run, timeline);
-  write_chart(out, report, timeline, chart);
+  write_scenario(out, report, run, events);
+  write_chart(out, report, chart, events);
   write_fault_table(out, report);
   write_objectives(out, report);
   write_reconciliation(out, report);
   write_restore(out, report);
   write_invariants(out, report);
   write_availability(out, report);
-  write_events(out, timeline);
+  write_events(out, events);
   write_footer(out, report);
   out += "</main>\n<script>" + std::string(kSelfCheck) + "</script>\n</body></html>\n";
   return out;

@@ -24,6 +24,7 @@
 #include "reports/junit_report.h"
 #include "reports/markdown_report.h"
 #include "scoring/chart_series.h"
+#include "scoring/report_events.h"
 #include "scoring/scorer.h"
 #include "plan/plan.h"
 #include "scenario/scenario.h"
@@ -196,7 +197,7 @@ int score_run(const std::string& run_dir, const std::string& sign_key) {
   // before the manifest so that the evidence covers them too.
   std::ofstream(run_dir + "/report.md") << markdown_report(report);
   std::ofstream(run_dir + "/junit.xml") << junit_report(report);
-  std::ofstream(run_dir + "/report.html") << html_report(report, data->timeline, data->run, chart_series(*data, report));
+  std::ofstream(run_dir + "/report.html") << html_report(report, data->run, chart_series(*data, report), report_events(*data));
   report["evidence"] = make_manifest(run_dir, &early_digests);
   if (Status s = write_report(run_dir, report); !s) {
     std::cerr << "firedrill: " << s.message() << "\n";

@@ -37,6 +37,7 @@
 #include "reports/markdown_report.h"
 #include "rundir/run_record.h"
 #include "scoring/chart_series.h"
+#include "scoring/report_events.h"
 #include "scoring/scorer.h"
 
 #ifndef FIREDRILL_BIN
@@ -258,7 +259,8 @@ struct Split {
 void measure_later_steps(const fs::path& dir, const firedrill::RunData& data, const json::object& report, Split& s) {
   double c0 = cpu_seconds();
   std::size_t bytes = firedrill::markdown_report(report).size() + firedrill::junit_report(report).size();
-  bytes += firedrill::html_report(report, data.timeline, data.run, firedrill::chart_series(data, report)).size();
+  bytes += firedrill::html_report(report, data.run, firedrill::chart_series(data, report),
+                                  firedrill::report_events(data)).size();
   s.reports_cpu_s = cpu_seconds() - c0;
   c0 = cpu_seconds();
   bytes += firedrill::auditor_sections(dir.string(), data.run, data.timeline).size();

@@ -28,6 +28,7 @@
 
 #include "reports/html_report.h"
 #include "scoring/chart_series.h"
+#include "scoring/report_events.h"
 #include "scoring/scorer.h"
 #include "testing/prerequisite.h"
 #include "testing/read_file.h"
@@ -167,7 +168,7 @@ std::string page(const json::object& report, const std::vector<json::object>& re
   RunData data;
   data.run = run;
   for (const json::object& r : records) add_record(data, r);
-  return html_report(report, data.timeline, run, chart_series(data, report));
+  return html_report(report, run, chart_series(data, report), report_events(data));
 }
 
 std::size_t count(const std::string& text, const std::string& needle) {
@@ -297,14 +298,18 @@ TEST(HtmlReport, ChartStaysBoundedOnLongRuns) {
 }
 
 TEST(HtmlReport, ToleratesEmptyAndMistypedInputs) {
-  std::string html = html_report(json::object{}, {}, json::object{});
+  std::string html = html_report(json::object{}, json::object{});
   EXPECT_NE(html.find("<header id=\"verdict\" class=\"verdict verdict-unknown\">"), std::string::npos);
   EXPECT_NE(html.find("<svg id=\"timeline\""), std::string::npos);
   EXPECT_NE(html.find("no successful payments"), std::string::npos);
   EXPECT_EQ(count(html, "class=\"fault-window\""), 0u);
   json::object odd{{"verdict", 7}, {"faults", "none"}, {"reconciliation", json::array{}}, {"objectives", json::object{}}};
+  json::object odd_events{{"phases", json::array{1, json::object{{"t_ns", "soon"}}}},
+                          {"events", json::array{json::object{{"t_ns", -5}, {"bad", "yes"}}}},
+                          {"clock_shim_nodes", 3}};
+  EXPECT_NO_THROW(html_report(odd, json::object{{"scenario", 1}}, json::object{{"buckets", 2}}, odd_events));
   std::vector<json::object> records{json::object{{"t_ns", "soon"}, {"source", 1}}};
-  EXPECT_NO_THROW(html_report(odd, records, json::object{{"scenario", 1}}));
+  EXPECT_NO_THROW(page(odd, records, json::object{{"scenario", 1}}));
 }
 
 // ---- Chromium ----------------------------------------------------------------------------------
