@@ -23,6 +23,7 @@
 #include "reports/html_report.h"
 #include "reports/junit_report.h"
 #include "reports/markdown_report.h"
+#include "scoring/big_buffers.h"
 #include "scoring/chart_series.h"
 #include "scoring/report_events.h"
 #include "scoring/scorer.h"
@@ -183,6 +184,7 @@ int score_run(const std::string& run_dir, const std::string& sign_key) {
   // The manifest's digests of the inputs (~1 GB for 1M payments), hashed on the second core
   // while this thread reads and scores them; the files written below are hashed at the end.
   FileHashing early_digests(artifact_files(run_dir, {"report.md", "junit.xml", "report.html"}));
+  keep_freed_memory();
   auto data = read_run_dir(run_dir);
   if (!data) {
     std::cerr << "firedrill: " << data.status().message() << "\n";

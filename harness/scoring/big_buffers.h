@@ -5,6 +5,7 @@
 // is not resident, so reserving more than is used costs address space, not RSS.
 #pragma once
 
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <cstddef>
@@ -28,6 +29,18 @@ void reserve_big(Container& v, std::size_t n) {
   if (n <= v.capacity()) return;
   v.reserve(n);
   advise_huge_pages(v.data(), v.capacity() * sizeof(*v.data()));
+}
+
+// Keeps memory scoring frees for its next allocation instead of giving it back to the kernel.
+// Scoring allocates and frees arrays of tens of MiB in turn (the index, each export's counts,
+// the chart's series); glibc serves those from mmap and unmaps them on free, so each one faults
+// in fresh zeroed pages, at microseconds a page on this machine's virtualised kernel: about a
+// tenth of `firedrill score`'s time for a million payments (tests/bench/reconcile_1m.cc). The
+// largest threshold glibc accepts (32 MiB) sends all but the biggest arrays to the heap, and the
+// heap is not trimmed while the process runs. Process-wide: called only by commands that score.
+inline void keep_freed_memory() {
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 }  // namespace firedrill

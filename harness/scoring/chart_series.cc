@@ -11,6 +11,7 @@
 #include "core/json_read.h"
 #include "core/percentile.h"
 #include "core/steady_state.h"
+#include "scoring/big_buffers.h"
 #include "scoring/run_spec.h"
 #include "timeline/record.h"
 
@@ -49,6 +50,7 @@ std::optional<Timed> completion_of(const json::object& r, int64_t at) {
 // record.
 std::vector<Timed> timed_completions(const RunData& data, int64_t& end_ns) {
   std::vector<Timed> out;
+  reserve_big(out, data.workload.size() / 2 + data.timeline.size() + 1);
   for (const WorkloadRecord& w : data.workload) {
     if (!(w.flags & WorkloadRecord::has_t) || w.t_ns < 0) continue;
     end_ns = std::max(end_ns, w.t_ns);
@@ -114,7 +116,7 @@ json::object chart_series(const RunData& data, const json::object& report) {
   const int64_t width = bucket_width_ns(end_ns);
   const auto count = static_cast<std::size_t>((end_ns + width - 1) / width);
   std::vector<Completion> by_time;
-  by_time.reserve(timed.size());
+  reserve_big(by_time, timed.size());
   for (const Timed& t : timed) by_time.push_back(t.c);
   const SteadyStateSettings steady = read_steady_state(json_read::object(data.run, "steady_state"));
   json::array buckets;
