@@ -26,8 +26,10 @@ packages=(
 )
 # Only the tests need these: headless Chromium renders report.html, python3-jsonschema checks
 # report.json against its JSON Schema, clang and its runtime (libFuzzer, sanitizers) build the
-# fuzz targets.
-test_packages=(chromium python3 python3-jsonschema clang-14 libclang-rt-14-dev)
+# fuzz targets, and the SSH test bed (sample-system/hosts/testbed.sh) runs Debian's sshd in
+# network namespaces with nft and tc on each "host".
+test_packages=(chromium python3 python3-jsonschema clang-14 libclang-rt-14-dev
+  openssh-server openssh-client nftables)
 
 install_packages() {
   local missing=()
@@ -41,7 +43,17 @@ install_packages() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "setup: installing ${missing[*]}"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # openssh-server's package would start a system sshd listening on every address; the tests
+  # start their own, in namespaces. A policy-rc.d that refuses service starts stops that
+  # during the install (one already there, e.g. a container's, is left as it is).
+  local policy=/usr/sbin/policy-rc.d own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && own_policy=1
+  fi
+  local status=0
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
+  [ -n "$own_policy" ] && $sudo rm -f "$policy"
+  return $status
 }
 
 build() {

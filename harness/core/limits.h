@@ -141,6 +141,17 @@ inline constexpr std::size_t kLineReadBlockBytes = std::size_t{1} << 20;
 // this size (a larger record spills to the heap).
 inline constexpr std::size_t kLineParseBufferBytes = 4096;
 
+// ---- remote ----
+// The SSH session to a host (remote/remote_shell.h).
+// A command's answer may come this long after its own timeout and the host's alive timeout
+// before the session counts as lost (a slow fork on a busy host is not a lost host).
+inline constexpr std::chrono::milliseconds kRemoteAnswerGraceMs{2'000};
+// A command's output is kept up to this much (its tail when longer: an action's JSON report is
+// its last line).
+inline constexpr std::size_t kRemoteOutputBytesMax = std::size_t{1} << 20;
+// What ssh said on stderr, kept for the error when a session ends (its tail).
+inline constexpr std::size_t kRemoteStderrBytesMax = 8 * 1024;
+
 // ---- evidence ----
 // How the evidence manifest (evidence/) hashes a run directory's artifacts (a 1M-payment run
 // has ~1 GB of them): threads at once, the largest files first, and the block read at a time.
