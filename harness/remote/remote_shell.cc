@@ -63,7 +63,7 @@ std::string find_ssh() {
 }  // namespace
 
 std::string explain_ssh_failure(const std::string& stderr_text, const SshEndpoint& endpoint,
-                                const SshOptions& options) {
+                                const SshSettings& options) {
   const auto has = [&](const char* what) { return stderr_text.find(what) != std::string::npos; };
   std::string said = stderr_text;
   while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
@@ -95,7 +95,7 @@ struct RemoteShell::Impl : std::enable_shared_from_this<Impl> {
   };
   enum class State { idle, connecting, open, ended };
 
-  Impl(asio::io_context& context, const std::string& name, SshEndpoint where, SshOptions how)
+  Impl(asio::io_context& context, const std::string& name, SshEndpoint where, SshSettings how)
       : io(context), endpoint(std::move(where)), options(std::move(how)), in(context), out(context), err(context),
         guard(context), token(random_token()) {
     label = name + " (" + endpoint.text() + ")";
@@ -258,7 +258,7 @@ struct RemoteShell::Impl : std::enable_shared_from_this<Impl> {
 
   asio::io_context& io;
   SshEndpoint endpoint;
-  SshOptions options;
+  SshSettings options;
   std::string label;
   asio::writable_pipe in;
   asio::readable_pipe out, err;
@@ -274,7 +274,7 @@ struct RemoteShell::Impl : std::enable_shared_from_this<Impl> {
   std::function<void(const std::string&)> lost;
 };
 
-RemoteShell::RemoteShell(asio::io_context& io, std::string name, SshEndpoint endpoint, SshOptions options)
+RemoteShell::RemoteShell(asio::io_context& io, std::string name, SshEndpoint endpoint, SshSettings options)
     : impl_(std::make_shared<Impl>(io, std::move(name), std::move(endpoint), std::move(options))) {}
 
 RemoteShell::~RemoteShell() { impl_->end("closed", false); }

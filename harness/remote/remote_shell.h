@@ -10,7 +10,7 @@
 // carries the command's round trip on the controller's clock (the step's uncertainty).
 //
 // The session ends when ssh exits (a refused key, a host-key mismatch, a host that stops
-// answering for SshOptions::alive_timeout): every queued command then fails with the reason
+// answering for SshSettings::alive_timeout): every queued command then fails with the reason
 // ssh gave, and `on_lost` is told once.
 //
 // Thread-safety: none; the controller's io_context thread. Callbacks run on it, never inside the
@@ -24,7 +24,7 @@
 #include <string>
 
 #include "core/status.h"
-#include "remote/ssh_endpoint.h"
+#include "remote/ssh_command.h"
 
 namespace boost::asio {
 class io_context;
@@ -44,7 +44,7 @@ class RemoteShell {
  public:
   using Done = std::function<void(Result<RemoteResult>)>;
   // `name` names the host in errors ("host1 (root@10.77.0.11:22)").
-  RemoteShell(boost::asio::io_context& io, std::string name, SshEndpoint endpoint, SshOptions options);
+  RemoteShell(boost::asio::io_context& io, std::string name, SshEndpoint endpoint, SshSettings options);
   ~RemoteShell();  // ends the session (ssh is killed; the host's shell sees its input end)
   RemoteShell(const RemoteShell&) = delete;
   RemoteShell& operator=(const RemoteShell&) = delete;
@@ -70,6 +70,6 @@ class RemoteShell {
 // What ssh's stderr says, as a sentence naming what to fix ("the host key of X does not match
 // FILE"); `stderr_text` as it came when nothing is recognised.
 std::string explain_ssh_failure(const std::string& stderr_text, const SshEndpoint& endpoint,
-                                const SshOptions& options);
+                                const SshSettings& options);
 
 }  // namespace firedrill

@@ -129,6 +129,35 @@ struct NodeDefinition {
   // keeps the node stopped. Each must finish within action_timeout.
   std::map<std::string, std::vector<std::string>> actions;
   Milliseconds action_timeout{120'000};
+
+  // Where the node runs: "" in the lab; "ssh://USER@ADDRESS[:PORT]" on a host reached over SSH
+  // (the definition's [ssh] table says how; harness/remote/).
+  std::string host;
+  // On a host: the node's data directory ({data_dir}), where disk.full puts its ballast and
+  // storage.loss empties. The lab gives each node a volume of its own instead.
+  std::string data_dir;
+  // On a host, an *attached* node already runs there (a systemd unit, say): `pid_command` prints
+  // its main pid, `start` and `stop` are shell commands run on the host to start and stop it.
+  // firedrill never stops an attached node at the end. Empty pid_command: firedrill starts
+  // `command` itself (a *started* node) and stops it at the end.
+  std::string pid_command;
+  std::string start_command;
+  std::string stop_command;
+  // clock.skew on an attached node moves the whole host's clock; refused unless this is true.
+  bool allow_host_clock = false;
+  bool on_host() const { return !host.empty(); }
+  bool attached() const { return !pid_command.empty(); }
+};
+
+// The [ssh] table of a system definition whose nodes live on hosts: how firedrill reaches them.
+struct SshSettings {
+  std::string identity_file;  // the private key
+  std::string known_hosts;    // the only known-hosts file consulted (strict checking, always)
+  std::string config = "none";  // an ssh_config to read; "none" reads none
+  Milliseconds connect_timeout{10'000};
+  Milliseconds alive_timeout{3'000};  // no answer for this long: the host counts as lost
+  // The controller's address as the hosts reach it ({controller_address}, {alert_url}).
+  std::string controller_address;
 };
 
 // How the harness learns which node holds a dynamic role such as "ledger-primary": GET `url`
@@ -179,6 +208,10 @@ struct SystemDefinition {
   std::vector<DynamicRole> dynamic_roles;
   std::vector<ListPlaceholder> lists;
   PaymentContract payments;
+  SshSettings ssh;  // read only when some node has a host
+
+  // True when the nodes live on hosts over SSH (every node, or none: a drill runs in one place).
+  bool on_hosts() const { return !nodes.empty() && nodes.front().on_host(); }
 
   const NodeDefinition* find_node(const std::string& name) const;
   bool has_static_role(const std::string& role) const;

@@ -1,6 +1,10 @@
 // Loading a system definition file: the nodes to launch, their roles, how a dynamic role is
 // found, and the payment contract; see scenario.h and scenarios/README.md.
 #include <toml++/toml.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
 
 #include <algorithm>
 #include <regex>
@@ -8,6 +12,7 @@
 
 #include "core/limits.h"
 #include "scenario/scenario.h"
+#include "scenario/ssh_url.h"
 #include "scenario/table_reader.h"
 
 namespace firedrill {
@@ -73,6 +78,36 @@ std::optional<ParameterValue> parameter_from_node(const toml::node& node) {
   return std::nullopt;
 }
 
+// A node on a host: host, data_dir, and for an attached node pid_command, start and stop.
+void read_host(TableReader& r, NodeDefinition& node) {
+  if (auto host = r.string("host")) {
+    if (auto endpoint = parse_ssh_url(*host); !endpoint) {
+      r.error("host", endpoint.status().message());
+    } else {
+      node.host = *host;
+    }
+  }
+  if (auto v = r.string("data_dir")) node.data_dir = *v;
+  if (auto v = r.string("pid_command")) node.pid_command = *v;
+  if (auto v = r.string("start")) node.start_command = *v;
+  if (auto v = r.string("stop")) node.stop_command = *v;
+  if (auto v = r.boolean("allow_host_clock")) node.allow_host_clock = *v;
+  if (node.host.empty()) {
+    for (const char* key : {"data_dir", "pid_command", "start", "stop", "allow_host_clock"}) {
+      if (r.node(key)) r.error(key, std::string("only a node on a host (host = \"ssh://...\") has ") + key);
+    }
+    return;
+  }
+  if (!node.data_dir.empty() && node.data_dir.front() != '/') r.error("data_dir", "must be an absolute path");
+  if (node.attached() && (node.start_command.empty() || node.stop_command.empty())) {
+    r.error("pid_command", "an attached node (pid_command) also names its start and stop commands");
+  }
+  if (!node.attached() && (!node.start_command.empty() || !node.stop_command.empty())) {
+    r.error(node.start_command.empty() ? "stop" : "start",
+            "start and stop are for an attached node (one with pid_command); firedrill starts `command` itself");
+  }
+}
+
 void read_node(const toml::table& table, int index, SystemDefinition& system, TableReader& top,
                Diagnostics& d) {
   TableReader r(table, "node[" + std::to_string(index) + "]", top.file(), d);
@@ -104,6 +139,7 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
   if (const toml::table* actions = r.table("actions")) {
     read_actions(*actions, r.key_path("actions"), node, top.file(), d);
   }
+  read_host(r, node);
   r.finish();
   if (!name) return;
   int64_t n = count.value_or(1);
@@ -237,9 +273,37 @@ void read_nodes(TableReader& top, SystemDefinition& system, const std::string& p
     ++index;
   }
   if (system.nodes.empty() && d.empty()) top.error("node", "at least one [[node]] is required");
+  const auto on_host = [](const NodeDefinition& n) { return n.on_host(); };
+  const auto hosted = std::count_if(system.nodes.begin(), system.nodes.end(), on_host);
+  if (hosted > 0 && hosted < static_cast<int64_t>(system.nodes.size())) {
+    const auto lab = std::find_if_not(system.nodes.begin(), system.nodes.end(), on_host);
+    top.error("node", "node " + lab->name + " has no host while others have one: a drill runs every node in the lab "
+                      "or every node on hosts");
+  }
   if (static_cast<int64_t>(system.nodes.size()) > kNodesMax) {
     top.error("node", "more than " + std::to_string(kNodesMax) + " nodes");
   }
+}
+
+// [ssh]: how the hosts are reached. Required when the nodes live on hosts; the key files must be
+// there (an unreadable key is a validation error, not a failed drill).
+void read_ssh(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
+  const toml::table* table = top.table("ssh", system.on_hosts());
+  if (!table) return;
+  TableReader r(*table, "ssh", path, d);
+  SshSettings& ssh = system.ssh;
+  if (auto v = r.string("identity_file", true)) ssh.identity_file = *v;
+  if (auto v = r.string("known_hosts", true)) ssh.known_hosts = *v;
+  if (auto v = r.string("config")) ssh.config = *v;
+  if (auto v = r.duration("connect_timeout", Milliseconds(1'000), kPhaseDurationMaxMs)) ssh.connect_timeout = *v;
+  if (auto v = r.duration("alive_timeout", Milliseconds(1'000), kPhaseDurationMaxMs)) ssh.alive_timeout = *v;
+  if (auto v = r.string("controller_address", true)) ssh.controller_address = *v;
+  for (const auto& [key, file] : {std::pair{"identity_file", ssh.identity_file}, {"known_hosts", ssh.known_hosts}}) {
+    if (!file.empty() && ::access(file.c_str(), R_OK) != 0) {
+      r.error(key, "cannot read " + file + ": " + std::generic_category().message(errno));
+    }
+  }
+  r.finish();
 }
 
 // Calls `read` with a reader of each sub-table of table `key` ([role.NAME], [list.NAME]); a
@@ -317,6 +381,7 @@ std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::st
   read_nodes(top, system, path, d);
   read_dynamic_roles(top, system, path, d);
   read_lists(top, system, path, d);
+  read_ssh(top, system, path, d);
   if (const toml::table* t = top.table("payments", true)) read_payments(*t, system, path, d);
   top.finish();
   if (!d.empty()) return d;

@@ -28,8 +28,8 @@ class RemoteShellTest : public ::testing::Test {
  protected:
   void SetUp() override { FIREDRILL_REQUIRE(bed().up(), bed().why_not()); }
 
-  SshOptions options() const {
-    SshOptions o;
+  SshSettings options() const {
+    SshSettings o;
     o.identity_file = bed().identity();
     o.known_hosts = bed().known_hosts();
     o.connect_timeout = milliseconds(3'000);
@@ -115,7 +115,7 @@ TEST_F(RemoteShellTest, AHostKeyThatDoesNotMatchIsRefusedNamingTheFile) {
     std::getline(in, second);
     out << bed().address(1) << second.substr(second.find(' ')) << "\n";
   }
-  SshOptions o = options();
+  SshSettings o = options();
   o.known_hosts = wrong;
   RemoteShell shell(io, "host1", host(1), o);
   const Status s = connect(shell);
@@ -125,7 +125,7 @@ TEST_F(RemoteShellTest, AHostKeyThatDoesNotMatchIsRefusedNamingTheFile) {
 }
 
 TEST_F(RemoteShellTest, AHostNotInKnownHostsIsRefused) {
-  SshOptions o = options();
+  SshSettings o = options();
   o.known_hosts = bed().dir() + "/known_hosts.empty";
   std::ofstream(o.known_hosts).close();
   RemoteShell shell(io, "host1", host(1), o);
@@ -137,7 +137,7 @@ TEST_F(RemoteShellTest, AHostNotInKnownHostsIsRefused) {
 TEST_F(RemoteShellTest, AKeyTheHostDoesNotKnowIsRefusedNamingIt) {
   const std::string other = bed().dir() + "/other_key";
   SshTestbed::shell("rm -f " + other + "*; ssh-keygen -q -t ed25519 -N '' -f " + other);
-  SshOptions o = options();
+  SshSettings o = options();
   o.identity_file = other;
   RemoteShell shell(io, "host1", host(1), o);
   const Status s = connect(shell);
