@@ -149,6 +149,9 @@ inline constexpr std::chrono::milliseconds kRemoteAnswerGraceMs{2'000};
 // A command's output is kept up to this much (its tail when longer: an action's JSON report is
 // its last line).
 inline constexpr std::size_t kRemoteOutputBytesMax = std::size_t{1} << 20;
+// A host-side step of firedrill's own (arm or disarm a switch, read a pid): killed on the host
+// past this.
+inline constexpr std::chrono::milliseconds kRemoteStepTimeoutMs{5'000};
 // What ssh said on stderr, kept for the error when a session ends (its tail).
 inline constexpr std::size_t kRemoteStderrBytesMax = 8 * 1024;
 

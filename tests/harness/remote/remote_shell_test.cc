@@ -1,14 +1,20 @@
-// remote/remote_shell.h against real sshd processes in network namespaces (the test bed of
-// sample-system/hosts/testbed.sh): commands and their status, a command's timeout, the clear
-// errors of a refused key, a host-key mismatch and an unreachable host, and a session that ends.
+// remote/remote_shell.h and remote/dead_mans_switch.h against real sshd processes in network
+// namespaces (the test bed of sample-system/hosts/testbed.sh): commands and their status, a
+// command's timeout, the clear errors of a refused key, a host-key mismatch and an unreachable
+// host, a session that ends; a switch that fires after its controller is gone, and one disarmed.
 #include "remote/remote_shell.h"
 
+#include "remote/dead_mans_switch.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <fstream>
+#include <cstdio>
 #include <optional>
+#include <thread>
 
 #include "testing/prerequisite.h"
 #include "testing/ssh_testbed.h"
@@ -169,6 +175,75 @@ TEST_F(RemoteShellTest, ASessionThatEndsIsToldOnceAndFailsWhatIsQueued) {
   EXPECT_FALSE(shell.open());
   auto after = run(shell, "true");
   EXPECT_FALSE(after.is_ok());
+}
+
+// The file a switch's revert creates: the hosts share this machine's file system.
+std::string fired_file(const std::string& name) {
+  return "/tmp/firedrill-switch-test-" + std::to_string(::getpid()) + "-" + name;
+}
+
+TEST_F(RemoteShellTest, ASwitchFiresOnTheHostAfterTheControllerIsGone) {
+  const std::string fired = fired_file("fires");
+  std::remove(fired.c_str());
+  std::optional<ArmedSwitch> armed;
+  {
+    RemoteShell shell(io, "host1", host(1), options());
+    ASSERT_TRUE(connect(shell).is_ok());
+    arm_switch(shell, switch_marker("test", "fires"), milliseconds(1'500), "touch " + fired,
+               [&](Result<ArmedSwitch> a) {
+                 ASSERT_TRUE(a) << a.status().message();
+                 armed = *a;
+                 io.stop();
+               });
+    io.run_for(std::chrono::seconds(10));
+    io.restart();
+    ASSERT_TRUE(armed.has_value());
+    EXPECT_GT(armed->pid, 0);
+  }  // the session ends here, as it would with the controller killed
+  EXPECT_NE(::access(fired.c_str(), F_OK), 0) << "fired before its time";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2'500));
+  EXPECT_EQ(::access(fired.c_str(), F_OK), 0) << "the switch did not fire on its own";
+  EXPECT_NE(SshTestbed::shell("pgrep -f firedrill-switch-test-[f]ires >/dev/null"), 0) << "the switch is still there";
+  std::remove(fired.c_str());
+}
+
+TEST_F(RemoteShellTest, ADisarmedSwitchNeverFiresAndLeavesNoProcess) {
+  const std::string fired = fired_file("disarmed");
+  std::remove(fired.c_str());
+  RemoteShell shell(io, "host2", host(2), options());
+  ASSERT_TRUE(connect(shell).is_ok());
+  std::optional<ArmedSwitch> armed;
+  arm_switch(shell, switch_marker("test", "disarmed"), milliseconds(1'000), "touch " + fired,
+             [&](Result<ArmedSwitch> a) {
+               ASSERT_TRUE(a) << a.status().message();
+               armed = *a;
+               io.stop();
+             });
+  io.run_for(std::chrono::seconds(10));
+  io.restart();
+  ASSERT_TRUE(armed.has_value());
+  EXPECT_EQ(SshTestbed::shell("pgrep -f firedrill-switch-test-[d]isarmed >/dev/null"), 0) << "no switch is armed";
+  std::optional<Status> disarmed;
+  disarm_switch(shell, *armed, [&](Status s) {
+    disarmed = s;
+    io.stop();
+  });
+  io.run_for(std::chrono::seconds(10));
+  io.restart();
+  ASSERT_TRUE(disarmed.has_value() && disarmed->is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'500));
+  EXPECT_NE(::access(fired.c_str(), F_OK), 0) << "a disarmed switch fired";
+  EXPECT_NE(SshTestbed::shell("pgrep -f firedrill-switch-test-[d]isarmed >/dev/null"), 0) << "the switch is still there";
+}
+
+TEST(DeadMansSwitch, ScriptsNameTheSwitchAndSignalOnlyIt) {
+  EXPECT_EQ(switch_marker("run 2026-12-05/x", "fault-0"), "firedrill-switch-run_2026-12-05_x-fault-0");
+  const std::string arm = arm_switch_script("firedrill-switch-r-1", milliseconds(2'050), "rm -f /data/ballast");
+  EXPECT_EQ(arm, "setsid sh -c 'sleep 2.050; rm -f /data/ballast' 'firedrill-switch-r-1' "
+                 "</dev/null >/dev/null 2>&1 & echo $!");
+  const std::string disarm = disarm_switch_script(ArmedSwitch{"firedrill-switch-r-1", 4242});
+  EXPECT_NE(disarm.find("/proc/4242/cmdline"), std::string::npos);
+  EXPECT_NE(disarm.find("kill -KILL -4242"), std::string::npos);
 }
 
 }  // namespace
