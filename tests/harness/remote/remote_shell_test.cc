@@ -1,10 +1,12 @@
 // remote/remote_shell.h and remote/dead_mans_switch.h against real sshd processes in network
 // namespaces (the test bed of sample-system/hosts/testbed.sh): commands and their status, a
 // command's timeout, the clear errors of a refused key, a host-key mismatch and an unreachable
-// host, a session that ends; a switch that fires after its controller is gone, and one disarmed.
+// host, a session that ends; a switch that fires after its controller is gone, and one disarmed;
+// a partition (nft) that touches no other rule and is undone by its switch; a ballast; the tools.
 #include "remote/remote_shell.h"
 
 #include "remote/dead_mans_switch.h"
+#include "remote/host_scripts.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -26,7 +28,7 @@ using std::chrono::milliseconds;
 using testing::SshTestbed;
 
 SshTestbed& bed() {
-  static SshTestbed b("rs", 1, 2);
+  static SshTestbed b("rs", 1, 3);
   return b;
 }
 
@@ -244,6 +246,95 @@ TEST(DeadMansSwitch, ScriptsNameTheSwitchAndSignalOnlyIt) {
   const std::string disarm = disarm_switch_script(ArmedSwitch{"firedrill-switch-r-1", 4242});
   EXPECT_NE(disarm.find("/proc/4242/cmdline"), std::string::npos);
   EXPECT_NE(disarm.find("kill -KILL -4242"), std::string::npos);
+}
+
+TEST_F(RemoteShellTest, APartitionIsATableOfItsOwnThatLeavesEveryOtherRuleAlone) {
+  RemoteShell shell(io, "host1", host(1), options());
+  ASSERT_TRUE(connect(shell).is_ok());
+  auto sh = [&](const std::string& script, milliseconds timeout = milliseconds(5'000)) {
+    auto r = run(shell, script, timeout);
+    EXPECT_TRUE(r) << r.status().message();
+    return r ? *r : RemoteResult{};
+  };
+  // A TCP connect from host1 to host i's sshd. Reachable: any of several tries, each of 2 s (a
+  // loaded machine may take a second to fork bash); cut: no answer within 1 s.
+  auto reachable = [&](int i) {
+    const std::string connect = "timeout 2 bash -c '</dev/tcp/" + bed().address(i) + "/22'";
+    return sh("for try in 1 2 3 4; do " + connect + " && exit 0; done; exit 1", milliseconds(12'000)).exit_code == 0;
+  };
+  auto cut_off = [&](int i) {
+    return sh("timeout 1 bash -c '</dev/tcp/" + bed().address(i) + "/22'").exit_code != 0;
+  };
+  // The host's own firewall, which a drill must never touch.
+  sh("nft delete table inet team_firewall 2>/dev/null; true");
+  ASSERT_EQ(sh("nft add table inet team_firewall && nft add chain inet team_firewall keep && "
+               "nft add rule inet team_firewall keep counter accept").exit_code, 0);
+  ASSERT_TRUE(reachable(2));
+  const HostChange cut = nft_cut("run 1", 0, {bed().address(2)});
+  auto applied = sh(cut.apply);
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_EQ(sh(cut.verify).exit_code, 0);
+  EXPECT_TRUE(cut_off(2)) << "host2 is still reachable";
+  EXPECT_TRUE(reachable(3)) << "host3 was cut too";
+  EXPECT_EQ(sh(cut.revert).exit_code, 0);
+  EXPECT_NE(sh(cut.verify).exit_code, 0);
+  EXPECT_TRUE(reachable(2)) << "host2 is still cut off";
+  EXPECT_NE(sh("nft list table inet " + nft_table_name("run 1")).exit_code, 0) << "firedrill's table is left";
+  EXPECT_EQ(sh("nft list chain inet team_firewall keep | grep -q 'counter'").exit_code, 0) << "the host's rule went";
+  EXPECT_EQ(sh(cut.revert).exit_code, 0) << "a second revert is not a no-op";
+  sh("nft delete table inet team_firewall");
+}
+
+TEST_F(RemoteShellTest, APartitionIsUndoneByItsSwitchWhenTheControllerIsGone) {
+  const HostChange cut = nft_cut("run-2", 3, {bed().address(3)});
+  {
+    RemoteShell shell(io, "host1", host(1), options());
+    ASSERT_TRUE(connect(shell).is_ok());
+    std::optional<Result<ArmedSwitch>> armed;
+    arm_switch(shell, switch_marker("run-2", "3"), milliseconds(1'500), cut.revert, [&](Result<ArmedSwitch> a) {
+      armed = std::move(a);
+      io.stop();
+    });
+    io.run_for(std::chrono::seconds(10));
+    io.restart();
+    ASSERT_TRUE(armed && *armed);
+    auto applied = run(shell, cut.apply);
+    ASSERT_TRUE(applied && applied->exit_code == 0);
+    auto verified = run(shell, cut.verify);
+    ASSERT_TRUE(verified && verified->exit_code == 0);
+  }  // the controller is gone
+  std::this_thread::sleep_for(std::chrono::milliseconds(2'500));
+  EXPECT_NE(SshTestbed::shell("ip netns exec " + bed().netns(1) + " nft list table inet " + nft_table_name("run-2") +
+                              " >/dev/null 2>&1"),
+            0)
+      << "the partition outlived its switch's deadline";
+}
+
+TEST_F(RemoteShellTest, ABallastIsAllocatedAndRemoved) {
+  RemoteShell shell(io, "host2", host(2), options());
+  ASSERT_TRUE(connect(shell).is_ok());
+  const std::string path = "/tmp/firedrill-ballast-test-" + std::to_string(::getpid());
+  const HostChange b = ballast(path, 8 << 20);
+  auto applied = run(shell, b.apply);
+  ASSERT_TRUE(applied && applied->exit_code == 0) << (applied ? applied->output : applied.status().message());
+  auto verified = run(shell, b.verify);
+  ASSERT_TRUE(verified);
+  EXPECT_EQ(verified->exit_code, 0) << verified->output;
+  auto reverted = run(shell, b.revert);
+  ASSERT_TRUE(reverted && reverted->exit_code == 0);
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+}
+
+TEST_F(RemoteShellTest, MissingToolsAreNamed) {
+  RemoteShell shell(io, "host3", host(3), options());
+  ASSERT_TRUE(connect(shell).is_ok());
+  auto present = run(shell, tools_check_script({"nft", "tc", "fallocate"}));
+  ASSERT_TRUE(present);
+  EXPECT_EQ(present->exit_code, 0) << present->output;
+  auto missing = run(shell, tools_check_script({"nft", "no-such-tool-here"}));
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->exit_code, 1);
+  EXPECT_EQ(missing->output, "no-such-tool-here");
 }
 
 }  // namespace

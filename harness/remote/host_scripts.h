@@ -1,0 +1,37 @@
+// The shell scripts firedrill runs on a host for each change a fault asks of it, each with the
+// script that undoes it (run by the normal revert, and armed in the host's dead-man's switch)
+// and the check that proves it in effect. Pure: text only, tested on the SSH test bed.
+//
+// Network changes live in one nftables table of firedrill's own per drill (`inet
+// firedrill_RUN`), one pair of base chains per change (`cN_in`, `cN_out`): an undo deletes exactly
+// its chains, and the table goes with its last chain. No other table, chain or rule on the host
+// is read, flushed or changed (never `nft flush ruleset`, never iptables -F).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace firedrill {
+
+// A change on one host: do it, undo it, prove it (exit 0 when in effect).
+struct HostChange {
+  std::string apply;
+  std::string revert;
+  std::string verify;
+};
+
+// firedrill's table for run `run_id` ([a-z0-9_] kept).
+std::string nft_table_name(const std::string& run_id);
+
+// Drops every packet between this host and `peers` (IPv4 addresses), both ways, as change `id`.
+HostChange nft_cut(const std::string& run_id, int id, const std::vector<std::string>& peers);
+
+// A ballast file of `bytes` at `path` (fallocate; verified by its allocated size); the revert
+// removes it.
+HostChange ballast(const std::string& path, long long bytes);
+
+// The tools a host needs for the faults a drill will apply there: each missing one is named on
+// its own line of the output, and the script exits 1 when any is missing.
+std::string tools_check_script(const std::vector<std::string>& tools);
+
+}  // namespace firedrill
