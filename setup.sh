@@ -29,7 +29,7 @@ packages=(
 # fuzz targets, and the SSH test bed (sample-system/hosts/testbed.sh) runs Debian's sshd in
 # network namespaces with nft and tc on each "host".
 test_packages=(chromium python3 python3-jsonschema clang-14 libclang-rt-14-dev
-  openssh-server openssh-client nftables)
+  openssh-server openssh-client nftables procps)
 
 install_packages() {
   local missing=()
