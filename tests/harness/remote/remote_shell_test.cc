@@ -66,6 +66,20 @@ class RemoteShellTest : public ::testing::Test {
     return result.value_or(Status::error("the command never answered"));
   }
 
+  // Arms a switch over `shell`; nullopt (and a failure) when it could not be armed.
+  std::optional<ArmedSwitch> arm(RemoteShell& shell, const std::string& marker, milliseconds delay,
+                                 const std::string& revert) {
+    std::optional<ArmedSwitch> armed;
+    arm_switch(shell, marker, delay, revert, [&](Result<ArmedSwitch> a) {
+      EXPECT_TRUE(a) << a.status().message();
+      if (a) armed = *a;
+      io.stop();
+    });
+    io.run_for(std::chrono::seconds(10));
+    io.restart();
+    return armed;
+  }
+
   boost::asio::io_context io;
 };
 
@@ -191,14 +205,7 @@ TEST_F(RemoteShellTest, ASwitchFiresOnTheHostAfterTheControllerIsGone) {
   {
     RemoteShell shell(io, "host1", host(1), options());
     ASSERT_TRUE(connect(shell).is_ok());
-    arm_switch(shell, switch_marker("test", "fires"), milliseconds(1'500), "touch " + fired,
-               [&](Result<ArmedSwitch> a) {
-                 ASSERT_TRUE(a) << a.status().message();
-                 armed = *a;
-                 io.stop();
-               });
-    io.run_for(std::chrono::seconds(10));
-    io.restart();
+    armed = arm(shell, switch_marker("test", "fires"), milliseconds(1'500), "touch " + fired);
     ASSERT_TRUE(armed.has_value());
     EXPECT_GT(armed->pid, 0);
   }  // the session ends here, as it would with the controller killed
@@ -214,15 +221,8 @@ TEST_F(RemoteShellTest, ADisarmedSwitchNeverFiresAndLeavesNoProcess) {
   std::remove(fired.c_str());
   RemoteShell shell(io, "host2", host(2), options());
   ASSERT_TRUE(connect(shell).is_ok());
-  std::optional<ArmedSwitch> armed;
-  arm_switch(shell, switch_marker("test", "disarmed"), milliseconds(1'000), "touch " + fired,
-             [&](Result<ArmedSwitch> a) {
-               ASSERT_TRUE(a) << a.status().message();
-               armed = *a;
-               io.stop();
-             });
-  io.run_for(std::chrono::seconds(10));
-  io.restart();
+  const std::optional<ArmedSwitch> armed =
+      arm(shell, switch_marker("test", "disarmed"), milliseconds(1'000), "touch " + fired);
   ASSERT_TRUE(armed.has_value());
   EXPECT_EQ(SshTestbed::shell("pgrep -f firedrill-switch-test-[d]isarmed >/dev/null"), 0) << "no switch is armed";
   std::optional<Status> disarmed;
@@ -290,14 +290,7 @@ TEST_F(RemoteShellTest, APartitionIsUndoneByItsSwitchWhenTheControllerIsGone) {
   {
     RemoteShell shell(io, "host1", host(1), options());
     ASSERT_TRUE(connect(shell).is_ok());
-    std::optional<Result<ArmedSwitch>> armed;
-    arm_switch(shell, switch_marker("run-2", "3"), milliseconds(1'500), cut.revert, [&](Result<ArmedSwitch> a) {
-      armed = std::move(a);
-      io.stop();
-    });
-    io.run_for(std::chrono::seconds(10));
-    io.restart();
-    ASSERT_TRUE(armed && *armed);
+    ASSERT_TRUE(arm(shell, switch_marker("run-2", "3"), milliseconds(1'500), cut.revert).has_value());
     auto applied = run(shell, cut.apply);
     ASSERT_TRUE(applied && applied->exit_code == 0);
     auto verified = run(shell, cut.verify);
