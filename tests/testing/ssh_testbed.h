@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -35,8 +36,10 @@ class SshTestbed {
       std::stringstream text;
       text << log.rdbuf();
       why_ = "testbed.sh up failed: " + text.str();
+      std::remove((dir_ + ".log").c_str());
       return;
     }
+    std::remove((dir_ + ".log").c_str());
     up_ = true;
   }
   ~SshTestbed() {
