@@ -1,7 +1,6 @@
 // The dead-man's switch on a host; see dead_mans_switch.h.
 #include "remote/dead_mans_switch.h"
 
-#include <cstdio>
 #include <cstdlib>
 
 #include "core/limits.h"
@@ -20,20 +19,18 @@ std::string switch_marker(const std::string& run_id, const std::string& id) {
 }
 
 std::string arm_switch_script(const std::string& marker, std::chrono::milliseconds delay, const std::string& revert) {
-  char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%lld.%03lld", static_cast<long long>(delay.count() / 1000),
-                static_cast<long long>(delay.count() % 1000));
   // setsid: a session of its own, so the end of the SSH session (SIGHUP to its session) does not
   // reach it; stdin, stdout and stderr away from the session's pipes, so it holds none open.
-  return "setsid sh -c " + shell_quote(std::string("sleep ") + seconds + "; " + revert) + " " + shell_quote(marker) +
+  return "setsid sh -c " + shell_quote("sleep " + shell_seconds(delay) + "; " + revert) + " " + shell_quote(marker) +
          " </dev/null >/dev/null 2>&1 & echo $!";
 }
 
 std::string disarm_switch_script(const ArmedSwitch& armed) {
   const std::string pid = std::to_string(armed.pid);
-  // Only the process that still carries the marker: a pid reused since is left alone.
-  return "if tr '\\0' ' ' </proc/" + pid + "/cmdline 2>/dev/null | grep -qF -- " + shell_quote(armed.marker) +
-         "; then kill -KILL -" + pid + " 2>/dev/null; fi; true";
+  // Only the process whose last argument is exactly the marker (…-1 is not …-10): a pid reused
+  // since is left alone.
+  return "if [ \"$(tr '\\0' '\\n' </proc/" + pid + "/cmdline 2>/dev/null | tail -n 1)\" = " +
+         shell_quote(armed.marker) + " ]; then kill -KILL -" + pid + " 2>/dev/null; fi; true";
 }
 
 void arm_switch(RemoteShell& shell, const std::string& marker, std::chrono::milliseconds delay,

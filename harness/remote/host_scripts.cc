@@ -1,6 +1,8 @@
 // Host-side scripts; see host_scripts.h.
 #include "remote/host_scripts.h"
 
+#include <arpa/inet.h>
+
 #include "remote/ssh_command.h"
 
 namespace firedrill {
@@ -15,7 +17,12 @@ std::string nft_table_name(const std::string& run_id) {
   return "firedrill_" + clean.substr(0, 40);
 }
 
-HostChange nft_cut(const std::string& run_id, int id, const std::vector<std::string>& peers) {
+Result<HostChange> nft_cut(const std::string& run_id, int id, const std::vector<std::string>& peers) {
+  if (peers.empty()) return Status::error("a cut needs at least one peer address");
+  for (const auto& p : peers) {
+    in_addr parsed{};
+    if (::inet_pton(AF_INET, p.c_str(), &parsed) != 1) return Status::error("\"" + p + "\" is not an IPv4 address");
+  }
   const std::string table = "inet " + nft_table_name(run_id);
   const std::string in = "c" + std::to_string(id) + "_in", out = "c" + std::to_string(id) + "_out";
   std::string set;

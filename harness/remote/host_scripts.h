@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
+
 namespace firedrill {
 
 // A change on one host: do it, undo it, prove it (exit 0 when in effect).
@@ -24,7 +26,8 @@ struct HostChange {
 std::string nft_table_name(const std::string& run_id);
 
 // Drops every packet between this host and `peers` (IPv4 addresses), both ways, as change `id`.
-HostChange nft_cut(const std::string& run_id, int id, const std::vector<std::string>& peers);
+// An error for no peers or a peer that is not an IPv4 address (nft would refuse it on the host).
+Result<HostChange> nft_cut(const std::string& run_id, int id, const std::vector<std::string>& peers);
 
 // A ballast file of `bytes` at `path` (fallocate; verified by its allocated size); the revert
 // removes it.

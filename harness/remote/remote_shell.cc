@@ -39,13 +39,6 @@ std::string random_token() {
   return token;
 }
 
-// "2.500s": a duration for coreutils' timeout.
-std::string seconds_text(milliseconds d) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%lld.%03llds", static_cast<long long>(d.count() / 1000),
-                static_cast<long long>(d.count() % 1000));
-  return text;
-}
 
 // The ssh client on the controller's PATH; "" when there is none.
 std::string find_ssh() {
@@ -113,7 +106,6 @@ struct RemoteShell::Impl : std::enable_shared_from_this<Impl> {
     }
     std::vector<std::string> argv = ssh_argv(endpoint, options, "exec /bin/sh");
     const std::vector<std::string> args(argv.begin() + 1, argv.end());
-    bp::error_code ec;
     try {
       process = std::make_unique<bp::process>(io.get_executor(), bp::filesystem::path(ssh), args, bp::process_stdio{in, out, err});
     } catch (const std::exception& e) {
@@ -129,8 +121,11 @@ struct RemoteShell::Impl : std::enable_shared_from_this<Impl> {
                                  self->state = State::open;
                                  return done(Status::ok());
                                }
-                               done(r ? Status::error(self->label + ": the shell did not answer (" + r->output + ")")
-                                      : r.status());
+                               if (!r) return done(r.status());
+                               // A session whose shell does not answer is no session: ssh goes too.
+                               const std::string why = "the shell did not answer (" + r->output + ")";
+                               self->end(why, false);
+                               done(Status::error(self->label + ": " + why));
                              }});
     send_next();
   }
@@ -149,7 +144,7 @@ struct RemoteShell::Impl : std::enable_shared_from_this<Impl> {
     if (in_flight || queue.empty() || state == State::ended) return;
     in_flight = true;
     const Command& c = queue.front();
-    wire = "timeout -s KILL " + seconds_text(c.timeout) + " sh -c " + shell_quote(c.script) +
+    wire = "timeout -s KILL " + shell_seconds(c.timeout) + " sh -c " + shell_quote(c.script) +
            " </dev/null 2>&1; printf '\\n%s %d\\n' " + token + " \"$?\"\n";
     sent_at = Clock::now();
     // Beyond the command's own timeout, the host has alive_timeout to say anything at all.
@@ -288,8 +283,6 @@ void RemoteShell::run(std::string script, milliseconds timeout, Done done) {
 void RemoteShell::on_lost(std::function<void(const std::string&)> lost) { impl_->lost = std::move(lost); }
 
 bool RemoteShell::open() const { return impl_->state == Impl::State::open; }
-
-void RemoteShell::close() { impl_->end("closed"); }
 
 const std::string& RemoteShell::label() const { return impl_->label; }
 

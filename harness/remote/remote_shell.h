@@ -45,7 +45,9 @@ class RemoteShell {
   using Done = std::function<void(Result<RemoteResult>)>;
   // `name` names the host in errors ("host1 (root@10.77.0.11:22)").
   RemoteShell(boost::asio::io_context& io, std::string name, SshEndpoint endpoint, SshSettings options);
-  ~RemoteShell();  // ends the session (ssh is killed; the host's shell sees its input end)
+  // Ends the session (ssh is killed; the host's shell sees its input end). Callbacks of commands
+  // still queued are dropped, never called: their owners are going too, as with Asio's handlers.
+  ~RemoteShell();
   RemoteShell(const RemoteShell&) = delete;
   RemoteShell& operator=(const RemoteShell&) = delete;
 
@@ -54,11 +56,9 @@ class RemoteShell {
   void connect(std::function<void(Status)> done);
   // Runs `script` with /bin/sh on the host, killed there after `timeout`.
   void run(std::string script, std::chrono::milliseconds timeout, Done done);
-  // Told once when an open session ends (not after close()).
+  // Told once when an open session ends (not when it is destroyed).
   void on_lost(std::function<void(const std::string& why)> lost);
   bool open() const;
-  // Ends the session; queued commands fail with "closed".
-  void close();
   // "host1 (root@10.77.0.11:22)"
   const std::string& label() const;
 

@@ -2,23 +2,25 @@
 #include "remote/ssh_command.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace firedrill {
 
 std::vector<std::string> ssh_argv(const SshEndpoint& endpoint, const SshSettings& options,
                                   const std::string& remote_command) {
+  // Whole seconds, rounded up, at least 1: ssh reads no fractions.
   const auto seconds = [](std::chrono::milliseconds ms) {
     return std::to_string(std::max<int64_t>(1, (ms.count() + 999) / 1000));
   };
-  const int64_t alive_s = std::max<int64_t>(1, (options.alive_timeout.count() + 999) / 1000);
-  std::vector<std::string> argv{"ssh", "-F", options.config.empty() ? "none" : options.config, "-T",
+  // ServerAliveInterval=1: one keep-alive a second, so CountMax is the alive timeout in seconds.
+  std::vector<std::string> argv{"ssh", "-F", options.config, "-T",
                                 "-o", "BatchMode=yes",
                                 "-o", "StrictHostKeyChecking=yes",
                                 "-o", "UserKnownHostsFile=" + options.known_hosts,
                                 "-o", "GlobalKnownHostsFile=/dev/null",
                                 "-o", "ConnectTimeout=" + seconds(options.connect_timeout),
                                 "-o", "ServerAliveInterval=1",
-                                "-o", "ServerAliveCountMax=" + std::to_string(alive_s),
+                                "-o", "ServerAliveCountMax=" + seconds(options.alive_timeout),
                                 "-o", "ControlMaster=no",
                                 "-o", "ControlPath=none",
                                 "-o", "LogLevel=ERROR"};
@@ -28,6 +30,13 @@ std::vector<std::string> ssh_argv(const SshEndpoint& endpoint, const SshSettings
   argv.insert(argv.end(), {"-p", std::to_string(endpoint.port), "-l", endpoint.user, "--", endpoint.address,
                            remote_command});
   return argv;
+}
+
+std::string shell_seconds(std::chrono::milliseconds d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld.%03llds", static_cast<long long>(d.count() / 1000),
+                static_cast<long long>(d.count() % 1000));
+  return text;
 }
 
 std::string shell_quote(std::string_view text) {

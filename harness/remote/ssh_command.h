@@ -4,6 +4,7 @@
 // file): a host whose key is not there is refused, never trusted on first use. Pure.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,5 +20,8 @@ std::vector<std::string> ssh_argv(const SshEndpoint& endpoint, const SshSettings
 
 // `text` as one word for a POSIX shell: single-quoted, with every ' written as '\''.
 std::string shell_quote(std::string_view text);
+
+// A duration as coreutils' sleep and timeout read it, to the millisecond: "2.050s".
+std::string shell_seconds(std::chrono::milliseconds d);
 
 }  // namespace firedrill

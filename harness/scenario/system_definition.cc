@@ -81,11 +81,10 @@ std::optional<ParameterValue> parameter_from_node(const toml::node& node) {
 // A node on a host: host, data_dir, and for an attached node pid_command, start and stop.
 void read_host(TableReader& r, NodeDefinition& node) {
   if (auto host = r.string("host")) {
-    if (auto endpoint = parse_ssh_url(*host); !endpoint) {
-      r.error("host", endpoint.status().message());
-    } else {
-      node.host = *host;
-    }
+    // Kept even when malformed (the definition fails on this error anyway), so that the checks
+    // below do not add errors of their own about a node "without a host".
+    node.host = *host;
+    if (auto endpoint = parse_ssh_url(*host); !endpoint) r.error("host", endpoint.status().message());
   }
   if (auto v = r.string("data_dir")) node.data_dir = *v;
   if (auto v = r.string("pid_command")) node.pid_command = *v;
@@ -294,7 +293,10 @@ void read_ssh(TableReader& top, SystemDefinition& system, const std::string& pat
   SshSettings& ssh = system.ssh;
   if (auto v = r.string("identity_file", true)) ssh.identity_file = *v;
   if (auto v = r.string("known_hosts", true)) ssh.known_hosts = *v;
-  if (auto v = r.string("config")) ssh.config = *v;
+  if (auto v = r.string("config")) {
+    ssh.config = *v;
+    if (v->empty()) r.error("config", "an ssh_config path, or \"none\" to read none");
+  }
   if (auto v = r.duration("connect_timeout", Milliseconds(1'000), kPhaseDurationMaxMs)) ssh.connect_timeout = *v;
   if (auto v = r.duration("alive_timeout", Milliseconds(1'000), kPhaseDurationMaxMs)) ssh.alive_timeout = *v;
   if (auto v = r.string("controller_address", true)) ssh.controller_address = *v;

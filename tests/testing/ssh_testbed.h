@@ -52,8 +52,6 @@ class SshTestbed {
   std::string address(int i) const { return subnet_ + "." + std::to_string(10 + i); }
   // An address on the bridge where no host is.
   std::string nobody() const { return subnet_ + ".99"; }
-  // The controller's side of the bridge.
-  std::string controller() const { return subnet_ + ".1"; }
   std::string identity() const { return dir_ + "/id_ed25519"; }
   std::string known_hosts() const { return dir_ + "/known_hosts"; }
   std::string netns(int i) const { return name_ + "-host" + std::to_string(i); }

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <cstdio>
 #include <optional>
+#include <vector>
 #include <thread>
 
 #include "testing/prerequisite.h"
@@ -177,17 +178,37 @@ TEST_F(RemoteShellTest, AnUnreachableHostIsAClearErrorWithinTheConnectTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(12));
 }
 
-TEST_F(RemoteShellTest, ASessionThatEndsIsToldOnceAndFailsWhatIsQueued) {
+TEST_F(RemoteShellTest, AHostThatDropsOffEndsTheSessionFailingWhatIsQueuedAndIsToldOnce) {
   RemoteShell shell(io, "host2", host(2), options());
   ASSERT_TRUE(connect(shell).is_ok());
-  std::optional<std::string> lost;
-  shell.on_lost([&](const std::string& why) { lost = why; });
-  // The host's sshd goes, and with it this session.
-  auto r = run(shell, "pkill -KILL -f 'sshd: root' || kill -KILL $PPID");
-  EXPECT_FALSE(r.is_ok() && r->exit_code == 0 && shell.open());
-  io.run_for(std::chrono::seconds(5));
+  int lost = 0;
+  std::string why;
+  shell.on_lost([&](const std::string& w) {
+    ++lost;
+    why = w;
+  });
+  std::vector<Result<RemoteResult>> results;
+  for (const char* script : {"sleep 1; echo a", "echo b"}) {
+    shell.run(script, milliseconds(5'000), [&](Result<RemoteResult> r) { results.push_back(std::move(r)); });
+  }
+  // The host drops off the network: only this bed's host2, so no other session is touched.
+  ASSERT_EQ(SshTestbed::shell("ip -n " + bed().netns(2) + " link set eth0 down"), 0);
+  const auto start = std::chrono::steady_clock::now();
+  while (results.size() < 2 && std::chrono::steady_clock::now() - start < std::chrono::seconds(20)) {
+    io.run_for(std::chrono::milliseconds(100));
+    io.restart();
+  }
+  io.run_for(std::chrono::milliseconds(200));  // the loss is told after the failures
   io.restart();
-  EXPECT_TRUE(lost.has_value());
+  SshTestbed::shell("ip -n " + bed().netns(2) + " link set eth0 up");
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& r : results) {
+    ASSERT_FALSE(r.is_ok());
+    EXPECT_NE(r.status().message().find("host2 (root@" + bed().address(2) + ":22): "), std::string::npos)
+        << r.status().message();
+  }
+  EXPECT_EQ(lost, 1);
+  EXPECT_FALSE(why.empty());
   EXPECT_FALSE(shell.open());
   auto after = run(shell, "true");
   EXPECT_FALSE(after.is_ok());
@@ -241,11 +262,19 @@ TEST_F(RemoteShellTest, ADisarmedSwitchNeverFiresAndLeavesNoProcess) {
 TEST(DeadMansSwitch, ScriptsNameTheSwitchAndSignalOnlyIt) {
   EXPECT_EQ(switch_marker("run 2026-12-05/x", "fault-0"), "firedrill-switch-run_2026-12-05_x-fault-0");
   const std::string arm = arm_switch_script("firedrill-switch-r-1", milliseconds(2'050), "rm -f /data/ballast");
-  EXPECT_EQ(arm, "setsid sh -c 'sleep 2.050; rm -f /data/ballast' 'firedrill-switch-r-1' "
+  EXPECT_EQ(arm, "setsid sh -c 'sleep 2.050s; rm -f /data/ballast' 'firedrill-switch-r-1' "
                  "</dev/null >/dev/null 2>&1 & echo $!");
   const std::string disarm = disarm_switch_script(ArmedSwitch{"firedrill-switch-r-1", 4242});
   EXPECT_NE(disarm.find("/proc/4242/cmdline"), std::string::npos);
   EXPECT_NE(disarm.find("kill -KILL -4242"), std::string::npos);
+}
+
+TEST(HostScripts, ACutNeedsIpv4Peers) {
+  EXPECT_FALSE(nft_cut("r", 0, {}));
+  EXPECT_FALSE(nft_cut("r", 0, {"10.0.0.1", "db-1.example"}));
+  EXPECT_FALSE(nft_cut("r", 0, {"fd00::1"}));
+  ASSERT_TRUE(nft_cut("r", 0, {"10.0.0.1", "10.0.0.2"}));
+  EXPECT_NE(nft_cut("r", 0, {"10.0.0.1", "10.0.0.2"})->apply.find("{ 10.0.0.1, 10.0.0.2 }"), std::string::npos);
 }
 
 TEST_F(RemoteShellTest, APartitionIsATableOfItsOwnThatLeavesEveryOtherRuleAlone) {
@@ -270,7 +299,7 @@ TEST_F(RemoteShellTest, APartitionIsATableOfItsOwnThatLeavesEveryOtherRuleAlone)
   ASSERT_EQ(sh("nft add table inet team_firewall && nft add chain inet team_firewall keep && "
                "nft add rule inet team_firewall keep counter accept").exit_code, 0);
   ASSERT_TRUE(reachable(2));
-  const HostChange cut = nft_cut("run 1", 0, {bed().address(2)});
+  const HostChange cut = *nft_cut("run 1", 0, {bed().address(2)});
   auto applied = sh(cut.apply);
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
   EXPECT_EQ(sh(cut.verify).exit_code, 0);
@@ -286,7 +315,7 @@ TEST_F(RemoteShellTest, APartitionIsATableOfItsOwnThatLeavesEveryOtherRuleAlone)
 }
 
 TEST_F(RemoteShellTest, APartitionIsUndoneByItsSwitchWhenTheControllerIsGone) {
-  const HostChange cut = nft_cut("run-2", 3, {bed().address(3)});
+  const HostChange cut = *nft_cut("run-2", 3, {bed().address(3)});
   {
     RemoteShell shell(io, "host1", host(1), options());
     ASSERT_TRUE(connect(shell).is_ok());

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -86,9 +87,12 @@ TEST_F(HostsDefinition, StartedAndAttachedNodesLoad) {
 }
 
 TEST_F(HostsDefinition, ABadHostUrlIsAnErrorAtItsKey) {
-  const std::string text = errors(load("host = \"root@10.77.0.11\"", "host = \"ssh://root@10.77.0.12\"", ssh_table()));
+  const std::string text = errors(load("host = \"root@10.77.0.11\"\ndata_dir = \"/d\"", "host = \"ssh://root@10.77.0.12\"",
+                                       ssh_table()));
   EXPECT_NE(text.find("system.toml:6:8: node[0].host: \"root@10.77.0.11\" is not an ssh:// URL"), std::string::npos)
       << text;
+  // That one mistake, said once: not also "data_dir only on a host" or "no host while others have one".
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
 }
 
 TEST_F(HostsDefinition, EveryNodeOnAHostOrNone) {
@@ -98,7 +102,7 @@ TEST_F(HostsDefinition, EveryNodeOnAHostOrNone) {
 
 TEST_F(HostsDefinition, NodesOnHostsNeedTheSshTableAndItsFiles) {
   const std::string missing = errors(load("host = \"ssh://root@h1\"", "host = \"ssh://root@h2\"", ""));
-  EXPECT_NE(missing.find("ssh"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("ssh: required: a table"), std::string::npos) << missing;
   const std::string unreadable = errors(load(
       "host = \"ssh://root@h1\"", "host = \"ssh://root@h2\"",
       "[ssh]\nidentity_file = \"/nonexistent/id\"\nknown_hosts = \"/nonexistent/kh\"\ncontroller_address = \"10.0.0.1\"\n"));
