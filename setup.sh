@@ -48,11 +48,16 @@ install_packages() {
   # during the install (one already there, e.g. a container's, is left as it is).
   local policy=/usr/sbin/policy-rc.d own_policy=""
   if [ ! -e "$policy" ]; then
+    # Gone again however the install ends (an interrupted set-up too).
+    trap "$sudo rm -f $policy" EXIT
     printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && own_policy=1
   fi
   local status=0
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
-  [ -n "$own_policy" ] && $sudo rm -f "$policy"
+  if [ -n "$own_policy" ]; then
+    $sudo rm -f "$policy"
+    trap - EXIT
+  fi
   return $status
 }
 

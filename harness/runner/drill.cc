@@ -83,7 +83,7 @@ Status Drill::lab_up() {
   auto lab = build_lab(scenario_, plan_, paths_, options_.subnet);
   if (!lab) return lab.status();
   lab_ = std::move(*lab);
-  faults_.connect(fault_services());
+  connect_faults();
   receiver_ = std::make_unique<AlertReceiver>(
       io_, *timeline_, [this](const std::string& status, const std::string& name) { on_alert(status, name); });
   if (Status s = receiver_->listen(lab_.network->controller_address(), kAlertPort); !s) return s;
@@ -318,20 +318,19 @@ void Drill::on_alert(const std::string& status, const std::string& name) {
   console_.say("alert firing: " + name);
 }
 
-FaultServices Drill::fault_services() {
-  FaultServices services;
-  services.network = lab_.network.get();
-  services.volumes = lab_.volumes.get();
-  services.clock_shim = clock_shim_;
-  services.clock_control = [this](const std::string& node) {
+void Drill::connect_faults() {
+  LabContext& lab = faults_.lab();
+  lab.network = lab_.network.get();
+  lab.volumes = lab_.volumes.get();
+  lab.clock_shim = clock_shim_;
+  lab.clock_control = [this](const std::string& node) {
     return runs_clock_shim(plan_, node) ? paths_.clock_control(node) : std::string();
   };
-  services.backup_dir = [this](const std::string& node) { return paths_.backup_dir(node); };
-  services.resolve = [this](const std::string& target, ResolveDone next) { resolver_.resolve(target, std::move(next)); };
-  services.run_action = [this](const ActionRequest& request, std::function<void(ActionOutcome)> done) {
+  lab.backup_dir = [this](const std::string& node) { return paths_.backup_dir(node); };
+  lab.run_action = [this](const ActionRequest& request, std::function<void(ActionOutcome)> done) {
     actions_.run(request, std::move(done));
   };
-  return services;
+  faults_.set_resolve([this](const std::string& target, ResolveDone next) { resolver_.resolve(target, std::move(next)); });
 }
 
 void Drill::summarize() {

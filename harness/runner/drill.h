@@ -79,7 +79,8 @@ class Drill {
   void on_process_event(const ProcessEvent& e);
   void on_alert(const std::string& status, const std::string& name);
   bool ending() const { return phases_.current() == Phase::lab_down; }
-  FaultServices fault_services();
+  // Lends the faults the lab's parts and target resolution (fault_wiring.h), once the lab is up.
+  void connect_faults();
   FailureSink failure_sink();
   void summarize();
 

@@ -11,15 +11,9 @@ namespace firedrill {
 FaultWiring::FaultWiring(boost::asio::io_context& io, Supervisor& supervisor)
     : place_(io, supervisor), context_{io, place_, kFaultStepDeadlineMs, {}} {}
 
-void FaultWiring::connect(FaultServices services) {
-  LabContext& lab = place_.context();
-  lab.network = services.network;
-  lab.volumes = services.volumes;
-  lab.clock_control = std::move(services.clock_control);
-  lab.clock_shim = std::move(services.clock_shim);
-  lab.backup_dir = std::move(services.backup_dir);
-  lab.run_action = std::move(services.run_action);
-  context_.resolve = std::move(services.resolve);
+void FaultWiring::set_resolve(
+    std::function<void(const std::string& target, std::function<void(Result<std::string>)>)> resolve) {
+  context_.resolve = std::move(resolve);
 }
 
 Result<std::unique_ptr<Fault>> FaultWiring::make(const FaultSpec& spec, const std::string& node) {

@@ -26,25 +26,17 @@ class LabNetwork;
 class Supervisor;
 class Volumes;
 
-// What the runner lends every fault once the lab is up.
-struct FaultServices {
-  const LabNetwork* network = nullptr;
-  Volumes* volumes = nullptr;
-  std::string clock_shim;                                          // canonical path; "" when unused
-  std::function<std::string(const std::string& node)> clock_control;  // "" for a node without the shim
-  std::function<std::string(const std::string& node)> backup_dir;
-  // "role:R", "node:N" or a bare node name → a node, asynchronously.
-  std::function<void(const std::string& target, std::function<void(Result<std::string>)>)> resolve;
-  std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run_action;
-};
-
 // Makes the faults of one drill. Owned by the runner; outlives every fault it made.
 class FaultWiring {
  public:
   FaultWiring(boost::asio::io_context& io, Supervisor& supervisor);
 
-  // Once the lab is up, before the first make().
-  void connect(FaultServices services);
+  // The lab's parts the faults act on, which the runner fills in as the lab comes up (its
+  // network and volumes, the clock pages and shim, the backup store, node actions); before the
+  // first make().
+  LabContext& lab() { return place_.context(); }
+  // How a fault resolves a target ("role:R", "node:N" or a bare node name) to a node, now.
+  void set_resolve(std::function<void(const std::string& target, std::function<void(Result<std::string>)>)> resolve);
   // The fault of `spec` acting on `node` (its target already resolved).
   Result<std::unique_ptr<Fault>> make(const FaultSpec& spec, const std::string& node);
   // What the scenario's faults need of the place, checked before anything starts (each kind's

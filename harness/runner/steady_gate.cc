@@ -9,9 +9,6 @@
 
 namespace firedrill {
 
-namespace {
-}  // namespace
-
 bool steady_now(const PaymentWorkload& workload, const SteadyStateSpec& spec) {
   const std::vector<Completion> window = workload.completions(spec.window.count() * kNsPerMs);
   SteadyStateThresholds thresholds;

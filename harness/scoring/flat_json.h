@@ -1,9 +1,10 @@
-// The common line of an NDJSON file (a ledger export's transfer, a workload record of the
-// timeline), read without building a JSON value: one flat object whose strings have no escapes
+// The common line of a ledger export (one transfer), read without building a JSON value: one flat object whose strings have no escapes
 // and no bytes outside ASCII, and whose numbers are integers of at most 18 digits (no leading
 // zero, no "-0", no fraction or exponent). Such a line is valid JSON and means the same to a full
 // parser; anything else is refused, and the caller gives the line to the full parser. A million
-// payments are four million such lines, which is why this exists.
+// payments are three million such lines (one per export), which is why this exists. The
+// timeline's workload lines have a reader of their own on the same rules
+// (timeline/workload_line.h), in the layer below scoring.
 #pragma once
 
 #include <cstdint>

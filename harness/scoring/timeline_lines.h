@@ -1,7 +1,7 @@
 // Reading timeline.jsonl into RunData: the only place scoring turns the timeline's lines into
 // records. The workload's records (two or more per payment) are kept compact (WorkloadRecord),
-// the others as JSON. The ordinary workload line is read in place (flat_json.h); any other line
-// goes through the full JSON parser, so both ways give the same record.
+// the others as JSON. The ordinary workload line is read in place (timeline/line_decoder.h, its
+// flat path); any other line goes through the full JSON parser, so both ways give the same record.
 #pragma once
 
 #include <boost/json/object.hpp>

@@ -60,6 +60,7 @@ up() {
   # Half a bed is no bed: whatever was made goes again when a step fails.
   trap 'echo "testbed.sh: up failed; removing what was made" >&2; down >/dev/null 2>&1' ERR
   mkdir -p "$dir" /run/sshd
+  touch "$dir/.firedrill-testbed"
   chmod 700 "$dir"
   ssh-keygen -q -t ed25519 -N '' -C firedrill-testbed -f "$dir/id_ed25519"
   cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
@@ -109,14 +110,21 @@ CONFIG
 }
 
 down() {
-  local i ns
+  local i ns veth
   for ns in $(ip netns list 2>/dev/null | awk -v p="^$name-host" '$1 ~ p {print $1}'); do
     # Everything the host ran (sshd, nodes a drill started there, its switches) goes with it.
     for i in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$i" 2>/dev/null || true; done
+    for i in $(seq 1 50); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.1; done
     ip netns del "$ns" 2>/dev/null || true
   done
+  # The kernel removes a namespace's veths after its deletion returns: removed here, so that an
+  # `up` right after finds the names free.
+  for veth in $(ip -o link show 2>/dev/null | awk -F': ' -v p="^$name[0-9]+(@|$)" '$2 ~ p {sub(/@.*/, "", $2); print $2}'); do
+    ip link del "$veth" 2>/dev/null || true
+  done
   ip link del "$bridge" 2>/dev/null || true
-  rm -rf "$dir"
+  # Only a directory this script made (its marker inside) is removed: --dir may name anything.
+  if [ -e "$dir/.firedrill-testbed" ]; then rm -rf "$dir"; fi
   echo "testbed: down"
 }
 

@@ -8,10 +8,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "testing/read_file.h"
 
 namespace firedrill::testing {
 
@@ -31,16 +31,10 @@ class SshTestbed {
     shell(script_ + " down --dir " + dir_ + " --name " + name_ + " >/dev/null 2>&1");
     const std::string up = script_ + " up --hosts " + std::to_string(hosts) + " --dir " + dir_ + " --subnet " +
                            subnet_ + " --name " + name_ + " >" + dir_ + ".log 2>&1";
-    if (shell(up) != 0) {
-      std::ifstream log(dir_ + ".log");
-      std::stringstream text;
-      text << log.rdbuf();
-      why_ = "testbed.sh up failed: " + text.str();
-      std::remove((dir_ + ".log").c_str());
-      return;
-    }
+    const bool made = shell(up) == 0;
+    if (!made) why_ = "testbed.sh up failed: " + read_file(dir_ + ".log");
     std::remove((dir_ + ".log").c_str());
-    up_ = true;
+    up_ = made;
   }
   ~SshTestbed() {
     if (up_) shell(script_ + " down --dir " + dir_ + " --name " + name_ + " >/dev/null 2>&1");
