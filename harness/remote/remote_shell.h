@@ -1,7 +1,7 @@
 // One long-lived SSH session to a host, running a POSIX shell that firedrill sends commands to,
-// one after another: the "something open per host" that makes a remote step take a round trip
-// (remote_shell_test prints it: about 0.2 ms on the test bed's bridge) instead of a new SSH session
-// (0.5-1 s). It is
+// one after another: the "something open per host" that makes a remote step cost a round trip and
+// two process starts on the host (timeout and sh: remote_shell_test prints the figure) instead of
+// a new SSH session (0.5-1 s). It is
 // Jepsen's agentless model — nothing installed on the host, only its sshd and /bin/sh — with the
 // connection kept.
 //
