@@ -160,7 +160,8 @@ int run(RunArguments args) {
   std::ofstream(*run_dir + "/plan.txt") << plan.text();
   std::cout << "firedrill: drill " << scenario.drill.name << ", seed " << plan.seed << ", run directory "
             << *run_dir << std::endl;
-  auto lab = enter_lab();  // from here on we are the lab's init; the caller's process waits
+  // A drill on hosts builds no lab: the controller reaches the hosts from where it runs.
+  auto lab = scenario.system.on_hosts() ? Result<LabInfo>(LabInfo{}) : enter_lab();  // from here on we are the lab's init
   if (!lab) {
     std::cerr << "firedrill: cannot build the lab: " << lab.status().message() << "\n";
     return kExitInconclusive;

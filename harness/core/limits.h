@@ -152,6 +152,16 @@ inline constexpr std::size_t kRemoteOutputBytesMax = std::size_t{1} << 20;
 // A host-side step of firedrill's own (arm or disarm a switch, read a pid): killed on the host
 // past this.
 inline constexpr std::chrono::milliseconds kRemoteStepTimeoutMs{5'000};
+// How often a HostPlace reads its nodes' process states (one command per host) and touches the
+// hosts' heartbeat files.
+inline constexpr std::chrono::milliseconds kHostPollMs{200};
+// A host whose heartbeat file is this old (the controller is gone or cut off) runs its host-wide
+// switch: firedrill's started nodes stopped, its nftables table deleted.
+inline constexpr std::chrono::milliseconds kHostHeartbeatGraceMs{15'000};
+// At the end, a started node on a host gets SIGTERM, then SIGKILL this much later.
+inline constexpr std::chrono::milliseconds kHostStopGraceMs{3'000};
+// A change's switch fires this long after its fault's planned end.
+inline constexpr std::chrono::milliseconds kHostSwitchGraceMs{30'000};
 // What ssh said on stderr, kept for the error when a session ends (its tail).
 inline constexpr std::size_t kRemoteStderrBytesMax = 8 * 1024;
 

@@ -25,9 +25,27 @@ struct HostChange {
 // firedrill's table for run `run_id` ([a-z0-9_] kept).
 std::string nft_table_name(const std::string& run_id);
 
-// Drops every packet between this host and `peers` (IPv4 addresses), both ways, as change `id`.
-// An error for no peers or a peer that is not an IPv4 address (nft would refuse it on the host).
-Result<HostChange> nft_cut(const std::string& run_id, int id, const std::vector<std::string>& peers);
+// Which packets between this host and its peers a cut drops.
+enum class CutDirection { both, outgoing, incoming };
+
+// Drops every packet between this host and `peers` (IPv4 addresses), in `direction`, as change
+// `id`. An error for no peers or a peer that is not an IPv4 address (nft would refuse it on the
+// host).
+Result<HostChange> nft_cut(const std::string& run_id, int id, const std::vector<std::string>& peers,
+                           CutDirection direction = CutDirection::both);
+
+// Drops every packet to and from this host but loopback and the SSH connection from `controller`
+// to `ssh_port` (the session firedrill drives the host with), as change `id`.
+Result<HostChange> nft_isolate(const std::string& run_id, int id, const std::string& controller, int ssh_port);
+
+// A TBF qdisc of `rate_bits_per_s` as the root of the egress of the interface holding `address`,
+// with a handle of firedrill's own for change `id`: the undo deletes that handle only, and the
+// apply fails rather than replace a root qdisc someone else configured.
+HostChange tc_rate(const std::string& address, int id, long long rate_bits_per_s);
+
+// Fills the file system of `dir` to `percent` with a ballast file `name` in it (at 100: until a
+// write gets ENOSPC); verified by a write failing (100) or the file system's use.
+HostChange fill_to(const std::string& dir, const std::string& name, int percent);
 
 // A ballast file of `bytes` at `path` (fallocate; verified by its allocated size); the revert
 // removes it.

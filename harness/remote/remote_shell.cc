@@ -85,6 +85,7 @@ struct RemoteShell::Impl : std::enable_shared_from_this<Impl> {
     std::string script;
     milliseconds timeout;
     Done done;
+    bool direct = false;
   };
   enum class State { idle, connecting, open, ended };
 
@@ -130,13 +131,13 @@ struct RemoteShell::Impl : std::enable_shared_from_this<Impl> {
     send_next();
   }
 
-  void run(std::string script, milliseconds timeout, Done done) {
+  void run(std::string script, milliseconds timeout, Done done, bool direct) {
     if (state == State::ended || state == State::idle) {
       const std::string why = state == State::idle ? "not connected" : end_reason;
       asio::post(io, [done = std::move(done), why, l = label] { done(Status::error(l + ": " + why)); });
       return;
     }
-    queue.push_back(Command{std::move(script), timeout, std::move(done)});
+    queue.push_back(Command{std::move(script), timeout, std::move(done), direct});
     if (!in_flight) send_next();
   }
 
@@ -144,8 +145,12 @@ struct RemoteShell::Impl : std::enable_shared_from_this<Impl> {
     if (in_flight || queue.empty() || state == State::ended) return;
     in_flight = true;
     const Command& c = queue.front();
-    wire = "timeout -s KILL " + shell_seconds(c.timeout) + " sh -c " + shell_quote(c.script) +
-           " </dev/null 2>&1; printf '\\n%s %d\\n' " + token + " \"$?\"\n";
+    // A direct script runs in the session's shell itself: no process start beyond its own
+    // commands (a kill costs the round trip alone), but also no timeout and no shield from `exit`.
+    const std::string body = c.direct ? "{ " + c.script + "\n} </dev/null 2>&1"
+                                      : "timeout -s KILL " + shell_seconds(c.timeout) + " sh -c " + shell_quote(c.script) +
+                                            " </dev/null 2>&1";
+    wire = body + "; printf '\\n%s %d\\n' " + token + " \"$?\"\n";
     sent_at = Clock::now();
     // Beyond the command's own timeout, the host has alive_timeout to say anything at all.
     guard.expires_after(c.timeout + options.alive_timeout + kRemoteAnswerGraceMs);
@@ -277,7 +282,11 @@ RemoteShell::~RemoteShell() { impl_->end("closed", false); }
 void RemoteShell::connect(std::function<void(Status)> done) { impl_->connect(std::move(done)); }
 
 void RemoteShell::run(std::string script, milliseconds timeout, Done done) {
-  impl_->run(std::move(script), timeout, std::move(done));
+  impl_->run(std::move(script), timeout, std::move(done), false);
+}
+
+void RemoteShell::run_direct(std::string script, Done done) {
+  impl_->run(std::move(script), kRemoteStepTimeoutMs, std::move(done), true);
 }
 
 void RemoteShell::on_lost(std::function<void(const std::string&)> lost) { impl_->lost = std::move(lost); }

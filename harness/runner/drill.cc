@@ -6,6 +6,7 @@
 
 #include "core/limits.h"
 #include "lab/lab.h"
+#include "runner/host_wiring.h"
 #include "runner/poll.h"
 #include "runner/steady_gate.h"
 
@@ -19,13 +20,34 @@ Drill::Drill(const Scenario& scenario, const Plan& plan, const RunOptions& optio
     : scenario_(scenario), plan_(plan), options_(options), paths_{options.run_dir}, signals_(io_, SIGINT, SIGTERM),
       phase_timer_(io_), tick_timer_(io_), timeline_(std::move(timeline)), console_(*timeline_, options.progress),
       phases_(*timeline_, console_),
+      on_hosts_(scenario.system.on_hosts()),
       supervisor_(std::make_unique<Supervisor>(io_, [this](const ProcessEvent& e) { on_process_event(e); })),
-      faults_(io_, *supervisor_),
+      lab_place_(on_hosts_ ? nullptr : std::make_unique<LabPlace>(io_, *supervisor_)),
+      host_place_(!on_hosts_ ? nullptr
+                             : std::make_unique<HostPlace>(HostPlaceSetup{
+                                   .io = io_,
+                                   .system = scenario.system,
+                                   .run_id = host_run_id(options.run_dir),
+                                   .step_deadline = kFaultStepDeadlineMs,
+                                   .on_event = [this](const ProcessEvent& e) { on_process_event(e); },
+                                   .on_host_lost = [this](const std::string& host,
+                                                          const std::string& why) { on_host_lost(host, why); },
+                                   .switch_delay =
+                                       [this](ChangeId change) {
+                                         return host_switch_delay(plan_, change, fault_phase_start_, Clock::now());
+                                       }})),
+      faults_(io_, on_hosts_ ? static_cast<Place&>(*host_place_) : static_cast<Place&>(*lab_place_)),
       resolver_(io_, scenario.system, launched_.values),
       reverts_(*timeline_, console_, failure_sink()),
       schedule_(FaultScheduleParts{io_, *timeline_, console_, scenario, faults_, resolver_, reverts_, failure_sink(),
                                    [this] { return ending(); }}),
-      actions_(NodeActionParts{io_, *timeline_, console_, *supervisor_, scenario.system, launched_, paths_}),
+      actions_(NodeActionParts{io_, *timeline_, console_,
+                               [this](const ProcessSpec& spec, milliseconds deadline,
+                                      std::function<void(const TaskResult&)> done) {
+                                 if (host_place_) return host_place_->run_task(spec, deadline, std::move(done));
+                                 supervisor_->run_task(spec, deadline, std::move(done));
+                               },
+                               scenario.system, launched_, paths_}),
       probes_(io_, *timeline_, scenario.steady_state.probe_interval),
       final_reads_(io_, *timeline_, console_, paths_, failure_sink()),
       guards_(scenario.stop),
@@ -37,7 +59,7 @@ RunEnd Drill::run() {
     inconclusive(s.message(), s.message());
     return end_before_system();
   }
-  if (Status s = lab_up(); !s) {
+  if (Status s = on_hosts_ ? hosts_up() : lab_up(); !s) {
     fail("lab up", s);
     end_ = RunEnd::inconclusive;
     return end_before_system();
@@ -66,12 +88,7 @@ RunEnd Drill::end_before_system() {
 
 // What the scenario needs of this machine, checked before anything starts.
 Status Drill::preflight() {
-  if (scenario_.system.on_hosts()) {
-    // The definition format, the SSH session and the test bed exist (harness/remote/); the place
-    // over SSH does not yet. Refused whole rather than run in the lab by mistake.
-    return Status::error("the nodes of " + scenario_.system.path +
-                         " live on hosts over SSH, which this build cannot drill yet (a drill in the lab only)");
-  }
+  if (on_hosts_) return hosts_preflight();
   auto shim = locate_clock_shim(plan_, options_.bin_dir);
   if (!shim) return shim.status();
   clock_shim_ = *shim;
@@ -91,10 +108,65 @@ Status Drill::lab_up() {
   return Status::ok();
 }
 
+// On hosts: every fault kind must work there, and every host must answer with the tools the
+// drill's faults need; then its switch is armed. Nothing starts before all of them have.
+Status Drill::hosts_preflight() {
+  std::vector<std::string> kinds;
+  for (const auto& f : scenario_.faults) {
+    const HostSupport support = host_support(f.kind);
+    if (!support.supported) return Status::error("fault[" + std::to_string(f.index) + "] " + f.kind + " refused: " + support.how);
+    kinds.push_back(f.kind);
+  }
+  if (Status s = faults_.preflight(scenario_); !s) return s;
+  bool connected = false;
+  Status result = Status::ok();
+  host_place_->connect(host_tools(kinds), [&](Status s) {
+    result = s;
+    connected = true;
+  });
+  run_until(connected);
+  return result;
+}
+
+Status Drill::hosts_up() {
+  phases_.enter(Phase::lab_up);
+  if (Status s = make_host_run_dirs(paths_); !s) return s;
+  connect_faults();
+  receiver_ = std::make_unique<AlertReceiver>(
+      io_, *timeline_, [this](const std::string& status, const std::string& name) { on_alert(status, name); });
+  const LaunchSite site = host_launch_site(scenario_, paths_, options_.bin_dir, host_place_->work_dir());
+  if (Status s = receiver_->listen(site.controller_address, kAlertPort); !s) return s;
+  record_hosts(*timeline_, scenario_, site.alert_url);
+  return Status::ok();
+}
+
+void Drill::run_until(const bool& done) {
+  io_.restart();
+  while (!done && io_.run_one() > 0) {
+  }
+}
+
 Status Drill::system_up() {
   phases_.enter(Phase::system_up);
-  const LaunchSite site{paths_, options_.bin_dir, lab_.network.get(), lab_.volumes.get(), lab_.alert_url(), clock_shim_};
-  auto launched = launch_nodes(scenario_, plan_, site, *supervisor_, *timeline_);
+  std::function<Status(const ProcessSpec&)> start = [this](const ProcessSpec& spec) { return supervisor_->start(spec); };
+  LaunchSite site;
+  if (on_hosts_) {
+    site = host_launch_site(scenario_, paths_, options_.bin_dir, host_place_->work_dir());
+    start = [this](const ProcessSpec& spec) {
+      bool started = false;
+      Status result = Status::ok();
+      host_place_->start_node(NodeLaunch{spec.name, spec.argv, spec.env, "", "", spec.working_dir},
+                              [&](Status s, Evidence) {
+                                result = s;
+                                started = true;
+                              });
+      run_until(started);
+      return result;
+    };
+  } else {
+    site = lab_launch_site(lab_, paths_, options_.bin_dir, clock_shim_);
+  }
+  auto launched = launch_nodes(scenario_, plan_, site, start, *timeline_);
   if (!launched) return launched.status();
   launched_ = std::move(*launched);
   if (!scenario_.detection.log_patterns.empty()) {
@@ -114,7 +186,7 @@ void Drill::wait_healthy() {
   for (const auto& n : scenario_.system.nodes) limit = std::max(limit, n.ready_timeout);
   auto healthy = [this] {
     bool all = probes_.all_healthy();
-    for (const auto& n : scenario_.system.nodes) all = all && supervisor_->running(n.name);
+    for (const auto& n : scenario_.system.nodes) all = all && node_running(n.name);
     return all;
   };
   auto timed_out = [this, limit] {
@@ -161,6 +233,7 @@ void Drill::wait_baseline(Clock::time_point deadline) {
 void Drill::start_faults() {
   phases_.enter(Phase::faults);
   const auto phase_start = Clock::now();
+  fault_phase_start_ = phase_start;
   schedule_.start(plan_, phase_start);
   phase_timer_.expires_at(phase_start + plan_.fault_phase);
   phase_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -207,6 +280,15 @@ void Drill::finish() {
   signals_.cancel();
   probes_.close();
   if (receiver_) receiver_->stop();
+  if (host_place_) {
+    // Started nodes stopped, their logs fetched, firedrill's table gone, the switches disarmed.
+    host_place_->finish(paths_.logs_dir(), kHostStopGraceMs, [this](Status s) {
+      if (!s) fail("hosts down", s);
+      summarize();
+      io_.stop();
+    });
+    return;
+  }
   supervisor_->kill_all();
   summarize();
   io_.stop();
@@ -214,6 +296,7 @@ void Drill::finish() {
 
 void Drill::teardown() {
   if (supervisor_) supervisor_->kill_all();
+  host_place_.reset();  // the SSH sessions end; each host's switch covers anything left
   lab_.volumes.reset();
   lab_.network.reset();
 }
@@ -264,7 +347,9 @@ void Drill::tick() {
   const auto now = Clock::now();
   probes_.tick(now);
   if (log_watcher_) log_watcher_->poll(*timeline_);
-  reap_orphans([this](pid_t pid) { return supervisor_->owns(pid); });
+  // Only as the lab's init: on hosts the controller is an ordinary process whose children (the ssh
+  // clients) are watched by their owners.
+  if (!on_hosts_) reap_orphans([this](pid_t pid) { return supervisor_->owns(pid); });
   if (now >= next_progress_) {
     next_progress_ = now + kProgressIntervalMs;
     if (workload_) progress_.report(phases_.current(), *workload_, reverts_.active());
@@ -318,8 +403,26 @@ void Drill::on_alert(const std::string& status, const std::string& name) {
   console_.say("alert firing: " + name);
 }
 
+void Drill::on_host_lost(const std::string& host, const std::string& why) {
+  if (ending()) return;
+  // Its switches undo its changes on the host; the drill cannot say what the system did meanwhile.
+  inconclusive("host lost: " + host, "lost the SSH session to " + host + " (" + why + ")");
+  abort("host " + host + " lost");
+}
+
+bool Drill::node_running(const std::string& node) const {
+  return host_place_ ? host_place_->running(node) : supervisor_->running(node);
+}
+
 void Drill::connect_faults() {
-  LabContext& lab = faults_.lab();
+  faults_.set_resolve([this](const std::string& target, ResolveDone next) { resolver_.resolve(target, std::move(next)); });
+  if (host_place_) {
+    host_place_->set_action_runner([this](const ActionRequest& request, std::function<void(ActionOutcome)> done) {
+      actions_.run(request, std::move(done));
+    });
+    return;
+  }
+  LabContext& lab = lab_place_->context();
   lab.network = lab_.network.get();
   lab.volumes = lab_.volumes.get();
   lab.clock_shim = clock_shim_;
@@ -330,7 +433,6 @@ void Drill::connect_faults() {
   lab.run_action = [this](const ActionRequest& request, std::function<void(ActionOutcome)> done) {
     actions_.run(request, std::move(done));
   };
-  faults_.set_resolve([this](const std::string& target, ResolveDone next) { resolver_.resolve(target, std::move(next)); });
 }
 
 void Drill::summarize() {

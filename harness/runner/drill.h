@@ -19,7 +19,9 @@
 #include <optional>
 #include <string>
 
+#include "lab/lab_place.h"
 #include "plan/plan.h"
+#include "remote/host_place.h"
 #include "runner/alert_receiver.h"
 #include "runner/console.h"
 #include "runner/drill_runner.h"
@@ -55,7 +57,9 @@ class Drill {
  private:
   // The stages, in the order of a complete run.
   Status preflight();
+  Status hosts_preflight();
   Status lab_up();
+  Status hosts_up();
   Status system_up();
   void wait_healthy();
   void start_traffic();
@@ -78,6 +82,11 @@ class Drill {
   void check_stop_guards();
   void on_process_event(const ProcessEvent& e);
   void on_alert(const std::string& status, const std::string& name);
+  void on_host_lost(const std::string& host, const std::string& why);
+  // Whether the node's process runs now (the lab's supervisor, or the hosts' last poll).
+  bool node_running(const std::string& node) const;
+  // Runs the io_context until `done` is set: a step of the hosts' set-up before the drill's loop.
+  void run_until(const bool& done);
   bool ending() const { return phases_.current() == Phase::lab_down; }
   // Lends the faults the lab's parts and target resolution (fault_wiring.h), once the lab is up.
   void connect_faults();
@@ -95,7 +104,11 @@ class Drill {
   std::unique_ptr<Timeline> timeline_;
   Console console_;
   Phases phases_;
-  std::unique_ptr<Supervisor> supervisor_;
+  const bool on_hosts_;  // every node lives on a host over SSH: no lab, the HostPlace
+  std::unique_ptr<Supervisor> supervisor_;  // the lab's nodes (unused on hosts)
+  std::unique_ptr<LabPlace> lab_place_;     // one of these two is the place
+  std::unique_ptr<HostPlace> host_place_;
+  std::chrono::steady_clock::time_point fault_phase_start_{};
   std::string clock_shim_;  // canonical path; "" when no node runs with the shim
   Lab lab_;
   LaunchedNodes launched_;

@@ -8,8 +8,8 @@
 
 namespace firedrill {
 
-FaultWiring::FaultWiring(boost::asio::io_context& io, Supervisor& supervisor)
-    : place_(io, supervisor), context_{io, place_, kFaultStepDeadlineMs, {}} {}
+FaultWiring::FaultWiring(boost::asio::io_context& io, Place& place)
+    : place_(place), context_{io, place_, kFaultStepDeadlineMs, {}} {}
 
 void FaultWiring::set_resolve(
     std::function<void(const std::string& target, std::function<void(Result<std::string>)>)> resolve) {

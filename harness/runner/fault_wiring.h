@@ -12,7 +12,6 @@
 
 #include "core/status.h"
 #include "fault/fault.h"
-#include "lab/lab_place.h"
 #include "place/place.h"
 #include "scenario/scenario.h"
 
@@ -22,19 +21,12 @@ class io_context;
 
 namespace firedrill {
 
-class LabNetwork;
-class Supervisor;
-class Volumes;
 
 // Makes the faults of one drill. Owned by the runner; outlives every fault it made.
 class FaultWiring {
  public:
-  FaultWiring(boost::asio::io_context& io, Supervisor& supervisor);
-
-  // The lab's parts the faults act on, which the runner fills in as the lab comes up (its
-  // network and volumes, the clock pages and shim, the backup store, node actions); before the
-  // first make().
-  LabContext& lab() { return place_.context(); }
+  // `place` (the lab's, or the hosts') outlives the wiring.
+  FaultWiring(boost::asio::io_context& io, Place& place);
   // How a fault resolves a target ("role:R", "node:N" or a bare node name) to a node, now.
   void set_resolve(std::function<void(const std::string& target, std::function<void(Result<std::string>)>)> resolve);
   // The fault of `spec` acting on `node` (its target already resolved).
@@ -44,7 +36,7 @@ class FaultWiring {
   Status preflight(const Scenario& scenario) const;
 
  private:
-  LabPlace place_;
+  Place& place_;
   FaultContext context_;
 };
 

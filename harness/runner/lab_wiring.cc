@@ -38,6 +38,24 @@ Result<Lab> build_lab(const Scenario& scenario, const Plan& plan, const RunPaths
   return lab;
 }
 
+LaunchSite lab_launch_site(const Lab& lab, const RunPaths& paths, const std::string& bin_dir,
+                           const std::string& clock_shim) {
+  LaunchSite site;
+  site.paths = paths;
+  site.bin_dir = bin_dir;
+  site.controller_address = lab.network->controller_address();
+  for (const auto& n : lab.network->nodes()) {
+    site.addresses[n.node] = n.address;
+    site.data_dirs[n.node] = lab.volumes->path(n.node);
+  }
+  const LabNetwork* network = lab.network.get();
+  site.netns_fd = [network](const std::string& node) { return network->netns_fd(node); };
+  site.alert_url = lab.alert_url();
+  site.clock_shim = clock_shim;
+  site.volume_kind = "tmpfs";
+  return site;
+}
+
 void record_lab(Timeline& timeline, const Lab& lab) {
   StringPairs nodes;
   for (const auto& n : lab.network->nodes()) nodes.emplace_back(n.node, n.address);

@@ -13,6 +13,7 @@
 #include "lab/network.h"
 #include "lab/volumes.h"
 #include "plan/plan.h"
+#include "runner/node_launch.h"
 #include "runner/run_paths.h"
 #include "scenario/scenario.h"
 
@@ -32,6 +33,10 @@ struct Lab {
 };
 
 Result<Lab> build_lab(const Scenario& scenario, const Plan& plan, const RunPaths& paths, const std::string& subnet);
+
+// Where the nodes go in the lab: its addresses, volumes and network namespaces.
+LaunchSite lab_launch_site(const Lab& lab, const RunPaths& paths, const std::string& bin_dir,
+                           const std::string& clock_shim);
 
 // The ("harness", "lab") record: the controller's address, every node's, the alert URL.
 void record_lab(Timeline& timeline, const Lab& lab);

@@ -82,7 +82,7 @@ void NodeActions::run(const ActionRequest& request, std::function<void(ActionOut
                                     .purpose = request.purpose,
                                     .argv = spec.argv});
   parts_.console.say("action " + request.action + " on " + request.node);
-  parts_.supervisor.run_task(spec, node->action_timeout,
+  parts_.run_task(spec, node->action_timeout,
                              [this, request, spec, started, stdout_offset, done = std::move(done)](const TaskResult& r) {
                                on_end(request, spec, started, stdout_offset, r, done);
                              });

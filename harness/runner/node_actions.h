@@ -24,7 +24,8 @@ struct NodeActionParts {
   boost::asio::io_context& io;
   Timeline& timeline;
   Console& console;
-  Supervisor& supervisor;
+  // Runs a rendered action to completion (the lab's supervisor, or the node's host).
+  std::function<void(const ProcessSpec&, std::chrono::milliseconds, std::function<void(const TaskResult&)>)> run_task;
   const SystemDefinition& system;
   const LaunchedNodes& launched;  // the nodes' specs and values, filled once they started
   RunPaths paths;

@@ -7,8 +7,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "lab/network.h"
-#include "lab/volumes.h"
 #include "runner/drill_runner.h"
 #include "runner/fault_wiring.h"
 #include "timeline/timeline.h"
@@ -45,19 +43,20 @@ RenderInputs render_inputs(const Scenario& scenario, const LaunchSite& site) {
   RenderInputs inputs;
   inputs.backup_store = site.paths.backup_store();
   inputs.bin_dir = site.bin_dir;
-  inputs.controller_address = site.network->controller_address();
+  inputs.controller_address = site.controller_address;
   inputs.alert_url = site.alert_url;
   inputs.parameters = scenario.system_parameters;
   inputs.accounts = scenario.workload.accounts;
-  for (const auto& n : site.network->nodes()) inputs.addresses[n.node] = n.address;
-  for (const auto& n : scenario.system.nodes) inputs.data_dirs[n.name] = site.volumes->path(n.name);
+  inputs.addresses = site.addresses;
+  inputs.data_dirs = site.data_dirs;
   return inputs;
 }
 
 // What the lab adds (scenarios/README.md, "What the lab adds to a node"): PATH and HOME always;
 // the clock shim only where a clock fault of the plan can land.
 Environment lab_environment(const NodeDefinition& n, const LaunchSite& site, bool shim) {
-  Environment env{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", site.volumes->path(n.name)}};
+  Environment env{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", site.data_dirs.at(n.name)}};
+  env.insert(site.environment.begin(), site.environment.end());
   if (shim) {
     env["LD_PRELOAD"] = site.clock_shim;
     env[clock_control_variable()] = site.paths.clock_control(n.name);
@@ -83,10 +82,10 @@ Result<ProcessSpec> node_spec(const NodeDefinition& n, const Values& values, con
     // The definition's own preloads run after the shim, which must see clock calls first.
     spec.env[key] = key == "LD_PRELOAD" && shim ? site.clock_shim + ":" + *rendered : *rendered;
   }
-  spec.netns_fd = site.network->netns_fd(n.name);
+  spec.netns_fd = site.netns_fd ? site.netns_fd(n.name) : -1;
   spec.stdout_path = site.paths.log_out(n.name);
   spec.stderr_path = site.paths.log_err(n.name);
-  spec.working_dir = site.volumes->path(n.name);
+  spec.working_dir = site.data_dirs.at(n.name);
   return spec;
 }
 
@@ -109,9 +108,9 @@ HarnessNodeSetup node_setup(const NodeDefinition& n, const Environment& added, b
                          .preload = shim ? std::optional<std::string>(site.clock_shim) : std::nullopt,
                          .environment_added = StringPairs(added.begin(), added.end()),
                          .definition_environment = {},
-                         .volume = NodeVolume{.kind = "tmpfs", .bytes = n.volume_bytes, .path = site.volumes->path(n.name)},
-                         .network_namespace = true,
-                         .working_dir = site.volumes->path(n.name)};
+                         .volume = NodeVolume{.kind = site.volume_kind, .bytes = n.volume_bytes, .path = site.data_dirs.at(n.name)},
+                         .network_namespace = site.network_namespace,
+                         .working_dir = site.data_dirs.at(n.name)};
   for (const auto& [key, value] : n.environment) setup.definition_environment.push_back(key);
   return setup;
 }
@@ -157,7 +156,7 @@ Status create_clock_pages(const Plan& plan, const RunPaths& paths) {
 }
 
 Result<LaunchedNodes> launch_nodes(const Scenario& scenario, const Plan& plan, const LaunchSite& site,
-                                   Supervisor& supervisor, Timeline& timeline) {
+                                   const std::function<Status(const ProcessSpec&)>& start, Timeline& timeline) {
   LaunchedNodes launched;
   launched.inputs = render_inputs(scenario, site);
   auto shared = shared_values(scenario.system, launched.inputs);
@@ -175,7 +174,7 @@ Result<LaunchedNodes> launch_nodes(const Scenario& scenario, const Plan& plan, c
     const HarnessNodeSetup setup = node_setup(n, added, shim, site);
     setups.push_back(record_codec::encode_fields(setup));
     timeline.write(setup);
-    if (Status s = supervisor.start(*spec); !s) return s;
+    if (Status s = start(*spec); !s) return s;
   }
   write_node_setup(site.paths, std::move(setups));
   return launched;

@@ -5,6 +5,7 @@
 // lab adds to a node"). Runs on the runner's io_context thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,18 +19,21 @@
 
 namespace firedrill {
 
-class LabNetwork;
 class Timeline;
-class Volumes;
 
-// Where the nodes go: the lab that is up and what the drill knows about it.
+// Where the nodes go: the lab that is up, or the hosts, and what the drill knows about it.
 struct LaunchSite {
   RunPaths paths;
   std::string bin_dir;
-  const LabNetwork* network = nullptr;
-  const Volumes* volumes = nullptr;
+  std::string controller_address;                // as the nodes reach it
+  std::map<std::string, std::string> addresses;  // node → its address
+  std::map<std::string, std::string> data_dirs;  // node → its data directory (its volume in the lab)
+  std::function<int(const std::string& node)> netns_fd;  // the lab's network namespaces; -1 on hosts
   std::string alert_url;
-  std::string clock_shim;  // canonical path (locate_clock_shim); "" when no node runs it
+  std::string clock_shim;   // canonical path (locate_clock_shim); "" when no node runs it
+  std::string volume_kind;  // "tmpfs" (the lab's own) or "host directory" (the definition's data_dir)
+  bool network_namespace = true;  // the lab's; false on hosts
+  std::map<std::string, std::string> environment;  // added to every node's (on hosts: FIREDRILL_WORK_DIR)
 };
 
 // What the launch rendered, for the stages after it: node actions are rendered and started like
@@ -54,9 +58,9 @@ Result<std::string> locate_clock_shim(const Plan& plan, const std::string& bin_d
 // The control page of every node that runs with the clock shim, made before the nodes start.
 Status create_clock_pages(const Plan& plan, const RunPaths& paths);
 
-// Renders and starts every node of the scenario's system, in definition order; writes
-// node-setup.json once all have started.
+// Renders and starts every node of the scenario's system, in definition order, with `start`
+// (the lab's supervisor, or the hosts' place); writes node-setup.json once all have started.
 Result<LaunchedNodes> launch_nodes(const Scenario& scenario, const Plan& plan, const LaunchSite& site,
-                                   Supervisor& supervisor, Timeline& timeline);
+                                   const std::function<Status(const ProcessSpec&)>& start, Timeline& timeline);
 
 }  // namespace firedrill

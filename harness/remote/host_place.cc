@@ -1,0 +1,514 @@
+// Nodes on hosts: sessions, processes, tasks and the end; see host_place.h. The changes (links,
+// shapes, volumes) are in host_changes.cc.
+#include "remote/host_place.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/limits.h"
+#include "place/retry_until.h"
+#include "remote/host_place_state.h"
+#include "remote/ssh_command.h"
+#include "scenario/ssh_url.h"
+
+namespace firedrill {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+// Prints "NAME LETTER" per node ("-" when its process is gone or a zombie), reading
+// /proc/PID/stat past the command name (which may hold spaces and parentheses).
+std::string state_script(const std::vector<std::pair<std::string, int>>& pids) {
+  std::string script;
+  for (const auto& [name, pid] : pids) {
+    script += "s=$(sed 's/.*) //' /proc/" + std::to_string(pid) + "/stat 2>/dev/null | cut -c1); echo " +
+              shell_quote(name) + " ${s:--}; ";
+  }
+  return script + "true";
+}
+
+// `env -i K=V ... ARGV...` quoted for sh.
+std::string command_line(const std::map<std::string, std::string>& env, const std::vector<std::string>& argv) {
+  std::string line = "env -i";
+  for (const auto& [key, value] : env) line += " " + shell_quote(key + "=" + value);
+  for (const auto& arg : argv) line += " " + shell_quote(arg);
+  return line;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& n : names) text += (text.empty() ? "" : ",") + n;
+  return text;
+}
+
+// Runs `each(i, next)` for i = 0..n-1, one after another, then `done` with the first error.
+void in_turn(std::size_t n, std::function<void(std::size_t, std::function<void(Status)>)> each,
+             std::function<void(Status)> done, std::size_t i = 0, Status first = Status::ok()) {
+  if (i == n) return done(first);
+  each(i, [n, each, done, i, first](Status s) mutable {
+    in_turn(n, each, done, i + 1, first ? s : first);
+  });
+}
+
+}  // namespace
+
+void add_round_trip(Evidence& evidence, const RemoteResult& result) {
+  evidence["round_trip_us"] = result.round_trip_ns / 1000;
+}
+
+HostSupport host_support(const std::string& kind) {
+  static const std::map<std::string, HostSupport> support{
+      {"process.kill", {true, "kill -SIG to the node's process group (started) or pid (attached); restart: the node's command again, or its `start`"}},
+      {"process.pause", {true, "SIGSTOP / SIGCONT; a dead-man's switch on the host sends SIGCONT if the controller goes"}},
+      {"network.partition", {true, "drop rules in an nftables table of firedrill's own (inet firedrill_RUN), one chain pair per fault"}},
+      {"network.isolate", {true, "nftables: everything dropped but loopback and the SSH connection from the controller"}},
+      {"network.bandwidth", {true, "a tc TBF qdisc with firedrill's own handle as the root of the host interface's egress"}},
+      {"network.delay", {false, "not on hosts yet: needs netem, which firedrill does not use there"}},
+      {"network.loss", {false, "not on hosts yet: needs netem, which firedrill does not use there"}},
+      {"disk.full", {true, "a ballast file (fallocate) on the node's data_dir's file system"}},
+      {"storage.loss", {true, "the node's data_dir emptied (started nodes only), then its restore action run on the host"}},
+      {"backup.corrupt", {false, "not on hosts yet"}},
+      {"clock.skew", {false, "not on hosts yet (the clock shim is not deployed to hosts)"}},
+  };
+  auto it = support.find(kind);
+  return it == support.end() ? HostSupport{false, "unknown on hosts"} : it->second;
+}
+
+std::vector<std::string> host_tools(const std::vector<std::string>& kinds) {
+  std::set<std::string> tools{"sh", "setsid", "kill", "timeout", "sed", "env", "cat"};
+  for (const auto& kind : kinds) {
+    if (kind == "network.partition" || kind == "network.isolate") tools.insert("nft");
+    if (kind == "network.bandwidth") tools.insert({"tc", "ip"});
+    if (kind == "disk.full") tools.insert({"fallocate", "df", "stat"});
+  }
+  return {tools.begin(), tools.end()};
+}
+
+HostPlace::State::State(HostPlaceSetup s) : setup(std::move(s)), poll_timer(setup.io) {
+  work_dir = "/var/tmp/firedrill/" + nft_table_name(setup.run_id).substr(std::string("firedrill_").size());
+  for (const auto& n : setup.system.nodes) {
+    auto url = parse_ssh_url(n.host);
+    if (!url) continue;  // validated with the definition
+    HostSession& host = hosts[url->text()];
+    host.name = url->text();
+    host.endpoint = *url;
+    host.nodes.push_back(n.name);
+    HostNode& node = nodes[n.name];
+    node.definition = &n;
+    node.host = &host;
+  }
+}
+
+HostNode* HostPlace::State::node(const std::string& name) {
+  auto it = nodes.find(name);
+  return it == nodes.end() ? nullptr : &it->second;
+}
+
+std::string HostPlace::State::node_log(const std::string& node, const char* stream) const {
+  return work_dir + "/" + node + "." + stream;
+}
+
+std::string HostPlace::State::address_of(const std::string& member) const {
+  if (member == place_client) return setup.system.ssh.controller_address;
+  auto it = nodes.find(member);
+  return it == nodes.end() ? std::string() : it->second.host->endpoint.address;
+}
+
+void HostPlace::State::step(HostSession& host, std::string script, bool direct, RemoteShell::Done done) {
+  if (!host.shell) return asio::post(setup.io, [done, n = host.name] { done(Status::error(n + ": not connected")); });
+  if (direct) return host.shell->run_direct(std::move(script), std::move(done));
+  host.shell->run(std::move(script), setup.step_deadline, std::move(done));
+}
+
+void HostPlace::State::emit(ProcessEvent::Kind kind, HostNode& node, int exit_signal) {
+  ProcessEvent e;
+  e.kind = kind;
+  e.name = node.definition->name;
+  e.pid = node.pid;
+  if (kind == ProcessEvent::Kind::exited) {
+    e.expected = node.expect_exit || finishing;
+    e.signal = exit_signal;
+    node.expect_exit = false;
+    node.sent_signal = 0;
+  }
+  if (setup.on_event) setup.on_event(e);
+}
+
+void HostPlace::State::read_states(HostSession& host, std::vector<std::string> names, std::function<void(Status)> done) {
+  std::vector<std::pair<std::string, int>> pids;
+  for (const auto& name : names) {
+    if (HostNode* n = node(name); n && n->pid > 0) pids.emplace_back(name, n->pid);
+  }
+  std::string script = state_script(pids);
+  if (!finishing) script = "touch " + shell_quote(work_dir + "/heartbeat") + "; " + script;
+  step(host, script, true, [self = shared_from_this(), done](Result<RemoteResult> r) {
+    if (!r) return done(r.status());
+    std::istringstream lines(r->output);
+    std::string name, letter;
+    while (lines >> name >> letter) {
+      HostNode* n = self->node(name);
+      if (!n) continue;
+      const bool alive = letter != "-" && letter != "Z" && letter != "X";
+      n->state = alive ? letter[0] : '?';
+      if (n->running && !alive) {
+        n->running = false;
+        self->emit(ProcessEvent::Kind::exited, *n, n->expect_exit ? n->sent_signal : 0);
+        n->pid = 0;
+      }
+    }
+    done(Status::ok());
+  });
+}
+
+// Every kHostPollMs: each host's nodes read (and its heartbeat touched), one command per host.
+void HostPlace::State::poll() {
+  if (finishing) return;
+  for (auto& [key, host] : hosts) {
+    if (host.lost || host.polling || !host.shell) continue;
+    host.polling = true;
+    read_states(host, host.nodes, [self = shared_from_this(), h = &host](Status) { h->polling = false; });
+  }
+  poll_timer.expires_after(kHostPollMs);
+  poll_timer.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (auto self = weak.lock(); self && !ec) self->poll();
+  });
+}
+
+HostPlace::HostPlace(HostPlaceSetup setup) : state_(std::make_shared<State>(std::move(setup))) {}
+
+HostPlace::~HostPlace() {
+  state_->finishing = true;
+  state_->poll_timer.cancel();
+}
+
+std::string HostPlace::work_dir() const { return state_->work_dir; }
+
+void HostPlace::set_action_runner(std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run) {
+  state_->run_action = std::move(run);
+}
+
+bool HostPlace::running(const std::string& node) const {
+  auto it = state_->nodes.find(node);
+  return it != state_->nodes.end() && it->second.running;
+}
+
+// The host-wide switch: once the heartbeat is older than the grace, stop what firedrill started
+// and delete its table.
+static std::string drill_switch_script(const std::string& work_dir, const std::string& table) {
+  const std::string dir = shell_quote(work_dir);
+  const std::string grace = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kHostHeartbeatGraceMs).count());
+  return "while [ $(( $(date +%s) - $(stat -c %Y " + dir + "/heartbeat 2>/dev/null || echo 0) )) -lt " + grace +
+         " ]; do sleep 1; done; nft delete table inet " + table + " 2>/dev/null; " +
+         "for p in $(cat " + dir + "/pids 2>/dev/null); do " +
+         "grep -qz '^FIREDRILL_WORK_DIR=" + work_dir + "$' /proc/$p/environ 2>/dev/null && kill -KILL -$p; done; true";
+}
+
+void HostPlace::connect(const std::vector<std::string>& tools, std::function<void(Status)> done) {
+  auto self = state_;
+  std::vector<HostSession*> order;
+  for (auto& [key, host] : self->hosts) order.push_back(&host);
+  in_turn(
+      order.size(),
+      [self, order, tools](std::size_t i, std::function<void(Status)> next) {
+        HostSession& host = *order[i];
+        host.shell = std::make_unique<RemoteShell>(self->setup.io, joined(host.nodes), host.endpoint, self->setup.system.ssh);
+        host.shell->on_lost([self, h = &host](const std::string& why) {
+          h->lost = true;
+          if (self->setup.on_host_lost && !self->finishing) self->setup.on_host_lost(h->shell->label(), why);
+        });
+        host.shell->connect([self, &host, tools, next](Status s) {
+          if (!s) return next(s);
+          self->step(host, tools_check_script(tools), false, [self, &host, next](Result<RemoteResult> r) {
+            if (!r) return next(r.status());
+            if (r->exit_code != 0) {
+              std::string missing = r->output;
+              for (char& c : missing) c = c == '\n' ? ' ' : c;
+              return next(Status::error(host.shell->label() + ": missing on the host: " + missing));
+            }
+            const std::string dir = shell_quote(self->work_dir);
+            self->step(host, "mkdir -p " + dir + " && touch " + dir + "/heartbeat", false,
+                       [self, &host, next](Result<RemoteResult> made) {
+                         if (!made || made->exit_code != 0) {
+                           return next(Status::error(host.shell->label() + ": cannot make " + self->work_dir +
+                                                     (made ? ": " + made->output : "")));
+                         }
+                         const std::string marker = switch_marker(self->setup.run_id, "host");
+                         arm_switch(*host.shell, marker, milliseconds(0),
+                                    drill_switch_script(self->work_dir, nft_table_name(self->setup.run_id)),
+                                    [&host, next](Result<ArmedSwitch> armed) {
+                                      if (!armed) return next(armed.status());
+                                      host.drill_switch = *armed;
+                                      next(Status::ok());
+                                    });
+                       });
+          });
+        });
+      },
+      [self, done](Status s) {
+        if (s) self->poll();
+        done(s);
+      });
+}
+
+Status HostPlace::can_shape(LinkShape::Kind kind) const {
+  if (kind == LinkShape::Kind::bandwidth) return Status::ok();
+  return Status::error("network.delay and network.loss need netem, which firedrill does not use on hosts yet");
+}
+
+// ---- nodes and their processes ----
+
+void HostPlace::start_node(const NodeLaunch& launch, PlaceDone done) {
+  auto self = state_;
+  HostNode* n = self->node(launch.name);
+  if (!n) return done(Status::error("node " + launch.name + ": not on any host"), {{"node", launch.name}});
+  n->launch = launch;
+  const NodeDefinition& d = *n->definition;
+  std::string script;
+  if (d.attached()) {
+    // Already running: its pid; else its start, then its pid.
+    script = "pid=$(" + d.pid_command + "); if [ -z \"$pid\" ]; then " + d.start_command +
+             " >/dev/null 2>&1; i=0; while [ -z \"$pid\" ] && [ $i -lt 50 ]; do sleep 0.1; pid=$(" + d.pid_command +
+             "); i=$((i+1)); done; fi; echo $pid";
+  } else {
+    std::map<std::string, std::string> env = launch.env;
+    env["FIREDRILL_WORK_DIR"] = self->work_dir;  // how the host-wide switch knows its own nodes
+    const std::string wd = launch.working_dir.empty() ? std::string("/") : launch.working_dir;
+    script = "cd " + shell_quote(wd) + " && pid=$( (setsid " + command_line(env, launch.argv) + " >>" +
+             shell_quote(self->node_log(launch.name, "out")) + " 2>>" + shell_quote(self->node_log(launch.name, "err")) +
+             " </dev/null & echo $!) ) && echo $pid >>" + shell_quote(self->work_dir + "/pids") + " && echo $pid";
+  }
+  self->step(*n->host, script, false, [self, n, done](Result<RemoteResult> r) {
+    Evidence evidence{{"node", n->definition->name}};
+    if (!r) return done(r.status(), evidence);
+    add_round_trip(evidence, *r);
+    const int pid = std::atoi(r->output.c_str());
+    if (r->exit_code != 0 || pid <= 0) {
+      ProcessEvent e;
+      e.kind = ProcessEvent::Kind::start_failed;
+      e.name = n->definition->name;
+      e.error = "node " + n->definition->name + ": start on " + n->host->name + ": " + r->output;
+      if (self->setup.on_event) self->setup.on_event(e);
+      return done(Status::error(e.error), evidence);
+    }
+    n->pid = pid;
+    n->running = true;
+    n->launched = true;
+    n->expect_exit = false;
+    evidence["pid"] = pid;
+    self->emit(ProcessEvent::Kind::started, *n);
+    done(Status::ok(), evidence);
+  });
+}
+
+void HostPlace::process_state(const std::string& node, std::function<void(Result<ProcessState>)> done) {
+  auto self = state_;
+  HostNode* n = self->node(node);
+  if (!n) return done(Status::error("node " + node + ": not on any host"));
+  self->read_states(*n->host, {node}, [n, done](Status s) {
+    if (!s) return done(s);
+    done(ProcessState{n->running, n->running ? n->pid : 0, n->running ? n->state : '?'});
+  });
+}
+
+void HostPlace::signal_node(const std::string& node, int signal, bool expect_exit, PlaceDone done) {
+  auto self = state_;
+  HostNode* n = self->node(node);
+  if (!n || !n->running) return done(Status::error("node " + node + ": not running"), {{"node", node}});
+  // A started node is its own process group (setsid); an attached one is signalled alone.
+  const std::string target = (n->definition->attached() ? "" : "-") + std::to_string(n->pid);
+  auto send = [self, n, signal, expect_exit, target, done] {
+    if (expect_exit) {
+      n->expect_exit = true;
+      n->sent_signal = signal;
+    }
+    self->step(*n->host, "kill -" + std::to_string(signal) + " " + target, true,
+               [self, n, signal, done](Result<RemoteResult> r) {
+                 Evidence evidence{{"node", n->definition->name}, {"pid", n->pid}, {"signal", signal}};
+                 if (!r) return done(r.status(), evidence);
+                 add_round_trip(evidence, *r);
+                 if (r->exit_code != 0) return done(Status::error("kill on " + n->host->name + ": " + r->output), evidence);
+                 if (signal == SIGCONT && n->stop_switch.pid > 0) {
+                   disarm_switch(*n->host->shell, n->stop_switch, [](Status) {});
+                   n->stop_switch = {};
+                 }
+                 done(Status::ok(), evidence);
+               });
+  };
+  if (signal != SIGSTOP) return send();
+  // A paused node resumes by itself if the controller goes.
+  arm_switch(*n->host->shell, switch_marker(self->setup.run_id, "cont-" + node), self->setup.switch_delay(-1),
+             "kill -CONT " + target, [n, send, done, node](Result<ArmedSwitch> armed) {
+               if (!armed) return done(armed.status(), {{"node", node}});
+               n->stop_switch = *armed;
+               send();
+             });
+}
+
+void HostPlace::wait_exit(const std::vector<std::string>& nodes, PlaceDone done) {
+  auto self = state_;
+  const auto deadline = Clock::now() + self->setup.step_deadline;
+  auto gone = std::make_shared<std::set<std::string>>();
+  auto look = std::make_shared<std::function<void()>>();
+  *look = [self, nodes, deadline, gone, look, done] {
+    std::vector<std::string> left;
+    for (const auto& name : nodes) {
+      if (!self->node(name) || !self->node(name)->running) gone->insert(name);
+      if (!gone->count(name)) left.push_back(name);
+    }
+    if (left.empty()) return done(Status::ok(), {{"reaped", joined(nodes)}});
+    if (Clock::now() >= deadline) {
+      return done(Status::error("node " + joined(left) + ": exit: not observed before the step deadline"),
+                  {{"running", joined(left)}});
+    }
+    HostNode* n = self->node(left.front());
+    self->read_states(*n->host, {left.front()}, [look](Status) { (*look)(); });
+  };
+  (*look)();
+}
+
+void HostPlace::wait_state(const std::string& node, char state, bool in_state, PlaceDone done) {
+  auto self = state_;
+  HostNode* n = self->node(node);
+  if (!n) return done(Status::error("node " + node + ": not on any host"), {{"node", node}});
+  const auto deadline = Clock::now() + self->setup.step_deadline;
+  auto look = std::make_shared<std::function<void()>>();
+  *look = [self, n, state, in_state, deadline, look, done, node] {
+    self->read_states(*n->host, {node}, [self, n, state, in_state, deadline, look, done, node](Status s) {
+      const char now = n->running ? n->state : '?';
+      Evidence evidence{{"state", n->running ? std::string(1, now) : std::string("gone")}};
+      if (s && (now == state) == in_state) return done(Status::ok(), evidence);
+      if (Clock::now() >= deadline) {
+        return done(Status::error("node " + node + ": state " + (in_state ? "" : "not ") + std::string(1, state) +
+                                  ": not observed before the step deadline"),
+                    evidence);
+      }
+      (*look)();
+    });
+  };
+  (*look)();
+}
+
+void HostPlace::restart_nodes(const std::vector<std::string>& nodes, PlaceDone done) {
+  auto self = state_;
+  std::vector<std::string> stopped;
+  for (const auto& name : nodes) {
+    if (HostNode* n = self->node(name); n && !n->running) stopped.push_back(name);
+  }
+  auto place = this;
+  in_turn(
+      stopped.size(),
+      [self, place, stopped](std::size_t i, std::function<void(Status)> next) {
+        HostNode* n = self->node(stopped[i]);
+        NodeLaunch launch = n->launch;
+        launch.name = stopped[i];
+        place->start_node(launch, [next](Status s, Evidence) { next(s); });
+      },
+      [self, nodes, done](Status started) {
+        if (!started) return done(started, {{"nodes", joined(nodes)}});
+        wait_until(
+            self->setup.io, self->setup.step_deadline,
+            [self, nodes] {
+              for (const auto& name : nodes) {
+                if (!self->node(name) || !self->node(name)->running) return false;
+              }
+              return true;
+            },
+            "restart " + joined(nodes), [] { return Evidence{}; }, done);
+      });
+}
+
+void HostPlace::run_action(const ActionRequest& request, std::function<void(ActionOutcome)> done) {
+  if (state_->run_action) return state_->run_action(request, std::move(done));
+  ActionOutcome outcome;
+  outcome.error = "no action runner";
+  done(std::move(outcome));
+}
+
+void HostPlace::run_task(const ProcessSpec& spec, milliseconds deadline, std::function<void(const TaskResult&)> done) {
+  auto self = state_;
+  HostNode* n = self->node(spec.name.substr(0, spec.name.find('.')));
+  if (!n) return done(TaskResult{.error = spec.name + ": not on any host"});
+  const std::string wd = spec.working_dir.empty() ? std::string("/") : spec.working_dir;
+  const std::string script = "cd " + shell_quote(wd) + " && exec " + command_line(spec.env, spec.argv);
+  n->host->shell->run(script, deadline, [spec, done](Result<RemoteResult> r) {
+    TaskResult result;
+    if (!r) {
+      result.error = r.status().message();
+      return done(result);
+    }
+    result.exit_code = r->timed_out() ? -1 : r->exit_code;
+    result.signal = r->timed_out() ? SIGKILL : 0;
+    result.timed_out = r->timed_out();
+    if (!spec.stdout_path.empty()) std::ofstream(spec.stdout_path, std::ios::app) << r->output << "\n";
+    done(result);
+  });
+}
+
+// ---- the end ----
+
+void HostPlace::finish(const std::string& logs_dir, milliseconds grace, std::function<void(Status)> done) {
+  auto self = state_;
+  self->finishing = true;
+  self->poll_timer.cancel();
+  std::vector<HostSession*> order;
+  for (auto& [key, host] : self->hosts) order.push_back(&host);
+  const int64_t looks = std::max<int64_t>(1, grace.count() / 100);
+  in_turn(
+      order.size(),
+      [self, order, logs_dir, looks](std::size_t i, std::function<void(Status)> next) {
+        HostSession& host = *order[i];
+        if (host.lost || !host.shell || !host.shell->open()) return next(Status::ok());
+        std::string pids;
+        for (const auto& name : host.nodes) {
+          const HostNode& n = self->nodes[name];
+          if (n.running && !n.definition->attached()) pids += " " + std::to_string(n.pid);
+        }
+        // SIGTERM to each started group, SIGKILL to what is left after the grace.
+        std::string script = "for p in" + pids + "; do kill -TERM -$p 2>/dev/null; done; i=0; while [ $i -lt " +
+                             std::to_string(looks) + " ]; do alive=; for p in" + pids +
+                             "; do kill -0 $p 2>/dev/null && alive=1; done; [ -z \"$alive\" ] && break; sleep 0.1; "
+                             "i=$((i+1)); done; for p in" + pids + "; do kill -KILL -$p 2>/dev/null; done; " +
+                             "nft delete table inet " + nft_table_name(self->setup.run_id) + " 2>/dev/null; true";
+        host.shell->run(script, milliseconds(looks * 100) + kRemoteStepTimeoutMs, [self, &host, logs_dir, next](Result<RemoteResult>) {
+          for (const auto& name : host.nodes) {
+            HostNode& n = self->nodes[name];
+            if (n.running && !n.definition->attached()) {
+              n.running = false;
+              self->emit(ProcessEvent::Kind::exited, n, SIGTERM);
+            }
+          }
+          // The logs, one file per command (bounded by the session's output limit: the tail).
+          auto streams = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
+          for (const auto& name : host.nodes) {
+            if (self->nodes[name].definition->attached()) continue;
+            for (const char* stream : {"out", "err"}) streams->emplace_back(name, stream);
+          }
+          in_turn(
+              streams->size(),
+              [self, &host, streams, logs_dir](std::size_t j, std::function<void(Status)> fetched) {
+                const auto& [name, stream] = (*streams)[j];
+                self->step(host, "tail -c " + std::to_string(kRemoteOutputBytesMax - 1024) + " " +
+                                     shell_quote(self->node_log(name, stream.c_str())) + " 2>/dev/null; true",
+                           false, [logs_dir, name, stream, fetched](Result<RemoteResult> r) {
+                             if (r) std::ofstream(logs_dir + "/" + name + "." + stream, std::ios::app) << r->output << "\n";
+                             fetched(Status::ok());
+                           });
+              },
+              [self, &host, next](Status) {
+                disarm_switch(*host.shell, host.drill_switch, [self, &host, next](Status s) {
+                  // The work directory goes too; the logs are in the run directory now.
+                  self->step(host, "rm -rf " + shell_quote(self->work_dir), false,
+                             [next, s](Result<RemoteResult>) { next(s); });
+                });
+              });
+        });
+      },
+      std::move(done));
+}
+
+}  // namespace firedrill

@@ -1,0 +1,83 @@
+// What a HostPlace keeps (host_place.h), shared by its two files: host_place.cc (sessions, nodes,
+// processes, tasks, the end) and host_changes.cc (links, shapes, volumes). Private to them.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "remote/dead_mans_switch.h"
+#include "remote/host_place.h"
+#include "remote/host_scripts.h"
+#include "remote/remote_shell.h"
+
+namespace firedrill {
+
+// One host: its session for the whole drill and its host-wide switch.
+struct HostSession {
+  std::string name;  // "root@10.77.0.11:22"
+  SshEndpoint endpoint;
+  std::unique_ptr<RemoteShell> shell;
+  ArmedSwitch drill_switch;
+  bool lost = false;
+  bool polling = false;  // a poll is in flight
+  std::vector<std::string> nodes;
+};
+
+// One node as the place knows it.
+struct HostNode {
+  const NodeDefinition* definition = nullptr;
+  HostSession* host = nullptr;
+  NodeLaunch launch;         // the last start (started nodes)
+  bool launched = false;     // firedrill started it (or attached to it) at least once
+  bool running = false;
+  int pid = 0;
+  char state = '?';
+  bool expect_exit = false;  // the next exit is the plan's
+  int sent_signal = 0;       // the signal the plan sent, for the exit record
+  ArmedSwitch stop_switch;   // armed while the node is paused (SIGCONT by itself)
+};
+
+// One change on one host, with its armed switch.
+struct MadeChange {
+  HostSession* host = nullptr;
+  HostChange change;
+  ArmedSwitch armed;
+};
+
+struct HostPlace::State : std::enable_shared_from_this<HostPlace::State> {
+  explicit State(HostPlaceSetup s);
+
+  // Runs `script` on `host` (direct: in the session's shell, for firedrill's own one-liners).
+  void step(HostSession& host, std::string script, bool direct, RemoteShell::Done done);
+  // Reads the state letters of `names` (all on `host`) now, updates them and reports starts and
+  // exits; then `done`.
+  void read_states(HostSession& host, std::vector<std::string> names, std::function<void(Status)> done);
+  // Arms a switch for each change, makes it, verifies it; on a failure undoes what was made.
+  void make_changes(const std::string& area, ChangeId id, std::vector<MadeChange> changes, Evidence evidence,
+                    PlaceDone done);
+  // Undoes the changes under (area, id), newest first, each then disarmed.
+  void undo_changes(const std::string& area, ChangeId id, Evidence nothing, PlaceDone done);
+  void poll();
+  void emit(ProcessEvent::Kind kind, HostNode& node, int exit_signal = 0);
+
+  HostNode* node(const std::string& name);
+  std::string node_log(const std::string& node, const char* stream) const;
+  std::string address_of(const std::string& member) const;  // a node's host or the controller
+
+  HostPlaceSetup setup;
+  std::string work_dir;  // on every host
+  std::map<std::string, HostSession> hosts;  // by endpoint text
+  std::map<std::string, HostNode> nodes;
+  std::map<std::pair<std::string, ChangeId>, std::vector<MadeChange>> changes;
+  std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run_action;
+  boost::asio::steady_timer poll_timer;
+  bool finishing = false;
+};
+
+// "round_trip_us" of a remote step, for the evidence.
+void add_round_trip(Evidence& evidence, const RemoteResult& result);
+
+}  // namespace firedrill
