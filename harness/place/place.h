@@ -108,9 +108,22 @@ struct ClockSetting {
   double rate = 1.0;
 };
 
+// The round trips of a remote place's commands over a span of time (a fault step): how many, the
+// largest (the step's uncertainty) and their sum.
+struct RoundTrips {
+  int64_t commands = 0;
+  int64_t max_us = 0;
+  int64_t total_us = 0;
+};
+
 class Place {
  public:
   virtual ~Place() = default;
+
+  // A remote place's measure of its own steps: a mark now, and the round trips of the commands
+  // it sent since the mark. A local place (the lab) sends none.
+  virtual uint64_t round_trip_mark() const { return 0; }
+  virtual RoundTrips round_trips_since(uint64_t /*mark*/) const { return {}; }
 
   // What the place can do, asked before anything starts (a scenario it cannot honour is refused
   // then, never half-run): ok, or why not ("this kernel lacks netem (CONFIG_NET_SCH_NETEM)").

@@ -35,7 +35,7 @@ std::string disarm_switch_script(const ArmedSwitch& armed) {
 
 void arm_switch(RemoteShell& shell, const std::string& marker, std::chrono::milliseconds delay,
                 const std::string& revert, std::function<void(Result<ArmedSwitch>)> done) {
-  shell.run(arm_switch_script(marker, delay, revert), kRemoteStepTimeoutMs,
+  shell.run_direct(arm_switch_script(marker, delay, revert),
             [marker, done = std::move(done), label = shell.label()](Result<RemoteResult> r) {
               if (!r) return done(r.status());
               const int pid = std::atoi(r->output.c_str());
@@ -47,7 +47,7 @@ void arm_switch(RemoteShell& shell, const std::string& marker, std::chrono::mill
 }
 
 void disarm_switch(RemoteShell& shell, const ArmedSwitch& armed, std::function<void(Status)> done) {
-  shell.run(disarm_switch_script(armed), kRemoteStepTimeoutMs, [done = std::move(done)](Result<RemoteResult> r) {
+  shell.run_direct(disarm_switch_script(armed), [done = std::move(done)](Result<RemoteResult> r) {
     done(r ? Status::ok() : r.status());
   });
 }

@@ -21,13 +21,19 @@ namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-// Prints "NAME LETTER" per node ("-" when its process is gone or a zombie), reading
-// /proc/PID/stat past the command name (which may hold spaces and parentheses).
+// The heartbeat is touched on every this many state reads (about every 2 s).
+constexpr uint64_t kHeartbeatEvery = 10;
+
+// Round trips kept for round_trips_since (a fault step's span; far more than one step sends).
+constexpr std::size_t kRoundTripsKept = 4096;
+
+// Prints "NAME LETTER" per node ("-" when its process is gone), reading /proc/PID/stat past the
+// command name (which may hold spaces and parentheses) with shell builtins only: no process start.
 std::string state_script(const std::vector<std::pair<std::string, int>>& pids) {
   std::string script;
   for (const auto& [name, pid] : pids) {
-    script += "s=$(sed 's/.*) //' /proc/" + std::to_string(pid) + "/stat 2>/dev/null | cut -c1); echo " +
-              shell_quote(name) + " ${s:--}; ";
+    script += "if read -r l </proc/" + std::to_string(pid) + "/stat 2>/dev/null; then s=${l##*[)] }; s=${s%% *}; " +
+              "else s=-; fi; echo " + shell_quote(name) + " $s; ";
   }
   return script + "true";
 }
@@ -121,8 +127,18 @@ std::string HostPlace::State::address_of(const std::string& member) const {
 
 void HostPlace::State::step(HostSession& host, std::string script, bool direct, RemoteShell::Done done) {
   if (!host.shell) return asio::post(setup.io, [done, n = host.name] { done(Status::error(n + ": not connected")); });
-  if (direct) return host.shell->run_direct(std::move(script), std::move(done));
-  host.shell->run(std::move(script), setup.step_deadline, std::move(done));
+  RemoteShell::Done measured = [weak = weak_from_this(), done = std::move(done)](Result<RemoteResult> r) {
+    if (auto self = weak.lock(); self && r) {
+      self->round_trips_us.push_back(r->round_trip_ns / 1000);
+      if (self->round_trips_us.size() > kRoundTripsKept) {
+        self->round_trips_us.pop_front();
+        ++self->round_trips_first;
+      }
+    }
+    done(std::move(r));
+  };
+  if (direct) return host.shell->run_direct(std::move(script), std::move(measured));
+  host.shell->run(std::move(script), setup.step_deadline, std::move(measured));
 }
 
 void HostPlace::State::emit(ProcessEvent::Kind kind, HostNode& node, int exit_signal) {
@@ -145,7 +161,8 @@ void HostPlace::State::read_states(HostSession& host, std::vector<std::string> n
     if (HostNode* n = node(name); n && n->pid > 0) pids.emplace_back(name, n->pid);
   }
   std::string script = state_script(pids);
-  if (!finishing) script = "touch " + shell_quote(work_dir + "/heartbeat") + "; " + script;
+  // The heartbeat the host-wide switch watches, every kHeartbeatEvery reads (a process start).
+  if (!finishing && ++reads % kHeartbeatEvery == 0) script = "touch " + shell_quote(work_dir + "/heartbeat") + "; " + script;
   step(host, script, true, [self = shared_from_this(), done](Result<RemoteResult> r) {
     if (!r) return done(r.status());
     std::istringstream lines(r->output);
@@ -184,6 +201,20 @@ HostPlace::HostPlace(HostPlaceSetup setup) : state_(std::make_shared<State>(std:
 HostPlace::~HostPlace() {
   state_->finishing = true;
   state_->poll_timer.cancel();
+}
+
+uint64_t HostPlace::round_trip_mark() const { return state_->round_trips_first + state_->round_trips_us.size(); }
+
+RoundTrips HostPlace::round_trips_since(uint64_t mark) const {
+  RoundTrips trips;
+  const uint64_t first = std::max(mark, state_->round_trips_first);
+  for (uint64_t i = first; i < state_->round_trips_first + state_->round_trips_us.size(); ++i) {
+    const int64_t us = state_->round_trips_us[i - state_->round_trips_first];
+    ++trips.commands;
+    trips.max_us = std::max(trips.max_us, us);
+    trips.total_us += us;
+  }
+  return trips;
 }
 
 std::string HostPlace::work_dir() const { return state_->work_dir; }
@@ -231,7 +262,9 @@ void HostPlace::connect(const std::vector<std::string>& tools, std::function<voi
               return next(Status::error(host.shell->label() + ": missing on the host: " + missing));
             }
             const std::string dir = shell_quote(self->work_dir);
-            self->step(host, "mkdir -p " + dir + " && touch " + dir + "/heartbeat", false,
+            std::string backups;
+            for (const auto& name : host.nodes) backups += " " + shell_quote(self->work_dir + "/backup-store/" + name);
+            self->step(host, "mkdir -p " + dir + backups + " && touch " + dir + "/heartbeat", false,
                        [self, &host, next](Result<RemoteResult> made) {
                          if (!made || made->exit_code != 0) {
                            return next(Status::error(host.shell->label() + ": cannot make " + self->work_dir +

@@ -72,6 +72,9 @@ class HostPlace : public Place {
   // The host's work directory (firedrill's files there: logs, pids, the heartbeat).
   std::string work_dir() const;
 
+  uint64_t round_trip_mark() const override;
+  RoundTrips round_trips_since(uint64_t mark) const override;
+
   Status can_shape(LinkShape::Kind kind) const override;
 
   void start_node(const NodeLaunch& launch, PlaceDone done) override;

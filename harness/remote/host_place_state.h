@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -73,8 +74,13 @@ struct HostPlace::State : std::enable_shared_from_this<HostPlace::State> {
   std::map<std::string, HostNode> nodes;
   std::map<std::pair<std::string, ChangeId>, std::vector<MadeChange>> changes;
   std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run_action;
+  // The round trip of every command answered, newest last (the oldest dropped past
+  // kRoundTripsKept); `round_trips_first` is the index of the first one kept.
+  std::deque<int64_t> round_trips_us;
+  uint64_t round_trips_first = 0;
   boost::asio::steady_timer poll_timer;
   bool finishing = false;
+  uint64_t reads = 0;  // state reads sent, for the heartbeat
 };
 
 // "round_trip_us" of a remote step, for the evidence.

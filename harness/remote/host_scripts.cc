@@ -82,7 +82,7 @@ HostChange tc_rate(const std::string& address, int id, long long rate_bits_per_s
   // The interface holding the address (the node's link), found on the host.
   const std::string dev = "dev=$(ip -o -4 addr show | awk -v a=" + shell_quote(address) +
                           " '{split($4, p, \"/\"); if (p[1] == a) print $2}' | head -n 1); [ -n \"$dev\" ] || "
-                          "{ echo \"no interface holds " + address + "\"; exit 1; }; ";
+                          "{ echo \"no interface holds " + address + "\"; false; } && ";
   // As in the lab: a burst of 10 ms at the rate (at least 16 KiB), 50 ms of queue.
   const long long burst = std::max(16LL * 1024, rate_bits_per_s / 8 / 100);
   HostChange c;

@@ -29,6 +29,7 @@ LaunchSite host_launch_site(const Scenario& scenario, const RunPaths& paths, con
     site.data_dirs[n.name] = n.data_dir;
   }
   site.alert_url = "http://" + site.controller_address + ":" + std::to_string(kAlertPort) + "/alerts";
+  site.backup_store = work_dir + "/backup-store";
   site.volume_kind = "host directory";
   site.network_namespace = false;
   site.environment["FIREDRILL_WORK_DIR"] = work_dir;

@@ -51,6 +51,7 @@ LaunchSite lab_launch_site(const Lab& lab, const RunPaths& paths, const std::str
   const LabNetwork* network = lab.network.get();
   site.netns_fd = [network](const std::string& node) { return network->netns_fd(node); };
   site.alert_url = lab.alert_url();
+  site.backup_store = paths.backup_store();
   site.clock_shim = clock_shim;
   site.volume_kind = "tmpfs";
   return site;

@@ -41,7 +41,7 @@ void add_sanitizer_options(Environment& env, [[maybe_unused]] bool clock_shim) {
 
 RenderInputs render_inputs(const Scenario& scenario, const LaunchSite& site) {
   RenderInputs inputs;
-  inputs.backup_store = site.paths.backup_store();
+  inputs.backup_store = site.backup_store;
   inputs.bin_dir = site.bin_dir;
   inputs.controller_address = site.controller_address;
   inputs.alert_url = site.alert_url;

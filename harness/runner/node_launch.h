@@ -30,6 +30,7 @@ struct LaunchSite {
   std::map<std::string, std::string> data_dirs;  // node → its data directory (its volume in the lab)
   std::function<int(const std::string& node)> netns_fd;  // the lab's network namespaces; -1 on hosts
   std::string alert_url;
+  std::string backup_store;  // {backup_store}: the run directory's in the lab, the host's work directory's on hosts
   std::string clock_shim;   // canonical path (locate_clock_shim); "" when no node runs it
   std::string volume_kind;  // "tmpfs" (the lab's own) or "host directory" (the definition's data_dir)
   bool network_namespace = true;  // the lab's; false on hosts

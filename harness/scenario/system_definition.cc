@@ -84,7 +84,10 @@ void read_host(TableReader& r, NodeDefinition& node) {
     // Kept even when malformed (the definition fails on this error anyway), so that the checks
     // below do not add errors of their own about a node "without a host".
     node.host = *host;
-    if (auto endpoint = parse_ssh_url(*host); !endpoint) r.error("host", endpoint.status().message());
+    // With {i} (a node with a count) the address is checked per copy, once {i} is replaced.
+    if (host->find("{i}") == std::string::npos) {
+      if (auto endpoint = parse_ssh_url(*host); !endpoint) r.error("host", endpoint.status().message());
+    }
   }
   if (auto v = r.string("data_dir")) node.data_dir = *v;
   if (auto v = r.string("pid_command")) node.pid_command = *v;
@@ -97,7 +100,11 @@ void read_host(TableReader& r, NodeDefinition& node) {
     }
     return;
   }
-  if (!node.data_dir.empty() && node.data_dir.front() != '/') r.error("data_dir", "must be an absolute path");
+  if (node.data_dir.empty()) {
+    r.error("host", "a node on a host names its data_dir (where it keeps its data: {data_dir}, disk.full's ballast)");
+  } else if (node.data_dir.front() != '/') {
+    r.error("data_dir", "must be an absolute path");
+  }
   if (node.attached() && (node.start_command.empty() || node.stop_command.empty())) {
     r.error("pid_command", "an attached node (pid_command) also names its start and stop commands");
   }
@@ -149,7 +156,15 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
   for (int64_t i = 1; i <= n; ++i) {
     NodeDefinition copy = node;
     copy.name = *name;
-    if (auto at = copy.name.find("{i}"); at != std::string::npos) copy.name.replace(at, 3, std::to_string(i));
+    for (std::string* field : {&copy.name, &copy.host, &copy.data_dir}) {
+      for (auto at = field->find("{i}"); at != std::string::npos; at = field->find("{i}")) field->replace(at, 3, std::to_string(i));
+    }
+    if (node.host.find("{i}") != std::string::npos) {
+      if (auto endpoint = parse_ssh_url(copy.host); !endpoint) {
+        r.error("host", endpoint.status().message());
+        return;
+      }
+    }
     if (!std::regex_match(copy.name, kNodeName)) {
       r.error("name", "\"" + copy.name + "\" is not a valid node name (a-z, 0-9 and -, at most 32)");
       return;

@@ -6,19 +6,23 @@
 # this machine's file system and process table; everything else a drill touches on a host (its
 # nftables, qdiscs, addresses) is its own.
 #
-#   testbed.sh up [--hosts N] [--dir DIR] [--subnet A.B.C] [--name P]   make N hosts (default 3)
+#   testbed.sh up [--hosts N] [--dir DIR] [--subnet A.B.C] [--name P] [--volume-size S]
+#                                                make N hosts (default 5)
 #   testbed.sh down [--dir DIR] [--name P]       remove them and everything they ran
 #   testbed.sh status [--dir DIR]
 #
 # DIR (default /run/firedrill-testbed) holds the client key (id_ed25519), known_hosts, each
-# host's sshd configuration, host key and log, and `hosts` (one "NAME ADDRESS" line per host).
+# host's sshd configuration, host key and log, its data volume (hostI/data: a tmpfs of S, default
+# 64m, so that disk.full fills a small file system of its own and never this machine's), and
+# `hosts` (one "NAME ADDRESS" line per host).
 # Host i is the namespace P-hostI at A.B.C.(10+I) (default subnet 10.77.0, P fdtb; the bridge P0
 # is A.B.C.1, the controller's side). Two beds with different --name, --dir and --subnet can be
 # up at once (tests do that). Root is needed (namespaces, veths, sshd).
 set -euo pipefail
 
 dir=/run/firedrill-testbed
-hosts=3
+hosts=5
+volume_size=64m
 subnet=10.77.0
 name=fdtb
 command=${1:-}
@@ -29,6 +33,7 @@ while [ $# -gt 0 ]; do
     --dir) dir=$2; shift 2 ;;
     --subnet) subnet=$2; shift 2 ;;
     --name) name=$2; shift 2 ;;
+    --volume-size) volume_size=$2; shift 2 ;;
     *) echo "testbed.sh: unknown argument $1" >&2; exit 64 ;;
   esac
 done
@@ -71,7 +76,8 @@ up() {
   local i
   for i in $(seq 1 "$hosts"); do
     local host="host$i" ns="$name-host$i" address="$subnet.$((10 + i))"
-    mkdir -p "$dir/$host"
+    mkdir -p "$dir/$host/data"
+    mount -t tmpfs -o "size=$volume_size,mode=0755" "firedrill-testbed-$name" "$dir/$host/data"
     ip netns add "$ns"
     ip link add "$name$i" type veth peer name eth0 netns "$ns"
     ip link set "$name$i" master "$bridge" up
@@ -123,6 +129,10 @@ down() {
     ip link del "$veth" 2>/dev/null || true
   done
   ip link del "$bridge" 2>/dev/null || true
+  local volume
+  for volume in $(awk -v d="$dir/" 'index($2, d) == 1 && $3 == "tmpfs" {print $2}' /proc/mounts); do
+    umount "$volume" 2>/dev/null || umount -l "$volume" 2>/dev/null || true
+  done
   # Only a directory this script made (its marker inside) is removed: --dir may name anything.
   if [ -e "$dir/.firedrill-testbed" ]; then rm -rf "$dir"; fi
   echo "testbed: down"
@@ -137,5 +147,5 @@ case "$command" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
+  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
 esac
