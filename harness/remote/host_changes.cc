@@ -3,6 +3,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <ctime>
 #include <set>
 
 #include "core/limits.h"
@@ -237,10 +238,30 @@ void HostPlace::corrupt_backup(ChangeId, const std::string& node, const std::str
 
 void HostPlace::repair_backup(ChangeId, PlaceDone done) { done(Status::ok(), {{"nothing_corrupted", true}}); }
 
-void HostPlace::move_clock(ChangeId, const std::string& node, const ClockSetting&, PlaceDone done) {
-  done(Status::error("clock.skew is not available on hosts"), {{"node", node}});
+// The clock shim's page on the node's host, written over SSH; verified by the node's own read
+// (its acknowledgement). The anchors are the controller's real time: at rate 1 only their
+// difference (the offset) matters, so the hosts' clocks need not agree with the controller's.
+void HostPlace::move_clock(ChangeId change, const std::string& node, const ClockSetting& setting, PlaceDone done) {
+  auto self = state_;
+  HostNode* n = self->node(node);
+  if (!n) return done(Status::error("node " + node + ": not on any host"), {});
+  if (!n->clock_shim) {
+    return done(Status::error("clock.skew: node " + node + " does not run with the clock shim"), {{"node", node}});
+  }
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t real = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+  const int64_t fake = real + std::chrono::duration_cast<std::chrono::nanoseconds>(setting.offset).count();
+  n->clock_generation += 2;  // this write, then its undo's
+  self->make_changes("clock", change,
+                     {MadeChange{n->host, clock_set(self->clock_page(node), real, fake, setting.rate, n->clock_generation - 1), {}}},
+                     {{"node", node}, {"offset_ms", setting.offset.count()}, {"rate", setting.rate},
+                      {"verified_by", "the node's own read (its acknowledgement on the page)"}},
+                     std::move(done));
 }
 
-void HostPlace::reset_clock(ChangeId, PlaceDone done) { done(Status::ok(), {}); }
+void HostPlace::reset_clock(ChangeId change, PlaceDone done) {
+  state_->undo_changes("clock", change, {}, std::move(done));
+}
 
 }  // namespace firedrill

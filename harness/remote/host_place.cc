@@ -4,6 +4,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -20,9 +23,6 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
-
-// The heartbeat is touched on every this many state reads (about every 2 s).
-constexpr uint64_t kHeartbeatEvery = 10;
 
 // Round trips kept for round_trips_since (a fault step's span; far more than one step sends).
 constexpr std::size_t kRoundTripsKept = 4096;
@@ -79,7 +79,7 @@ HostSupport host_support(const std::string& kind) {
       {"disk.full", {true, "a ballast file (fallocate) on the node's data_dir's file system"}},
       {"storage.loss", {true, "the node's data_dir emptied (started nodes only), then its restore action run on the host"}},
       {"backup.corrupt", {false, "not on hosts yet"}},
-      {"clock.skew", {false, "not on hosts yet (the clock shim is not deployed to hosts)"}},
+      {"clock.skew", {true, "the clock shim's page on the host, written over SSH, for nodes firedrill starts (the shim preloaded from [ssh] clock_shim); an attached node only with allow_host_clock, which is not available yet"}},
   };
   auto it = support.find(kind);
   return it == support.end() ? HostSupport{false, "unknown on hosts"} : it->second;
@@ -96,6 +96,8 @@ std::vector<std::string> host_tools(const std::vector<std::string>& kinds) {
 }
 
 HostPlace::State::State(HostPlaceSetup s) : setup(std::move(s)), poll_timer(setup.io) {
+  // The heartbeat is touched four times within its grace (a process start on the host each time).
+  heartbeat_every = std::max<uint64_t>(1, setup.system.ssh.heartbeat_grace / kHostPollMs / 4);
   work_dir = "/var/tmp/firedrill/" + nft_table_name(setup.run_id).substr(std::string("firedrill_").size());
   for (const auto& n : setup.system.nodes) {
     auto url = parse_ssh_url(n.host);
@@ -107,6 +109,7 @@ HostPlace::State::State(HostPlaceSetup s) : setup(std::move(s)), poll_timer(setu
     HostNode& node = nodes[n.name];
     node.definition = &n;
     node.host = &host;
+    node.clock_shim = std::find(setup.clock_nodes.begin(), setup.clock_nodes.end(), n.name) != setup.clock_nodes.end();
   }
 }
 
@@ -114,6 +117,8 @@ HostNode* HostPlace::State::node(const std::string& name) {
   auto it = nodes.find(name);
   return it == nodes.end() ? nullptr : &it->second;
 }
+
+std::string HostPlace::State::clock_page(const std::string& node) const { return work_dir + "/clock/" + node + ".clock"; }
 
 std::string HostPlace::State::node_log(const std::string& node, const char* stream) const {
   return work_dir + "/" + node + "." + stream;
@@ -162,7 +167,7 @@ void HostPlace::State::read_states(HostSession& host, std::vector<std::string> n
   }
   std::string script = state_script(pids);
   // The heartbeat the host-wide switch watches, every kHeartbeatEvery reads (a process start).
-  if (!finishing && ++reads % kHeartbeatEvery == 0) script = "touch " + shell_quote(work_dir + "/heartbeat") + "; " + script;
+  if (!finishing && ++reads % heartbeat_every == 0) script = "touch " + shell_quote(work_dir + "/heartbeat") + "; " + script;
   step(host, script, true, [self = shared_from_this(), done](Result<RemoteResult> r) {
     if (!r) return done(r.status());
     std::istringstream lines(r->output);
@@ -219,6 +224,8 @@ RoundTrips HostPlace::round_trips_since(uint64_t mark) const {
 
 std::string HostPlace::work_dir() const { return state_->work_dir; }
 
+std::string HostPlace::clock_page(const std::string& node) const { return state_->clock_page(node); }
+
 void HostPlace::set_action_runner(std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run) {
   state_->run_action = std::move(run);
 }
@@ -230,17 +237,42 @@ bool HostPlace::running(const std::string& node) const {
 
 // The host-wide switch: once the heartbeat is older than the grace, stop what firedrill started
 // and delete its table.
-static std::string drill_switch_script(const std::string& work_dir, const std::string& table) {
+// `data_dirs`: the started nodes' (emptied: all they hold was made by the drill, as they were
+// empty at its start); the work directory goes last.
+static std::string drill_switch_script(const std::string& work_dir, const std::string& table, milliseconds heartbeat_grace,
+                                       const std::vector<std::string>& data_dirs) {
   const std::string dir = shell_quote(work_dir);
-  const std::string grace = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kHostHeartbeatGraceMs).count());
+  std::string empty;
+  for (const auto& d : data_dirs) empty += "find " + shell_quote(d) + " -mindepth 1 -delete 2>/dev/null; ";
+  const std::string grace = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(heartbeat_grace).count());
   return "while [ $(( $(date +%s) - $(stat -c %Y " + dir + "/heartbeat 2>/dev/null || echo 0) )) -lt " + grace +
          " ]; do sleep 1; done; nft delete table inet " + table + " 2>/dev/null; " +
          "for p in $(cat " + dir + "/pids 2>/dev/null); do " +
-         "grep -qz '^FIREDRILL_WORK_DIR=" + work_dir + "$' /proc/$p/environ 2>/dev/null && kill -KILL -$p; done; true";
+         "grep -qz '^FIREDRILL_WORK_DIR=" + work_dir + "$' /proc/$p/environ 2>/dev/null && kill -KILL -$p; done; " +
+         "sleep 1; " + empty + "rm -rf " + dir + "; true";
+}
+
+// The data directories of the started nodes on `host`.
+static std::vector<std::string> started_data_dirs(HostPlace::State& state, const HostSession& host) {
+  std::vector<std::string> dirs;
+  for (const auto& name : host.nodes) {
+    const NodeDefinition& d = *state.nodes[name].definition;
+    if (!d.attached()) dirs.push_back(d.data_dir);
+  }
+  return dirs;
 }
 
 void HostPlace::connect(const std::vector<std::string>& tools, std::function<void(Status)> done) {
   auto self = state_;
+  const SshSettings& ssh = self->setup.system.ssh;
+  for (const auto& [key, file] : {std::pair{"identity_file", ssh.identity_file}, {"known_hosts", ssh.known_hosts}}) {
+    if (::access(file.c_str(), R_OK) != 0) {
+      const std::string why = std::generic_category().message(errno);
+      return asio::post(self->setup.io, [done, key, file, why] {
+        done(Status::error(std::string("[ssh] ") + key + ": cannot read " + file + ": " + why));
+      });
+    }
+  }
   std::vector<HostSession*> order;
   for (auto& [key, host] : self->hosts) order.push_back(&host);
   in_turn(
@@ -262,17 +294,30 @@ void HostPlace::connect(const std::vector<std::string>& tools, std::function<voi
               return next(Status::error(host.shell->label() + ": missing on the host: " + missing));
             }
             const std::string dir = shell_quote(self->work_dir);
-            std::string backups;
-            for (const auto& name : host.nodes) backups += " " + shell_quote(self->work_dir + "/backup-store/" + name);
-            self->step(host, "mkdir -p " + dir + backups + " && touch " + dir + "/heartbeat", false,
+            // A started node begins on an empty data directory (then all it holds at the end is the
+            // drill's, which firedrill removes); one with data in it is refused, never emptied.
+            std::string fresh;
+            for (const auto& d : started_data_dirs(*self, host)) {
+              fresh += " && mkdir -p " + shell_quote(d) + " && { [ -z \"$(ls -A " + shell_quote(d) + ")\" ] || { echo " +
+                       shell_quote("the data_dir " + d + " is not empty (a started node begins on an empty one)") +
+                       "; false; }; }";
+            }
+            std::string backups, pages;
+            for (const auto& name : host.nodes) {
+              backups += " " + shell_quote(self->work_dir + "/backup-store/" + name);
+              if (self->nodes[name].clock_shim) pages += " && " + clock_page_create(self->clock_page(name));
+            }
+            self->step(host, "true" + fresh + " && mkdir -p " + dir + backups + " && touch " + dir + "/heartbeat" + pages, false,
                        [self, &host, next](Result<RemoteResult> made) {
                          if (!made || made->exit_code != 0) {
-                           return next(Status::error(host.shell->label() + ": cannot make " + self->work_dir +
-                                                     (made ? ": " + made->output : "")));
+                           return next(Status::error(host.shell->label() + ": " +
+                                                     (made ? made->output : made.status().message())));
                          }
                          const std::string marker = switch_marker(self->setup.run_id, "host");
                          arm_switch(*host.shell, marker, milliseconds(0),
-                                    drill_switch_script(self->work_dir, nft_table_name(self->setup.run_id)),
+                                    drill_switch_script(self->work_dir, nft_table_name(self->setup.run_id),
+                                                        self->setup.system.ssh.heartbeat_grace,
+                                                        started_data_dirs(*self, host)),
                                     [&host, next](Result<ArmedSwitch> armed) {
                                       if (!armed) return next(armed.status());
                                       host.drill_switch = *armed;
@@ -507,6 +552,8 @@ void HostPlace::finish(const std::string& logs_dir, milliseconds grace, std::fun
                              "; do kill -0 $p 2>/dev/null && alive=1; done; [ -z \"$alive\" ] && break; sleep 0.1; "
                              "i=$((i+1)); done; for p in" + pids + "; do kill -KILL -$p 2>/dev/null; done; " +
                              "nft delete table inet " + nft_table_name(self->setup.run_id) + " 2>/dev/null; true";
+        // What the started nodes wrote is the drill's (their data directories were empty at its start).
+        for (const auto& d : started_data_dirs(*self, host)) script += "; find " + shell_quote(d) + " -mindepth 1 -delete 2>/dev/null; true";
         host.shell->run(script, milliseconds(looks * 100) + kRemoteStepTimeoutMs, [self, &host, logs_dir, next](Result<RemoteResult>) {
           for (const auto& name : host.nodes) {
             HostNode& n = self->nodes[name];

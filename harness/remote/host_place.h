@@ -13,7 +13,7 @@
 // Nothing left behind: every change is armed on its host as a dead-man's switch before it is
 // made (remote/dead_mans_switch.h), due at its fault's end plus a grace period, and disarmed by
 // its normal undo. A host-wide switch (the drill's) watches a heartbeat file the controller
-// touches every poll: once the controller has been silent for kHostHeartbeatGraceMs it stops the
+// touches as it polls: once the controller has been silent for [ssh] heartbeat_grace it stops the
 // nodes firedrill started and deletes firedrill's nftables table.
 //
 // Thread-safety: none; the controller's io_context thread.
@@ -44,6 +44,9 @@ struct HostPlaceSetup {
   std::chrono::milliseconds step_deadline{5'000};
   // Every start, failed start and exit of a node, as the lab's supervisor reports them.
   std::function<void(const ProcessEvent&)> on_event;
+  // The nodes that run with the clock shim (the plan's clock_shim_nodes): their control pages are
+  // made on their hosts at connect().
+  std::vector<std::string> clock_nodes;
   // A host whose session ended in the middle of the drill (its switches undo its changes).
   std::function<void(const std::string& host, const std::string& why)> on_host_lost;
   // How long from now the switch of change `id` waits before it reverts by itself (the fault's
@@ -69,8 +72,10 @@ class HostPlace : public Place {
   // Who runs a node action (the runner's NodeActions, which renders it and records it and then
   // calls run_task); before the first fault.
   void set_action_runner(std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run);
-  // The host's work directory (firedrill's files there: logs, pids, the heartbeat).
+  // The host's work directory (firedrill's files there: logs, pids, the heartbeat, clock pages).
   std::string work_dir() const;
+  // The clock shim's control page of `node` on its host.
+  std::string clock_page(const std::string& node) const;
 
   uint64_t round_trip_mark() const override;
   RoundTrips round_trips_since(uint64_t mark) const override;

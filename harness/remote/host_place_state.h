@@ -39,6 +39,8 @@ struct HostNode {
   bool expect_exit = false;  // the next exit is the plan's
   int sent_signal = 0;       // the signal the plan sent, for the exit record
   ArmedSwitch stop_switch;   // armed while the node is paused (SIGCONT by itself)
+  bool clock_shim = false;   // runs with the clock shim: its page is on the host
+  uint64_t clock_generation = 0;  // the page's newest write (firedrill is its only writer)
 };
 
 // One change on one host, with its armed switch.
@@ -66,6 +68,7 @@ struct HostPlace::State : std::enable_shared_from_this<HostPlace::State> {
 
   HostNode* node(const std::string& name);
   std::string node_log(const std::string& node, const char* stream) const;
+  std::string clock_page(const std::string& node) const;
   std::string address_of(const std::string& member) const;  // a node's host or the controller
 
   HostPlaceSetup setup;
@@ -81,6 +84,7 @@ struct HostPlace::State : std::enable_shared_from_this<HostPlace::State> {
   boost::asio::steady_timer poll_timer;
   bool finishing = false;
   uint64_t reads = 0;  // state reads sent, for the heartbeat
+  uint64_t heartbeat_every = 1;
 };
 
 // "round_trip_us" of a remote step, for the evidence.

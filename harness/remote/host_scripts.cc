@@ -4,8 +4,11 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstdio>
 
+#include "lab/clock/clock_control.h"
 #include "remote/ssh_command.h"
 
 namespace firedrill {
@@ -46,6 +49,38 @@ HostChange nft_chains(const std::string& run_id, int id, const std::string& in_r
              " 2>/dev/null | grep -q chain || nft delete table " + table + " 2>/dev/null; true";
   c.verify = "nft list chain " + table + " " + (in_rules.empty() ? out : in) + " | grep -q drop";
   return c;
+}
+
+// `bytes` for sh's printf: every byte as an octal escape.
+std::string octal(const void* bytes, std::size_t n) {
+  std::string text;
+  const auto* p = static_cast<const unsigned char*>(bytes);
+  for (std::size_t i = 0; i < n; ++i) {
+    char escape[6];
+    std::snprintf(escape, sizeof escape, "\\%03o", p[i]);
+    text += escape;
+  }
+  return text;
+}
+
+// Writes `n` bytes at `offset` of the file `path`, in one write() of dd's.
+std::string write_at(const std::string& path, std::size_t offset, const void* bytes, std::size_t n) {
+  return "printf '" + octal(bytes, n) + "' | dd of=" + shell_quote(path) + " bs=" + std::to_string(n) +
+         " count=1 seek=" + std::to_string(offset) + " oflag=seek_bytes iflag=fullblock conv=notrunc status=none";
+}
+
+// The fields of a clock page from real_anchor_ns to generation, as the page holds them.
+std::string clock_fields(const std::string& path, int64_t real_anchor_ns, int64_t fake_anchor_ns, double rate,
+                         uint64_t generation) {
+  struct {
+    int64_t real_anchor, fake_anchor;
+    uint64_t rate_bits, generation;
+  } fields{real_anchor_ns, fake_anchor_ns, std::bit_cast<uint64_t>(rate), generation};
+  static_assert(offsetof(ClockControl, generation) - offsetof(ClockControl, real_anchor_ns) == 24);
+  const uint32_t odd = static_cast<uint32_t>(generation * 2 + 1), even = static_cast<uint32_t>(generation * 2 + 2);
+  return write_at(path, offsetof(ClockControl, sequence), &odd, 4) + " && " +
+         write_at(path, offsetof(ClockControl, real_anchor_ns), &fields, sizeof fields) + " && " +
+         write_at(path, offsetof(ClockControl, sequence), &even, 4);
 }
 
 bool is_ipv4(const std::string& address) {
@@ -121,6 +156,36 @@ HostChange ballast(const std::string& path, long long bytes) {
   c.revert = "rm -f " + p;
   c.verify = "[ \"$(( $(stat -c '%b*%B' " + p + ") ))\" -ge " + std::to_string(bytes) + " ]";
   return c;
+}
+
+std::string clock_page_create(const std::string& path) {
+  const std::string temporary = path + ".tmp";
+  const uint64_t magic = clock_control_magic;
+  const uint64_t one = std::bit_cast<uint64_t>(1.0);
+  return "mkdir -p \"$(dirname " + shell_quote(path) + ")\" && head -c " + std::to_string(clock_control_bytes) +
+         " /dev/zero >" + shell_quote(temporary) + " && chmod 0644 " + shell_quote(temporary) + " && " +
+         write_at(temporary, 0, &magic, 8) + " && " + write_at(temporary, offsetof(ClockControl, rate_bits), &one, 8) +
+         " && mv " + shell_quote(temporary) + " " + shell_quote(path);
+}
+
+HostChange clock_set(const std::string& path, int64_t real_anchor_ns, int64_t fake_anchor_ns, double rate,
+                     uint64_t generation) {
+  HostChange c;
+  c.apply = clock_fields(path, real_anchor_ns, fake_anchor_ns, rate, generation);
+  // A node reads its clock when it next needs the time: its acknowledgement is awaited (4 s).
+  auto acknowledged = [&path](uint64_t g) {
+    const std::string seen = "[ \"$(" + clock_seen_script(path) + ")\" -ge " + std::to_string(g) + " ]";
+    return "n=0; until " + seen + "; do n=$((n+1)); [ $n -gt 80 ] && break; sleep 0.05; done; " + seen;
+  };
+  c.verify = acknowledged(generation);
+  // The identity back; a node that is gone cannot acknowledge, which is no failure of the undo.
+  c.revert = clock_fields(path, 0, 0, 1.0, generation + 1) + " && { " + acknowledged(generation + 1) + "; true; }";
+  return c;
+}
+
+std::string clock_seen_script(const std::string& path) {
+  return "od -A n -t u8 -j " + std::to_string(offsetof(ClockControl, seen_generation)) + " -N 8 " + shell_quote(path) +
+         " | tr -d ' '";
 }
 
 std::string tools_check_script(const std::vector<std::string>& tools) {

@@ -8,6 +8,7 @@
 // is read, flushed or changed (never `nft flush ruleset`, never iptables -F).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,18 @@ HostChange fill_to(const std::string& dir, const std::string& name, int percent)
 // A ballast file of `bytes` at `path` (fallocate; verified by its allocated size); the revert
 // removes it.
 HostChange ballast(const std::string& path, long long bytes);
+
+// The clock shim's control page on a host (harness/lab/clock/clock_control.h), made at `path`
+// with the identity (magic, rate 1) before the node starts.
+std::string clock_page_create(const std::string& path);
+// Moves the page's clock: fake(real) = fake_anchor + (real - real_anchor) * rate, as `generation`
+// (each write one more), written under the page's seqlock (the sequence made odd, the fields, the
+// sequence even: three writes of their own). The revert writes the identity as
+// `generation + 1`; the check is that a process of the node read it (seen_generation).
+HostChange clock_set(const std::string& path, int64_t real_anchor_ns, int64_t fake_anchor_ns, double rate,
+                     uint64_t generation);
+// Prints the newest generation a process of the node acknowledged reading.
+std::string clock_seen_script(const std::string& path);
 
 // The tools a host needs for the faults a drill will apply there: each missing one is named on
 // its own line of the output, and the script exits 1 when any is missing.

@@ -30,11 +30,13 @@ Drill::Drill(const Scenario& scenario, const Plan& plan, const RunOptions& optio
                                    .run_id = host_run_id(options.run_dir),
                                    .step_deadline = kFaultStepDeadlineMs,
                                    .on_event = [this](const ProcessEvent& e) { on_process_event(e); },
+                                   .clock_nodes = plan.clock_shim_nodes,
                                    .on_host_lost = [this](const std::string& host,
                                                           const std::string& why) { on_host_lost(host, why); },
                                    .switch_delay =
                                        [this](ChangeId change) {
-                                         return host_switch_delay(plan_, change, fault_phase_start_, Clock::now());
+                                         return host_switch_delay(plan_, change, scenario_.system.ssh.switch_grace, fault_phase_start_,
+                                                                  Clock::now());
                                        }})),
       faults_(io_, on_hosts_ ? static_cast<Place&>(*host_place_) : static_cast<Place&>(*lab_place_)),
       resolver_(io_, scenario.system, launched_.values),
@@ -118,6 +120,14 @@ Status Drill::hosts_preflight() {
     kinds.push_back(f.kind);
   }
   if (Status s = faults_.preflight(scenario_); !s) return s;
+  if (!plan_.clock_shim_nodes.empty()) {
+    // The shim where the hosts have it; by default where the controller has it (the same file
+    // system, as on the test bed).
+    auto shim = scenario_.system.ssh.clock_shim.empty() ? locate_clock_shim(plan_, options_.bin_dir)
+                                                        : Result<std::string>(scenario_.system.ssh.clock_shim);
+    if (!shim) return shim.status();
+    clock_shim_ = *shim;
+  }
   bool connected = false;
   Status result = Status::ok();
   host_place_->connect(host_tools(kinds), [&](Status s) {
@@ -134,7 +144,7 @@ Status Drill::hosts_up() {
   connect_faults();
   receiver_ = std::make_unique<AlertReceiver>(
       io_, *timeline_, [this](const std::string& status, const std::string& name) { on_alert(status, name); });
-  const LaunchSite site = host_launch_site(scenario_, paths_, options_.bin_dir, host_place_->work_dir());
+  const LaunchSite site = host_launch_site(scenario_, paths_, options_.bin_dir, host_place_->work_dir(), clock_shim_);
   if (Status s = receiver_->listen(site.controller_address, kAlertPort); !s) return s;
   record_hosts(*timeline_, scenario_, site.alert_url);
   return Status::ok();
@@ -151,7 +161,7 @@ Status Drill::system_up() {
   std::function<Status(const ProcessSpec&)> start = [this](const ProcessSpec& spec) { return supervisor_->start(spec); };
   LaunchSite site;
   if (on_hosts_) {
-    site = host_launch_site(scenario_, paths_, options_.bin_dir, host_place_->work_dir());
+    site = host_launch_site(scenario_, paths_, options_.bin_dir, host_place_->work_dir(), clock_shim_);
     start = [this](const ProcessSpec& spec) {
       bool started = false;
       Status result = Status::ok();

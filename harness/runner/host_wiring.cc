@@ -18,7 +18,7 @@ std::string host_run_id(const std::string& run_dir) {
 }
 
 LaunchSite host_launch_site(const Scenario& scenario, const RunPaths& paths, const std::string& bin_dir,
-                            const std::string& work_dir) {
+                            const std::string& work_dir, const std::string& clock_shim) {
   LaunchSite site;
   site.paths = paths;
   site.bin_dir = bin_dir;
@@ -33,6 +33,9 @@ LaunchSite host_launch_site(const Scenario& scenario, const RunPaths& paths, con
   site.volume_kind = "host directory";
   site.network_namespace = false;
   site.environment["FIREDRILL_WORK_DIR"] = work_dir;
+  site.clock_shim = clock_shim;
+  // As HostPlace::clock_page says.
+  site.clock_page = [work_dir](const std::string& node) { return work_dir + "/clock/" + node + ".clock"; };
   return site;
 }
 
@@ -56,15 +59,15 @@ void record_hosts(Timeline& timeline, const Scenario& scenario, const std::strin
                             .alert_url = alert_url});
 }
 
-std::chrono::milliseconds host_switch_delay(const Plan& plan, ChangeId change,
+std::chrono::milliseconds host_switch_delay(const Plan& plan, ChangeId change, std::chrono::milliseconds grace,
                                             std::chrono::steady_clock::time_point phase_start,
                                             std::chrono::steady_clock::time_point now) {
   Milliseconds end = plan.fault_phase;
   for (const auto& step : plan.steps) {
     if (change >= 0 && step.fault_index == change && step.action == PlannedStep::Action::revert) end = step.at;
   }
-  const auto due = phase_start + end + kHostSwitchGraceMs;
-  return std::max(kHostSwitchGraceMs, std::chrono::duration_cast<std::chrono::milliseconds>(due - now));
+  const auto due = phase_start + end + grace;
+  return std::max(grace, std::chrono::duration_cast<std::chrono::milliseconds>(due - now));
 }
 
 }  // namespace firedrill

@@ -24,8 +24,9 @@ std::string host_run_id(const std::string& run_dir);
 
 // Where the nodes go on their hosts: each node's address is its host's, its data directory the
 // definition's data_dir; FIREDRILL_WORK_DIR (the host's work directory) is added to each.
+// The clock shim on the hosts is `clock_shim` (the [ssh] clock_shim, or the controller's own path).
 LaunchSite host_launch_site(const Scenario& scenario, const RunPaths& paths, const std::string& bin_dir,
-                            const std::string& work_dir);
+                            const std::string& work_dir, const std::string& clock_shim);
 
 // The run directory's folders for a drill on hosts (logs/, exports/).
 Status make_host_run_dirs(const RunPaths& paths);
@@ -34,9 +35,9 @@ Status make_host_run_dirs(const RunPaths& paths);
 void record_hosts(Timeline& timeline, const Scenario& scenario, const std::string& alert_url);
 
 // How long from `now` the dead-man's switch of fault `change` waits: to the fault's planned
-// revert (or the end of the fault phase) plus kHostSwitchGraceMs; change -1: to the end of the
-// fault phase plus the grace.
-std::chrono::milliseconds host_switch_delay(const Plan& plan, ChangeId change,
+// revert (or the end of the fault phase) plus `grace` ([ssh] switch_grace); change -1: to the end
+// of the fault phase plus the grace.
+std::chrono::milliseconds host_switch_delay(const Plan& plan, ChangeId change, std::chrono::milliseconds grace,
                                             std::chrono::steady_clock::time_point phase_start,
                                             std::chrono::steady_clock::time_point now);
 

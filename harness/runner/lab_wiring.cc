@@ -53,6 +53,7 @@ LaunchSite lab_launch_site(const Lab& lab, const RunPaths& paths, const std::str
   site.alert_url = lab.alert_url();
   site.backup_store = paths.backup_store();
   site.clock_shim = clock_shim;
+  site.clock_page = [paths](const std::string& node) { return paths.clock_control(node); };
   site.volume_kind = "tmpfs";
   return site;
 }

@@ -59,7 +59,7 @@ Environment lab_environment(const NodeDefinition& n, const LaunchSite& site, boo
   env.insert(site.environment.begin(), site.environment.end());
   if (shim) {
     env["LD_PRELOAD"] = site.clock_shim;
-    env[clock_control_variable()] = site.paths.clock_control(n.name);
+    env[clock_control_variable()] = site.clock_page(n.name);
   }
   add_sanitizer_options(env, shim);
   return env;

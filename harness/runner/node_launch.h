@@ -32,6 +32,7 @@ struct LaunchSite {
   std::string alert_url;
   std::string backup_store;  // {backup_store}: the run directory's in the lab, the host's work directory's on hosts
   std::string clock_shim;   // canonical path (locate_clock_shim); "" when no node runs it
+  std::function<std::string(const std::string& node)> clock_page;  // the node's clock control page
   std::string volume_kind;  // "tmpfs" (the lab's own) or "host directory" (the definition's data_dir)
   bool network_namespace = true;  // the lab's; false on hosts
   std::map<std::string, std::string> environment;  // added to every node's (on hosts: FIREDRILL_WORK_DIR)

@@ -158,6 +158,14 @@ struct SshSettings {
   Milliseconds alive_timeout{3'000};  // no answer for this long: the host counts as lost
   // The controller's address as the hosts reach it ({controller_address}, {alert_url}).
   std::string controller_address;
+  // A change's dead-man's switch fires this long after its fault's planned end.
+  Milliseconds switch_grace{30'000};
+  // A host whose controller has been silent this long stops firedrill's nodes there and deletes
+  // its nftables table (the host-wide switch).
+  Milliseconds heartbeat_grace{15'000};
+  // Where the hosts have firedrill's clock shim (libfiredrill-clock.so), for clock.skew on nodes
+  // firedrill starts; empty: the controller's own path (hosts sharing its file system).
+  std::string clock_shim;
 };
 
 // How the harness learns which node holds a dynamic role such as "ledger-primary": GET `url`

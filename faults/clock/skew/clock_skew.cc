@@ -4,6 +4,37 @@
 #include "place_change_fault.h"
 
 namespace firedrill {
+namespace {
+
+// An attached node on a host (one firedrill did not start, so not with the clock shim) can only
+// have its clock moved with its whole host's, which its definition must allow explicitly.
+void check(const FaultCheck& c) {
+  const SystemDefinition& system = c.scenario.system;
+  std::vector<const NodeDefinition*> reachable;
+  const std::string& target = c.fault.target;
+  if (target.rfind("role:", 0) != 0) {
+    if (const NodeDefinition* n = system.find_node(target.rfind("node:", 0) == 0 ? target.substr(5) : target)) {
+      reachable.push_back(n);
+    }
+  } else {
+    const std::string role = target.substr(5);
+    reachable = system.nodes_with_role(role);
+    if (const DynamicRole* dynamic = system.find_dynamic_role(role)) {
+      for (const auto& name : dynamic->held_by) {
+        if (const NodeDefinition* n = system.find_node(name)) reachable.push_back(n);
+      }
+    }
+  }
+  for (const NodeDefinition* n : reachable) {
+    if (n->attached() && !n->allow_host_clock) {
+      return c.error("target", "can reach node " + n->name + ", which is attached (firedrill did not start it, so it "
+                               "runs without the clock shim); moving its clock means moving its host's, which its "
+                               "definition must allow with allow_host_clock = true");
+    }
+  }
+}
+
+}  // namespace
 
 FaultKind clock_skew_kind() {
   auto setting = [](const FaultSpec& spec) {
@@ -23,7 +54,8 @@ FaultKind clock_skew_kind() {
        .parameters = {{"offset", FaultParameterType::offset, true, "", "e.g. \"+10m\" or \"-90s\""},
                       {"rate", FaultParameterType::number, false, "", "clock speed factor, e.g. 1.5 (absent: 1)"}},
        .resource = "clock",
-       .reaches_clock = true},
+       .reaches_clock = true,
+       .check = check},
       place_change_factory(&Place::move_clock, setting, &Place::reset_clock));
 }
 
