@@ -98,13 +98,14 @@ std::vector<std::string> host_tools(const std::vector<std::string>& kinds) {
 HostPlace::State::State(HostPlaceSetup s) : setup(std::move(s)), poll_timer(setup.io) {
   // The heartbeat is touched four times within its grace (a process start on the host each time).
   heartbeat_every = std::max<uint64_t>(1, setup.system.ssh.heartbeat_grace / kHostPollMs / 4);
-  work_dir = "/var/tmp/firedrill/" + nft_table_name(setup.run_id).substr(std::string("firedrill_").size());
+  run_dir = "/var/tmp/firedrill/" + nft_table_name(setup.run_id).substr(std::string("firedrill_").size());
   for (const auto& n : setup.system.nodes) {
     auto url = parse_ssh_url(n.host);
     if (!url) continue;  // validated with the definition
     HostSession& host = hosts[url->text()];
     host.name = url->text();
     host.endpoint = *url;
+    host.work_dir = run_dir + "/" + url->address + "_" + std::to_string(url->port);
     host.nodes.push_back(n.name);
     HostNode& node = nodes[n.name];
     node.definition = &n;
@@ -118,10 +119,12 @@ HostNode* HostPlace::State::node(const std::string& name) {
   return it == nodes.end() ? nullptr : &it->second;
 }
 
-std::string HostPlace::State::clock_page(const std::string& node) const { return work_dir + "/clock/" + node + ".clock"; }
+std::string HostPlace::State::clock_page(const std::string& node) const {
+  return nodes.at(node).host->work_dir + "/clock/" + node + ".clock";
+}
 
 std::string HostPlace::State::node_log(const std::string& node, const char* stream) const {
-  return work_dir + "/" + node + "." + stream;
+  return nodes.at(node).host->work_dir + "/" + node + "." + stream;
 }
 
 std::string HostPlace::State::address_of(const std::string& member) const {
@@ -167,7 +170,7 @@ void HostPlace::State::read_states(HostSession& host, std::vector<std::string> n
   }
   std::string script = state_script(pids);
   // The heartbeat the host-wide switch watches, every kHeartbeatEvery reads (a process start).
-  if (!finishing && ++reads % heartbeat_every == 0) script = "touch " + shell_quote(work_dir + "/heartbeat") + "; " + script;
+  if (!finishing && ++reads % heartbeat_every == 0) script = "touch " + shell_quote(host.work_dir + "/heartbeat") + "; " + script;
   step(host, script, true, [self = shared_from_this(), done](Result<RemoteResult> r) {
     if (!r) return done(r.status());
     std::istringstream lines(r->output);
@@ -222,7 +225,9 @@ RoundTrips HostPlace::round_trips_since(uint64_t mark) const {
   return trips;
 }
 
-std::string HostPlace::work_dir() const { return state_->work_dir; }
+std::string HostPlace::work_dir(const std::string& node) const { return state_->nodes.at(node).host->work_dir; }
+
+std::string HostPlace::backup_store() const { return state_->run_dir + "/backup-store"; }
 
 std::string HostPlace::clock_page(const std::string& node) const { return state_->clock_page(node); }
 
@@ -235,21 +240,33 @@ bool HostPlace::running(const std::string& node) const {
   return it != state_->nodes.end() && it->second.running;
 }
 
-// The host-wide switch: once the heartbeat is older than the grace, stop what firedrill started
-// and delete its table.
-// `data_dirs`: the started nodes' (emptied: all they hold was made by the drill, as they were
-// empty at its start); the work directory goes last.
-static std::string drill_switch_script(const std::string& work_dir, const std::string& table, milliseconds heartbeat_grace,
-                                       const std::vector<std::string>& data_dirs) {
+// What the host holds of the drill besides its processes and changes: the started nodes' data
+// (all they hold was made by the drill, as they were empty at its start), the host's work
+// directory, its nodes' backups, and the run's directory once nothing else is in it.
+static std::string remove_drill_files(HostPlace::State& state, const HostSession& host) {
+  std::string script;
+  for (const auto& name : host.nodes) {
+    const NodeDefinition& d = *state.nodes[name].definition;
+    if (!d.attached()) script += "find " + shell_quote(d.data_dir) + " -mindepth 1 -delete 2>/dev/null; ";
+    script += "rm -rf " + shell_quote(state.run_dir + "/backup-store/" + name) + "; ";
+  }
+  return script + "rm -rf " + shell_quote(host.work_dir) + "; rmdir " + shell_quote(state.run_dir + "/backup-store") + " " +
+         shell_quote(state.run_dir) + " 2>/dev/null; true";
+}
+
+// The host-wide switch: once the heartbeat is older than the grace, stop what firedrill started,
+// delete its table and remove its files.
+static std::string drill_switch_script(HostPlace::State& state, const HostSession& host) {
+  const std::string work_dir = host.work_dir;
   const std::string dir = shell_quote(work_dir);
-  std::string empty;
-  for (const auto& d : data_dirs) empty += "find " + shell_quote(d) + " -mindepth 1 -delete 2>/dev/null; ";
+  const std::string table = nft_table_name(state.setup.run_id);
+  const milliseconds heartbeat_grace = state.setup.system.ssh.heartbeat_grace;
   const std::string grace = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(heartbeat_grace).count());
   return "while [ $(( $(date +%s) - $(stat -c %Y " + dir + "/heartbeat 2>/dev/null || echo 0) )) -lt " + grace +
          " ]; do sleep 1; done; nft delete table inet " + table + " 2>/dev/null; " +
          "for p in $(cat " + dir + "/pids 2>/dev/null); do " +
          "grep -qz '^FIREDRILL_WORK_DIR=" + work_dir + "$' /proc/$p/environ 2>/dev/null && kill -KILL -$p; done; " +
-         "sleep 1; " + empty + "rm -rf " + dir + "; true";
+         "sleep 1; " + remove_drill_files(state, host);
 }
 
 // The data directories of the started nodes on `host`.
@@ -293,7 +310,7 @@ void HostPlace::connect(const std::vector<std::string>& tools, std::function<voi
               for (char& c : missing) c = c == '\n' ? ' ' : c;
               return next(Status::error(host.shell->label() + ": missing on the host: " + missing));
             }
-            const std::string dir = shell_quote(self->work_dir);
+            const std::string dir = shell_quote(host.work_dir);
             // A started node begins on an empty data directory (then all it holds at the end is the
             // drill's, which firedrill removes); one with data in it is refused, never emptied.
             std::string fresh;
@@ -304,7 +321,7 @@ void HostPlace::connect(const std::vector<std::string>& tools, std::function<voi
             }
             std::string backups, pages;
             for (const auto& name : host.nodes) {
-              backups += " " + shell_quote(self->work_dir + "/backup-store/" + name);
+              backups += " " + shell_quote(self->run_dir + "/backup-store/" + name);
               if (self->nodes[name].clock_shim) pages += " && " + clock_page_create(self->clock_page(name));
             }
             self->step(host, "true" + fresh + " && mkdir -p " + dir + backups + " && touch " + dir + "/heartbeat" + pages, false,
@@ -315,9 +332,7 @@ void HostPlace::connect(const std::vector<std::string>& tools, std::function<voi
                          }
                          const std::string marker = switch_marker(self->setup.run_id, "host");
                          arm_switch(*host.shell, marker, milliseconds(0),
-                                    drill_switch_script(self->work_dir, nft_table_name(self->setup.run_id),
-                                                        self->setup.system.ssh.heartbeat_grace,
-                                                        started_data_dirs(*self, host)),
+                                    drill_switch_script(*self, host),
                                     [&host, next](Result<ArmedSwitch> armed) {
                                       if (!armed) return next(armed.status());
                                       host.drill_switch = *armed;
@@ -354,11 +369,11 @@ void HostPlace::start_node(const NodeLaunch& launch, PlaceDone done) {
              "); i=$((i+1)); done; fi; echo $pid";
   } else {
     std::map<std::string, std::string> env = launch.env;
-    env["FIREDRILL_WORK_DIR"] = self->work_dir;  // how the host-wide switch knows its own nodes
+    env["FIREDRILL_WORK_DIR"] = n->host->work_dir;  // how the host-wide switch knows its own nodes
     const std::string wd = launch.working_dir.empty() ? std::string("/") : launch.working_dir;
     script = "cd " + shell_quote(wd) + " && pid=$( (setsid " + command_line(env, launch.argv) + " >>" +
              shell_quote(self->node_log(launch.name, "out")) + " 2>>" + shell_quote(self->node_log(launch.name, "err")) +
-             " </dev/null & echo $!) ) && echo $pid >>" + shell_quote(self->work_dir + "/pids") + " && echo $pid";
+             " </dev/null & echo $!) ) && echo $pid >>" + shell_quote(n->host->work_dir + "/pids") + " && echo $pid";
   }
   self->step(*n->host, script, false, [self, n, done](Result<RemoteResult> r) {
     Evidence evidence{{"node", n->definition->name}};
@@ -552,8 +567,6 @@ void HostPlace::finish(const std::string& logs_dir, milliseconds grace, std::fun
                              "; do kill -0 $p 2>/dev/null && alive=1; done; [ -z \"$alive\" ] && break; sleep 0.1; "
                              "i=$((i+1)); done; for p in" + pids + "; do kill -KILL -$p 2>/dev/null; done; " +
                              "nft delete table inet " + nft_table_name(self->setup.run_id) + " 2>/dev/null; true";
-        // What the started nodes wrote is the drill's (their data directories were empty at its start).
-        for (const auto& d : started_data_dirs(*self, host)) script += "; find " + shell_quote(d) + " -mindepth 1 -delete 2>/dev/null; true";
         host.shell->run(script, milliseconds(looks * 100) + kRemoteStepTimeoutMs, [self, &host, logs_dir, next](Result<RemoteResult>) {
           for (const auto& name : host.nodes) {
             HostNode& n = self->nodes[name];
@@ -581,8 +594,8 @@ void HostPlace::finish(const std::string& logs_dir, milliseconds grace, std::fun
               },
               [self, &host, next](Status) {
                 disarm_switch(*host.shell, host.drill_switch, [self, &host, next](Status s) {
-                  // The work directory goes too; the logs are in the run directory now.
-                  self->step(host, "rm -rf " + shell_quote(self->work_dir), false,
+                  // The drill's files go too (the logs are in the run directory now).
+                  self->step(host, remove_drill_files(*self, host), false,
                              [next, s](Result<RemoteResult>) { next(s); });
                 });
               });

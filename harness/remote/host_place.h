@@ -72,8 +72,11 @@ class HostPlace : public Place {
   // Who runs a node action (the runner's NodeActions, which renders it and records it and then
   // calls run_task); before the first fault.
   void set_action_runner(std::function<void(const ActionRequest&, std::function<void(ActionOutcome)>)> run);
-  // The host's work directory (firedrill's files there: logs, pids, the heartbeat, clock pages).
-  std::string work_dir() const;
+  // The work directory on `node`'s host (firedrill's files there: logs, pids, the heartbeat,
+  // clock pages), one per host.
+  std::string work_dir(const std::string& node) const;
+  // {backup_store} on the hosts: the run's directory beside the work directories.
+  std::string backup_store() const;
   // The clock shim's control page of `node` on its host.
   std::string clock_page(const std::string& node) const;
 

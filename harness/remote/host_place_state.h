@@ -20,6 +20,9 @@ namespace firedrill {
 struct HostSession {
   std::string name;  // "root@10.77.0.11:22"
   SshEndpoint endpoint;
+  // firedrill's directory on the host (logs, pids, the heartbeat, clock pages): per host, so
+  // that hosts sharing a file system (the test bed) never share one.
+  std::string work_dir;
   std::unique_ptr<RemoteShell> shell;
   ArmedSwitch drill_switch;
   bool lost = false;
@@ -72,7 +75,7 @@ struct HostPlace::State : std::enable_shared_from_this<HostPlace::State> {
   std::string address_of(const std::string& member) const;  // a node's host or the controller
 
   HostPlaceSetup setup;
-  std::string work_dir;  // on every host
+  std::string run_dir;  // /var/tmp/firedrill/RUN on every host: the hosts' work directories and backup store
   std::map<std::string, HostSession> hosts;  // by endpoint text
   std::map<std::string, HostNode> nodes;
   std::map<std::pair<std::string, ChangeId>, std::vector<MadeChange>> changes;

@@ -144,7 +144,7 @@ Status Drill::hosts_up() {
   connect_faults();
   receiver_ = std::make_unique<AlertReceiver>(
       io_, *timeline_, [this](const std::string& status, const std::string& name) { on_alert(status, name); });
-  const LaunchSite site = host_launch_site(scenario_, paths_, options_.bin_dir, host_place_->work_dir(), clock_shim_);
+  const LaunchSite site = host_launch_site(scenario_, paths_, options_.bin_dir, *host_place_, clock_shim_);
   if (Status s = receiver_->listen(site.controller_address, kAlertPort); !s) return s;
   record_hosts(*timeline_, scenario_, site.alert_url);
   return Status::ok();
@@ -161,7 +161,7 @@ Status Drill::system_up() {
   std::function<Status(const ProcessSpec&)> start = [this](const ProcessSpec& spec) { return supervisor_->start(spec); };
   LaunchSite site;
   if (on_hosts_) {
-    site = host_launch_site(scenario_, paths_, options_.bin_dir, host_place_->work_dir(), clock_shim_);
+    site = host_launch_site(scenario_, paths_, options_.bin_dir, *host_place_, clock_shim_);
     start = [this](const ProcessSpec& spec) {
       bool started = false;
       Status result = Status::ok();

@@ -18,7 +18,7 @@ std::string host_run_id(const std::string& run_dir) {
 }
 
 LaunchSite host_launch_site(const Scenario& scenario, const RunPaths& paths, const std::string& bin_dir,
-                            const std::string& work_dir, const std::string& clock_shim) {
+                            const HostPlace& hosts, const std::string& clock_shim) {
   LaunchSite site;
   site.paths = paths;
   site.bin_dir = bin_dir;
@@ -29,13 +29,14 @@ LaunchSite host_launch_site(const Scenario& scenario, const RunPaths& paths, con
     site.data_dirs[n.name] = n.data_dir;
   }
   site.alert_url = "http://" + site.controller_address + ":" + std::to_string(kAlertPort) + "/alerts";
-  site.backup_store = work_dir + "/backup-store";
+  site.backup_store = hosts.backup_store();
   site.volume_kind = "host directory";
   site.network_namespace = false;
-  site.environment["FIREDRILL_WORK_DIR"] = work_dir;
+  site.added_environment = [&hosts](const std::string& node) {
+    return std::map<std::string, std::string>{{"FIREDRILL_WORK_DIR", hosts.work_dir(node)}};
+  };
   site.clock_shim = clock_shim;
-  // As HostPlace::clock_page says.
-  site.clock_page = [work_dir](const std::string& node) { return work_dir + "/clock/" + node + ".clock"; };
+  site.clock_page = [&hosts](const std::string& node) { return hosts.clock_page(node); };
   return site;
 }
 

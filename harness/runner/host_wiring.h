@@ -10,6 +10,7 @@
 
 #include "place/place.h"
 #include "plan/plan.h"
+#include "remote/host_place.h"
 #include "runner/node_launch.h"
 #include "runner/run_paths.h"
 #include "scenario/scenario.h"
@@ -26,7 +27,7 @@ std::string host_run_id(const std::string& run_dir);
 // definition's data_dir; FIREDRILL_WORK_DIR (the host's work directory) is added to each.
 // The clock shim on the hosts is `clock_shim` (the [ssh] clock_shim, or the controller's own path).
 LaunchSite host_launch_site(const Scenario& scenario, const RunPaths& paths, const std::string& bin_dir,
-                            const std::string& work_dir, const std::string& clock_shim);
+                            const HostPlace& hosts, const std::string& clock_shim);
 
 // The run directory's folders for a drill on hosts (logs/, exports/).
 Status make_host_run_dirs(const RunPaths& paths);

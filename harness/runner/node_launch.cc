@@ -56,7 +56,9 @@ RenderInputs render_inputs(const Scenario& scenario, const LaunchSite& site) {
 // the clock shim only where a clock fault of the plan can land.
 Environment lab_environment(const NodeDefinition& n, const LaunchSite& site, bool shim) {
   Environment env{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", site.data_dirs.at(n.name)}};
-  env.insert(site.environment.begin(), site.environment.end());
+  if (site.added_environment) {
+    for (const auto& [key, value] : site.added_environment(n.name)) env[key] = value;
+  }
   if (shim) {
     env["LD_PRELOAD"] = site.clock_shim;
     env[clock_control_variable()] = site.clock_page(n.name);

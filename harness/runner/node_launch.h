@@ -35,7 +35,8 @@ struct LaunchSite {
   std::function<std::string(const std::string& node)> clock_page;  // the node's clock control page
   std::string volume_kind;  // "tmpfs" (the lab's own) or "host directory" (the definition's data_dir)
   bool network_namespace = true;  // the lab's; false on hosts
-  std::map<std::string, std::string> environment;  // added to every node's (on hosts: FIREDRILL_WORK_DIR)
+  // What the place adds to a node's environment (on hosts: FIREDRILL_WORK_DIR); none when empty.
+  std::function<std::map<std::string, std::string>(const std::string& node)> added_environment;
 };
 
 // What the launch rendered, for the stages after it: node actions are rendered and started like

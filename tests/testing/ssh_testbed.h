@@ -49,6 +49,12 @@ class SshTestbed {
   std::string identity() const { return dir_ + "/id_ed25519"; }
   std::string known_hosts() const { return dir_ + "/known_hosts"; }
   std::string netns(int i) const { return name_ + "-host" + std::to_string(i); }
+  // "10.78.X": the bed's subnet without its last octet.
+  const std::string& subnet() const { return subnet_; }
+  // The bed's end of host i's link (on its bridge): down, the host drops off the network.
+  std::string link(int i) const { return name_ + std::to_string(i); }
+  // Host i's data volume (a tmpfs of its own).
+  std::string data_dir(int i) const { return dir_ + "/host" + std::to_string(i) + "/data"; }
   static int shell(const std::string& command) { return std::system(command.c_str()); }
 
  private:
