@@ -170,7 +170,7 @@ void HostPlace::State::read_states(HostSession& host, std::vector<std::string> n
   }
   std::string script = state_script(pids);
   // The heartbeat the host-wide switch watches, every kHeartbeatEvery reads (a process start).
-  if (!finishing && ++reads % heartbeat_every == 0) script = "touch " + shell_quote(host.work_dir + "/heartbeat") + "; " + script;
+  if (!finishing && ++host.reads % heartbeat_every == 0) script = "touch " + shell_quote(host.work_dir + "/heartbeat") + "; " + script;
   step(host, script, true, [self = shared_from_this(), done](Result<RemoteResult> r) {
     if (!r) return done(r.status());
     std::istringstream lines(r->output);
@@ -194,7 +194,7 @@ void HostPlace::State::read_states(HostSession& host, std::vector<std::string> n
 void HostPlace::State::poll() {
   if (finishing) return;
   for (auto& [key, host] : hosts) {
-    if (host.lost || host.polling || !host.shell) continue;
+    if (host.lost || host.polling || !host.shell || !host.shell->open()) continue;
     host.polling = true;
     read_states(host, host.nodes, [self = shared_from_this(), h = &host](Status) { h->polling = false; });
   }
@@ -342,10 +342,9 @@ void HostPlace::connect(const std::vector<std::string>& tools, std::function<voi
           });
         });
       },
-      [self, done](Status s) {
-        if (s) self->poll();
-        done(s);
-      });
+      std::move(done));
+  // Each host's heartbeat is kept from its connection on (its switch is armed then).
+  self->poll();
 }
 
 Status HostPlace::can_shape(LinkShape::Kind kind) const {

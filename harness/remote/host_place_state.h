@@ -27,6 +27,7 @@ struct HostSession {
   ArmedSwitch drill_switch;
   bool lost = false;
   bool polling = false;  // a poll is in flight
+  uint64_t reads = 0;    // state reads sent, for the heartbeat
   std::vector<std::string> nodes;
 };
 
@@ -86,7 +87,6 @@ struct HostPlace::State : std::enable_shared_from_this<HostPlace::State> {
   uint64_t round_trips_first = 0;
   boost::asio::steady_timer poll_timer;
   bool finishing = false;
-  uint64_t reads = 0;  // state reads sent, for the heartbeat
   uint64_t heartbeat_every = 1;
 };
 
