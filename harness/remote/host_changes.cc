@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <ctime>
+#include <algorithm>
 #include <set>
 
 #include "core/limits.h"
@@ -26,42 +27,57 @@ std::string change_marker(const std::string& run_id, const std::string& area, Ch
 
 }  // namespace
 
+// Every host at once, each in one round trip: its switch armed (the first line of the answer is
+// the switch's pid), then the change made and proven. Any failure undoes what was made.
 void HostPlace::State::make_changes(const std::string& area, ChangeId id, std::vector<MadeChange> todo, Evidence evidence,
                                     PlaceDone done) {
   auto self = shared_from_this();
-  auto made = std::make_shared<std::vector<MadeChange>>();
-  auto next = std::make_shared<std::function<void(std::size_t)>>();
-  auto fail = [self, area, id, made, done](Status why, Evidence seen) {
-    self->changes[{area, id}] = *made;
-    self->undo_changes(area, id, {}, [why, seen, done](Status, Evidence) { done(why, seen); });
+  struct Progress {
+    std::vector<MadeChange> changes;
+    std::size_t pending = 0;
+    Status first_error = Status::ok();
+    Evidence evidence;
   };
-  *next = [self, area, id, todo, made, evidence, done, fail, next](std::size_t i) mutable {
-    if (i == todo.size()) {
-      self->changes[{area, id}] = *made;
-      return done(Status::ok(), evidence);
+  auto progress = std::make_shared<Progress>(Progress{std::move(todo), 0, Status::ok(), std::move(evidence)});
+  progress->pending = progress->changes.size();
+  auto finished = [self, area, id, progress, done] {
+    std::vector<MadeChange> armed;
+    for (const auto& c : progress->changes) {
+      if (c.armed.pid > 0) armed.push_back(c);
     }
-    MadeChange c = todo[i];
-    HostSession& host = *c.host;
-    if (!host.shell || !host.shell->open()) return fail(Status::error(host.name + ": the host is not connected"), evidence);
-    arm_switch(*host.shell, change_marker(self->setup.run_id, area, id, i), self->setup.switch_delay(id), c.change.revert,
-               [self, c, &host, i, made, evidence, fail, next](Result<ArmedSwitch> armed) mutable {
-                 if (!armed) return fail(armed.status(), evidence);
-                 c.armed = *armed;
-                 made->push_back(c);
-                 // Direct: firedrill's own scripts, so that a change costs a round trip and its
-                 // tools (nft, tc), not two process starts more.
-                 self->step(host, c.change.apply + " && " + c.change.verify, true,
-                            [c, &host, i, evidence, fail, next](Result<RemoteResult> r) mutable {
-                              if (!r) return fail(r.status(), evidence);
-                              add_round_trip(evidence, *r);
-                              if (r->exit_code != 0) {
-                                return fail(Status::error(host.shell->label() + ": not in effect: " + r->output), evidence);
-                              }
-                              (*next)(i + 1);
-                            });
-               });
+    self->changes[{area, id}] = armed;
+    if (progress->first_error) return done(Status::ok(), progress->evidence);
+    self->undo_changes(area, id, {}, [progress, done](Status, Evidence) { done(progress->first_error, progress->evidence); });
   };
-  (*next)(0);
+  if (progress->changes.empty()) return done(Status::ok(), progress->evidence);
+  for (std::size_t i = 0; i < progress->changes.size(); ++i) {
+    MadeChange& c = progress->changes[i];
+    HostSession& host = *c.host;
+    const std::string marker = change_marker(setup.run_id, area, id, i);
+    auto answered = [progress, i, marker, finished, label = host.name](Result<RemoteResult> r) {
+      MadeChange& made = progress->changes[i];
+      if (r) {
+        add_round_trip(progress->evidence, *r);
+        made.armed = ArmedSwitch{marker, std::atoi(r->output.c_str())};
+        if (r->exit_code != 0 && progress->first_error) {
+          const auto line_end = r->output.find('\n');
+          const std::string said = line_end == std::string::npos ? std::string() : r->output.substr(line_end + 1);
+          progress->first_error = Status::error(label + ": not in effect: " + said);
+        }
+      } else if (progress->first_error) {
+        progress->first_error = r.status();
+      }
+      if (--progress->pending == 0) finished();
+    };
+    if (!host.shell || !host.shell->open() || host.lost) {
+      answered(Status::error(host.name + ": the host is not connected"));
+      continue;
+    }
+    // Direct: firedrill's own scripts, so that a change costs a round trip and its tools (nft,
+    // tc), not two process starts more.
+    step(host, arm_switch_script(marker, setup.switch_delay(id), c.change.revert) + "\n" + c.change.made_and_proven(), true,
+         answered);
+  }
 }
 
 void HostPlace::State::undo_changes(const std::string& area, ChangeId id, Evidence nothing, PlaceDone done) {
@@ -97,37 +113,62 @@ void HostPlace::State::undo_changes(const std::string& area, ChangeId id, Eviden
 
 // ---- links ----
 
+// Each pair of sides is cut on one side's hosts only (input and output dropped there stops both
+// directions): the side with fewer hosts, unless it holds the controller (its side is cut on the
+// nodes' hosts). A one-way cut drops side 0's output to side 1 on side 0's hosts, or side 1's
+// input from the controller when the controller is the sender.
 void HostPlace::cut_links(ChangeId change, const LinkCut& cut, PlaceDone done) {
   auto self = state_;
-  // Per host: the peer addresses it must drop, and in which direction.
-  std::map<HostSession*, std::pair<std::set<std::string>, CutDirection>> per_host;
-  for (std::size_t a = 0; a < cut.sides.size(); ++a) {
-    for (std::size_t b = 0; b < cut.sides.size(); ++b) {
-      if (a == b || (!cut.both_ways && !(a == 0 && b == 1) && !(a == 1 && b == 0))) continue;
-      const CutDirection direction =
-          cut.both_ways ? CutDirection::both : (a == 0 ? CutDirection::outgoing : CutDirection::incoming);
-      for (const auto& member : cut.sides[a]) {
-        HostNode* n = self->node(member);
-        if (!n) continue;  // the controller: its side is cut on the nodes' hosts
-        for (const auto& peer : cut.sides[b]) {
-          const std::string address = self->address_of(peer);
-          if (address.empty()) return done(Status::error("partition: " + peer + " is not a node or the client"), {});
-          if (address == n->host->endpoint.address) {
-            return done(Status::error("partition: " + member + " and " + peer + " share the host " + address +
-                                      "; a host cannot be cut from itself"),
-                        {});
-          }
-          auto& entry = per_host[n->host];
-          entry.first.insert(address);
-          entry.second = direction;
+  struct Drops {
+    std::set<std::string> from, to;
+  };
+  std::map<HostSession*, Drops> per_host;
+  auto hosts_of = [&](const std::vector<std::string>& side) {
+    std::set<HostSession*> hosts;
+    for (const auto& member : side) {
+      if (HostNode* n = self->node(member)) hosts.insert(n->host);
+    }
+    return hosts;
+  };
+  auto has_client = [](const std::vector<std::string>& side) {
+    return std::find(side.begin(), side.end(), place_client) != side.end();
+  };
+  auto drop = [&](const std::vector<std::string>& on, const std::vector<std::string>& peers, bool in, bool out) -> Status {
+    for (const auto& member : on) {
+      HostNode* n = self->node(member);
+      if (!n) continue;
+      for (const auto& peer : peers) {
+        const std::string address = self->address_of(peer);
+        if (address.empty()) return Status::error("partition: " + peer + " is not a node or the client");
+        if (address == n->host->endpoint.address) {
+          return Status::error("partition: " + member + " and " + peer + " share the host " + address +
+                               "; a host cannot be cut from itself");
         }
+        if (in) per_host[n->host].from.insert(address);
+        if (out) per_host[n->host].to.insert(address);
       }
+    }
+    return Status::ok();
+  };
+  for (std::size_t a = 0; a < cut.sides.size(); ++a) {
+    for (std::size_t b = a + 1; b < cut.sides.size(); ++b) {
+      const auto& first = cut.sides[a];
+      const auto& second = cut.sides[b];
+      Status s = Status::ok();
+      if (!cut.both_ways) {
+        if (a != 0 || b != 1) continue;
+        s = has_client(first) ? drop(second, {place_client}, true, false) : drop(first, second, false, true);
+      } else {
+        const bool on_first = !has_client(first) && (has_client(second) || hosts_of(first).size() <= hosts_of(second).size());
+        s = on_first ? drop(first, second, true, true) : drop(second, first, true, true);
+      }
+      if (!s) return done(s, {});
     }
   }
   std::vector<MadeChange> todo;
   boost::json::array hosts;
-  for (auto& [host, entry] : per_host) {
-    auto made = nft_cut(self->setup.run_id, change, {entry.first.begin(), entry.first.end()}, entry.second);
+  for (auto& [host, drops] : per_host) {
+    auto made = nft_drop(self->setup.run_id, change, {drops.from.begin(), drops.from.end()}, {drops.to.begin(), drops.to.end()});
     if (!made) return done(made.status().with_context("partition on " + host->name), {});
     todo.push_back(MadeChange{host, *made, {}});
     hosts.push_back(boost::json::string(host->name));

@@ -27,13 +27,13 @@ using Clock = std::chrono::steady_clock;
 // Round trips kept for round_trips_since (a fault step's span; far more than one step sends).
 constexpr std::size_t kRoundTripsKept = 4096;
 
-// Prints "NAME LETTER" per node ("-" when its process is gone), reading /proc/PID/stat past the
+// Prints "NAME PID LETTER" per node ("-" when its process is gone), reading /proc/PID/stat past the
 // command name (which may hold spaces and parentheses) with shell builtins only: no process start.
 std::string state_script(const std::vector<std::pair<std::string, int>>& pids) {
   std::string script;
   for (const auto& [name, pid] : pids) {
     script += "if read -r l </proc/" + std::to_string(pid) + "/stat 2>/dev/null; then s=${l##*[)] }; s=${s%% *}; " +
-              "else s=-; fi; echo " + shell_quote(name) + " $s; ";
+              "else s=-; fi; echo " + shell_quote(name) + " " + std::to_string(pid) + " $s; ";
   }
   return script + "true";
 }
@@ -175,9 +175,11 @@ void HostPlace::State::read_states(HostSession& host, std::vector<std::string> n
     if (!r) return done(r.status());
     std::istringstream lines(r->output);
     std::string name, letter;
-    while (lines >> name >> letter) {
+    int pid = 0;
+    while (lines >> name >> pid >> letter) {
       HostNode* n = self->node(name);
-      if (!n) continue;
+      // An answer about a pid the node no longer has (it was restarted since) says nothing.
+      if (!n || n->pid != pid) continue;
       const bool alive = letter != "-" && letter != "Z" && letter != "X";
       n->state = alive ? letter[0] : '?';
       if (n->running && !alive) {
@@ -372,7 +374,11 @@ void HostPlace::start_node(const NodeLaunch& launch, PlaceDone done) {
     const std::string wd = launch.working_dir.empty() ? std::string("/") : launch.working_dir;
     script = "cd " + shell_quote(wd) + " && pid=$( (setsid " + command_line(env, launch.argv) + " >>" +
              shell_quote(self->node_log(launch.name, "out")) + " 2>>" + shell_quote(self->node_log(launch.name, "err")) +
-             " </dev/null & echo $!) ) && echo $pid >>" + shell_quote(n->host->work_dir + "/pids") + " && echo $pid";
+             " </dev/null & echo $!) ) && echo $pid >>" + shell_quote(n->host->work_dir + "/pids") +
+             // $! is known before the child has called setsid(): wait (shell builtins only) until
+             // it leads its own group, so that a signal to the group right after reaches it.
+             " && i=0; while [ $i -lt 2000 ] && read -r l </proc/$pid/stat; do set -- ${l##*[)] }; [ \"$3\" = \"$pid\" ] && break; " +
+             "i=$((i+1)); done; echo $pid";
   }
   self->step(*n->host, script, false, [self, n, done](Result<RemoteResult> r) {
     Evidence evidence{{"node", n->definition->name}};

@@ -48,6 +48,9 @@ HostChange nft_chains(const std::string& run_id, int id, const std::string& in_r
              " $chain 2>/dev/null; done; nft list table " + table +
              " 2>/dev/null | grep -q chain || nft delete table " + table + " 2>/dev/null; true";
   c.verify = "nft list chain " + table + " " + (in_rules.empty() ? out : in) + " | grep -q drop";
+  // -e: nft echoes what the kernel committed (its notifications), so the drop rule in the echo
+  // proves the change in effect.
+  c.apply_verified = "printf '%s' " + shell_quote(rules) + " | nft -e -f - | grep -q drop";
   return c;
 }
 
@@ -90,17 +93,29 @@ bool is_ipv4(const std::string& address) {
 
 }  // namespace
 
+Result<HostChange> nft_drop(const std::string& run_id, int id, const std::vector<std::string>& from,
+                            const std::vector<std::string>& to) {
+  if (from.empty() && to.empty()) return Status::error("a cut needs at least one peer address");
+  for (const auto* addresses : {&from, &to}) {
+    for (const auto& p : *addresses) {
+      if (!is_ipv4(p)) return Status::error("\"" + p + "\" is not an IPv4 address");
+    }
+  }
+  auto set = [](const std::vector<std::string>& addresses) {
+    std::string text;
+    for (const auto& p : addresses) text += (text.empty() ? "" : ", ") + p;
+    return "{ " + text + " }";
+  };
+  return nft_chains(run_id, id, from.empty() ? "" : "ip saddr " + set(from) + " drop",
+                    to.empty() ? "" : "ip daddr " + set(to) + " drop");
+}
+
 Result<HostChange> nft_cut(const std::string& run_id, int id, const std::vector<std::string>& peers,
                            CutDirection direction) {
   if (peers.empty()) return Status::error("a cut needs at least one peer address");
-  for (const auto& p : peers) {
-    if (!is_ipv4(p)) return Status::error("\"" + p + "\" is not an IPv4 address");
-  }
-  std::string set;
-  for (const auto& p : peers) set += (set.empty() ? "" : ", ") + p;
-  set = "{ " + set + " }";
-  const bool in = direction != CutDirection::outgoing, out = direction != CutDirection::incoming;
-  return nft_chains(run_id, id, in ? "ip saddr " + set + " drop" : "", out ? "ip daddr " + set + " drop" : "");
+  const std::vector<std::string> none;
+  return nft_drop(run_id, id, direction != CutDirection::outgoing ? peers : none,
+                  direction != CutDirection::incoming ? peers : none);
 }
 
 Result<HostChange> nft_isolate(const std::string& run_id, int id, const std::string& controller, int ssh_port) {

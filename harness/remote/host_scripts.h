@@ -21,6 +21,10 @@ struct HostChange {
   std::string apply;
   std::string revert;
   std::string verify;
+  // Apply and prove in one, where that is cheaper than both (nft applies and echoes what the
+  // kernel committed in one process: ~13 ms instead of ~30); empty: `apply && verify`.
+  std::string apply_verified;
+  std::string made_and_proven() const { return apply_verified.empty() ? apply + " && " + verify : apply_verified; }
 };
 
 // firedrill's table for run `run_id` ([a-z0-9_] kept).
@@ -28,6 +32,11 @@ std::string nft_table_name(const std::string& run_id);
 
 // Which packets between this host and its peers a cut drops.
 enum class CutDirection { both, outgoing, incoming };
+
+// Drops every packet from the addresses `from` (input) and to the addresses `to` (output) on
+// this host, as change `id`; either may be empty, not both.
+Result<HostChange> nft_drop(const std::string& run_id, int id, const std::vector<std::string>& from,
+                            const std::vector<std::string>& to);
 
 // Drops every packet between this host and `peers` (IPv4 addresses), in `direction`, as change
 // `id`. An error for no peers or a peer that is not an IPv4 address (nft would refuse it on the

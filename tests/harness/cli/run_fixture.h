@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -162,7 +163,13 @@ inline HostState host_state(const std::string& run_dir) {
   for (std::string line; std::getline(mounts, line);) {
     if (line.find(run_dir) != std::string::npos) state.drill_mounts.push_back(line);
   }
-  for (const auto& entry : fs::directory_iterator("/sys/class/net")) state.links.insert(entry.path().filename());
+  // The SSH test beds' bridges and veths (fdTAG0, fdTAG1, ...; tests/testing/ssh_testbed.h) come and
+  // go with the SSH tests running beside this one: not the drill's.
+  static const std::regex bed_link("fd[a-z]+[0-9]+");
+  for (const auto& entry : fs::directory_iterator("/sys/class/net")) {
+    const std::string link = entry.path().filename();
+    if (!std::regex_match(link, bed_link)) state.links.insert(link);
+  }
   return state;
 }
 
