@@ -148,5 +148,25 @@ TEST(SshDrill, HostsThatCannotBeReachedOrDoNotMatchAreRefusedBeforeAnythingStart
   if (!HasFailure()) fs::remove_all(dir);
 }
 
+// Validation sees it (exit 65): a clock.skew that can reach an attached node (one firedrill did not
+// start with the clock shim) without the definition's allow_host_clock.
+TEST(SshDrill, AClockSkewOnAnAttachedNodeIsRefusedAtValidation) {
+  const std::string dir = make_temp_dir();
+  std::string definition = text_of(kSource / "sample-system/refpay-ssh.toml");
+  replace_all(definition, "host = \"ssh://root@10.77.0.14\"\n",
+              "host = \"ssh://root@10.77.0.14\"\npid_command = \"pgrep -o refpay-arbiter\"\n"
+              "start = \"systemctl start refpay-arbiter\"\nstop = \"systemctl stop refpay-arbiter\"\n");
+  std::ofstream(dir + "/attached.toml") << definition;
+  const std::string scenario = dir + "/skew.toml";
+  std::ofstream(scenario) << "[drill]\nname = \"skew-attached\"\nduration = \"5s\"\n[system]\ndefinition = \"" + dir +
+                                 "/attached.toml\"\n[[fault]]\nkind = \"clock.skew\"\ntarget = \"arbiter\"\nat = \"1s\"\n"
+                                 "duration = \"2s\"\noffset = \"+1m\"\n";
+  const std::string out = output_of(firedrill_path() + " validate " + scenario + " 2>&1; echo \"exit $?\"");
+  EXPECT_NE(out.find("exit 65"), std::string::npos) << out;
+  EXPECT_NE(out.find("can reach node arbiter, which is attached"), std::string::npos) << out;
+  EXPECT_NE(out.find("allow_host_clock = true"), std::string::npos) << out;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace firedrill::testing

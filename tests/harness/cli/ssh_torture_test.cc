@@ -18,9 +18,9 @@ namespace {
 constexpr int kRounds = 20;
 constexpr int kHosts = 5;
 constexpr uint64_t kDefaultSeed = 20261205;
-// From before the nodes start to after the drill's end (~12 s with the system's start).
+// From before the nodes start to after the drill's end (~9 s with the system's start).
 constexpr int kKillFromMs = 300;
-constexpr int kKillToMs = 12'000;
+constexpr int kKillToMs = 9'000;
 
 uint64_t torture_seed() {
   const char* env = std::getenv("FIREDRILL_TORTURE_SEED");
@@ -71,7 +71,7 @@ TEST(SshTorture, TwentyControllersKilledAtRandomMomentsLeaveNothingOnAnyHost) {
       ASSERT_EQ(kill(pid, SIGKILL), 0);
       EXPECT_EQ(wait_exit(pid, milliseconds(5'000)), 128 + SIGKILL);
     }
-    // The latest deadline: a fault's end (8 s into a fault phase that starts ~3 s in) plus the
+    // The latest deadline: a fault's end (5 s into a fault phase that starts ~3 s in) plus the
     // 2 s grace, or the 3 s heartbeat grace after the kill; the switches then need a moment.
     const auto left = wait_bed_clean(bed, kHosts, milliseconds(25'000));
     EXPECT_EQ(joined_lines(left), "") << text_of(out + ".log");
