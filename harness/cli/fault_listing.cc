@@ -5,6 +5,7 @@
 
 #include "fault/fault_kinds.h"
 #include "lab/changes/lab_change.h"
+#include "remote/host_place.h"
 
 namespace firedrill {
 namespace {
@@ -34,6 +35,7 @@ int list_faults() {
               << "  verified:    " << k.verified_by << "\n"
               << "  reverted by: " << k.reverted_by << "\n"
               << "  privileges:  " << k.privileges << "\n"
+              << "  on hosts:    " << (host_support(k.name).supported ? "" : "no: ") << host_support(k.name).how << "\n"
               << "  parameters:  target, at" << (k.needs_duration ? ", duration" : "") << "\n";
     for (const auto& p : k.parameters) {
       std::cout << "    " << p.name << " (" << type_name(p.type) << (p.required ? ", required" : "")

@@ -164,6 +164,18 @@ bench_injection() {
   done <<<"$table"
 }
 
+bench_ssh_injection() {
+  local p=ssh_injection_latency_bench
+  local table
+  run_for_table $p "fault|target p99|median|p99|ratio" " (root, sshd and nft?)" || return 0
+  local figure target median p99 r
+  while IFS=$sep read -r figure target median p99 r; do
+    local limit="-"
+    [[ $target != "-" ]] && limit="p99 ≤ $target"
+    add_row "injection latency over SSH, $figure" "$limit" "median $median · p99 $p99" "${r:--}" "$p"
+  done <<<"$table"
+}
+
 # bench_figures PROGRAM PREFIX TOLERATE: runs PROGRAM, whose table is figure|target|measured|ratio,
 # and adds a row per figure, named "PREFIX, figure" (just the figure when PREFIX is empty).
 # TOLERATE is a note for a non-zero exit that still printed figures ("" means such an exit is
@@ -206,6 +218,7 @@ bench_refpay
 bench_lab
 bench_wrk
 bench_injection
+bench_ssh_injection
 # Exit 1 of reconcile_1m_bench: the report was not the expected pass (its table still holds the
 # figures); of observer_effect_bench: a variant did not run (its rows say "failed").
 bench_figures reconcile_1m_bench "score 1M" "unexpected report (see its output)"

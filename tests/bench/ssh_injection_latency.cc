@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   }
   const RoundTrips trips = place.round_trips_since(0);
   if (trips.commands > 0) {
-    std::printf("remote commands: %lld, mean round trip %.2f ms\n", static_cast<long long>(trips.commands),
+    std::printf("\nremote commands: %lld, mean round trip %.2f ms\n", static_cast<long long>(trips.commands),
                 static_cast<double>(trips.total_us) / static_cast<double>(trips.commands) / 1000.0);
   }
   // The nodes' logs go to a scratch directory, removed with them.
