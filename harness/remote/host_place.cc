@@ -257,7 +257,7 @@ static std::string remove_drill_files(HostPlace::State& state, const HostSession
 }
 
 // The host-wide switch: once the heartbeat is older than the grace, stop what firedrill started,
-// delete its table and remove its files.
+// delete its table and qdiscs and remove its files.
 static std::string drill_switch_script(HostPlace::State& state, const HostSession& host) {
   const std::string work_dir = host.work_dir;
   const std::string dir = shell_quote(work_dir);
@@ -265,10 +265,13 @@ static std::string drill_switch_script(HostPlace::State& state, const HostSessio
   const milliseconds heartbeat_grace = state.setup.system.ssh.heartbeat_grace;
   const std::string grace = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(heartbeat_grace).count());
   return "while [ $(( $(date +%s) - $(stat -c %Y " + dir + "/heartbeat 2>/dev/null || echo 0) )) -lt " + grace +
-         " ]; do sleep 1; done; nft delete table inet " + table + " 2>/dev/null; " +
+         " ]; do sleep 0.5; done; nft delete table inet " + table + " 2>/dev/null; " +
+         // firedrill's qdiscs (handles f000: to ffff: of tc_rate) on any interface of the host.
+         "for dev in $(ls /sys/class/net); do tc qdisc show dev $dev 2>/dev/null | grep -q '^qdisc tbf f[0-9a-f][0-9a-f][0-9a-f]: root' " +
+         "&& tc qdisc del dev $dev root 2>/dev/null; done; " +
          "for p in $(cat " + dir + "/pids 2>/dev/null); do " +
          "grep -qz '^FIREDRILL_WORK_DIR=" + work_dir + "$' /proc/$p/environ 2>/dev/null && kill -KILL -$p; done; " +
-         "sleep 1; " + remove_drill_files(state, host);
+         "sleep 0.2; " + remove_drill_files(state, host);
 }
 
 // The data directories of the started nodes on `host`.

@@ -15,6 +15,7 @@
 #include <fstream>
 
 #include "fault/fault_kinds.h"
+#include "timed_step.h"
 #include "lab/clock/clock_control.h"
 #include "lab/clock/clock_control_file.h"
 #include "lab/lab_place.h"
@@ -25,34 +26,10 @@
 #include "supervision/supervisor.h"
 
 using namespace firedrill;
+using firedrill::bench::quantile;
+using firedrill::bench::timed_step;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
-
-namespace {
-
-// Runs one asynchronous fault step to completion on `io`; returns its duration in ms or -1.
-double timed_step(boost::asio::io_context& io, const std::function<void(FaultDone)>& step) {
-  bool done = false;
-  bool ok = false;
-  auto start = Clock::now();
-  Clock::time_point end;
-  step([&](Status s, boost::json::object) {
-    end = Clock::now();
-    ok = s.is_ok();
-    done = true;
-    if (!s) std::fprintf(stderr, "  step failed: %s\n", s.message().c_str());
-  });
-  io.restart();
-  while (!done) io.run_one();
-  return ok ? std::chrono::duration<double, std::milli>(end - start).count() : -1;
-}
-
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
-}
-
-}  // namespace
 
 // As `--clock-node`: a node that reads its wall clock every millisecond, as a service handling
 // requests does (clock.skew is then verified by the node's own read, not a witness).

@@ -15,34 +15,16 @@
 #include <filesystem>
 
 #include "fault/fault_kinds.h"
+#include "timed_step.h"
 #include "remote/host_place.h"
 #include "testing/ssh_testbed.h"
 
 using namespace firedrill;
+using firedrill::bench::quantile;
+using firedrill::bench::timed_step;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Runs one asynchronous step to completion on `io`; returns its duration in ms or -1.
-double timed_step(boost::asio::io_context& io, const std::function<void(FaultDone)>& step) {
-  bool done = false, ok = false;
-  const auto start = Clock::now();
-  Clock::time_point end;
-  step([&](Status s, boost::json::object) {
-    end = Clock::now();
-    ok = s.is_ok();
-    done = true;
-    if (!s) std::fprintf(stderr, "  step failed: %s\n", s.message().c_str());
-  });
-  io.restart();
-  while (!done) io.run_one();
-  return ok ? std::chrono::duration<double, std::milli>(end - start).count() : -1;
-}
-
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
-}
 
 // Waits on `io` for a callback-style step that reports a Status.
 Status wait_for(boost::asio::io_context& io, const std::function<void(std::function<void(Status)>)>& step) {

@@ -122,6 +122,34 @@ inline Drill run_to_end(const fs::path& scenario, std::string out = "", millisec
   return d;
 }
 
+// The payments lost, counted independently of scoring: the keys acknowledged on the timeline
+// that are missing from ledger-1's export. Each other ledger's export must miss the same ones
+// after convergence (`disagreements` names any that do not).
+inline std::set<std::string> independently_lost(const Drill& d, std::vector<std::string>* disagreements) {
+  std::set<std::string> acknowledged;
+  for (const auto& r : d.timeline) {
+    if (r.at("source") == "workload" && r.at("kind") == "ok") acknowledged.insert(std::string(r.at("key").as_string()));
+  }
+  std::set<std::string> lost;
+  for (const char* node : {"ledger-1", "ledger-2", "ledger-3"}) {
+    std::set<std::string> present;
+    std::istringstream in(text_of(d.dir + "/exports/" + node + ".ndjson"));
+    for (std::string line; std::getline(in, line);) {
+      present.insert(std::string(json::parse(line).at("idempotency_key").as_string()));
+    }
+    std::set<std::string> missing;
+    for (const auto& key : acknowledged) {
+      if (!present.count(key)) missing.insert(key);
+    }
+    if (std::string(node) == "ledger-1") {
+      lost = missing;
+    } else if (missing != lost && disagreements) {
+      disagreements->push_back(std::string(node) + " disagrees with ledger-1 after convergence");
+    }
+  }
+  return lost;
+}
+
 // The strings of a JSON array, as a set.
 inline std::set<std::string> string_set(const json::value& list) {
   std::set<std::string> out;

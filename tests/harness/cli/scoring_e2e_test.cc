@@ -32,27 +32,9 @@ TEST(ScoringEndToEnd, AsyncLossIsASafetyFailureListingExactlyTheLostPayments) {
   EXPECT_EQ(d.report.at("verdict"), "safety_failure");
 
   // Independently: acknowledged keys from the timeline, minus the keys in every ledger's export.
-  std::set<std::string> acknowledged;
-  for (const auto& r : read_timeline(d.dir)) {
-    if (r.at("source") == "workload" && r.at("kind") == "ok") acknowledged.insert(std::string(r.at("key").as_string()));
-  }
-  std::set<std::string> lost;
-  for (const char* node : {"ledger-1", "ledger-2", "ledger-3"}) {
-    std::set<std::string> present;
-    std::istringstream in(text_of(d.dir + "/exports/" + node + ".ndjson"));
-    for (std::string line; std::getline(in, line);) {
-      present.insert(std::string(json::parse(line).at("idempotency_key").as_string()));
-    }
-    std::set<std::string> missing;
-    for (const auto& key : acknowledged) {
-      if (!present.count(key)) missing.insert(key);
-    }
-    if (std::string(node) == "ledger-1") {
-      lost = missing;
-    } else {
-      EXPECT_EQ(missing, lost) << node << " disagrees after convergence";
-    }
-  }
+  std::vector<std::string> disagreements;
+  const std::set<std::string> lost = independently_lost(d, &disagreements);
+  EXPECT_TRUE(disagreements.empty()) << disagreements.front();
   EXPECT_FALSE(lost.empty());
   EXPECT_EQ(string_set(d.report.at("reconciliation").at("lost_ids")), lost);
   EXPECT_GT(d.report.at("reconciliation").at("rpo_ms").to_number<double>(), 0);

@@ -56,27 +56,9 @@ TEST(SshDrill, AsyncLossOnHostsLosesExactlyThePaymentsOnlyThePrimaryHeld) {
   EXPECT_EQ(d.report.at("verdict"), "safety_failure");
 
   // Independently: acknowledged keys from the timeline, minus the keys in every ledger's export.
-  std::set<std::string> acknowledged;
-  for (const auto& r : d.timeline) {
-    if (r.at("source") == "workload" && r.at("kind") == "ok") acknowledged.insert(std::string(r.at("key").as_string()));
-  }
-  std::set<std::string> lost;
-  for (const char* node : {"ledger-1", "ledger-2", "ledger-3"}) {
-    std::set<std::string> present;
-    std::istringstream in(text_of(d.dir + "/exports/" + node + ".ndjson"));
-    for (std::string line; std::getline(in, line);) {
-      present.insert(std::string(json::parse(line).at("idempotency_key").as_string()));
-    }
-    std::set<std::string> missing;
-    for (const auto& key : acknowledged) {
-      if (!present.count(key)) missing.insert(key);
-    }
-    if (std::string(node) == "ledger-1") {
-      lost = missing;
-    } else {
-      EXPECT_EQ(missing, lost) << node << " disagrees after convergence";
-    }
-  }
+  std::vector<std::string> disagreements;
+  const std::set<std::string> lost = independently_lost(d, &disagreements);
+  EXPECT_TRUE(disagreements.empty()) << disagreements.front();
   EXPECT_FALSE(lost.empty()) << "async with paused standbys must lose the primary's unreplicated tail";
   EXPECT_EQ(string_set(d.report.at("reconciliation").at("lost_ids")), lost);
   EXPECT_EQ(joined_lines(wait_bed_clean(bed, kHosts, milliseconds(5'000))), "");
@@ -144,6 +126,51 @@ TEST(SshDrill, HostsThatCannotBeReachedOrDoNotMatchAreRefusedBeforeAnythingStart
     EXPECT_FALSE(has(d.timeline, "apply")) << c.name << ": no fault may start";
     EXPECT_FALSE(has(d.timeline, "started")) << c.name << ": no node may start";
   }
+  EXPECT_EQ(joined_lines(wait_bed_clean(bed, kHosts, milliseconds(5'000))), "");
+  if (!HasFailure()) fs::remove_all(dir);
+}
+
+// An attached node (one that already runs, as a systemd unit would) is found by its pid_command,
+// killed, started again with its `start`, and left running at the end.
+TEST(SshDrill, AnAttachedNodeIsRestartedWithItsStartAndLeftRunning) {
+  SshTestbed bed("sa", 26, kHosts);
+  REQUIRE_BED(bed);
+  const std::string dir = make_temp_dir();
+  const std::string pid_file = bed.dir() + "/gateway.pid";
+  std::string ledgers;
+  for (int i = 1; i <= 3; ++i) {
+    ledgers += std::string(i > 1 ? ", " : "") + "{id = \"ledger-" + std::to_string(i) + "\", url = \"http://" + bed.address(i) +
+               ":7001\"}";
+  }
+  const std::string start = "setsid " + firedrill_path().substr(0, firedrill_path().rfind('/')) +
+                            "/refpay-gateway --set node.listen=" + bed.address(5) + ":8080 --set 'ledgers=[" + ledgers +
+                            "]' </dev/null >/dev/null 2>&1 & echo $! >" + pid_file;
+  const std::string pid_command = "p=$(cat " + pid_file + " 2>/dev/null); [ -n \"$p\" ] && kill -0 $p 2>/dev/null && echo $p";
+  std::string definition = text_of(bed_definition(bed, dir));
+  // A TOML literal string (no escapes inside): the commands hold quotes and backslashes.
+  auto toml_string = [](const std::string& text) { return "\'\'\'" + text + "\'\'\'"; };
+  replace_all(definition, "host = \"ssh://root@" + bed.address(5) + "\"\n",
+              "host = \"ssh://root@" + bed.address(5) + "\"\npid_command = " + toml_string(pid_command) +
+                  "\nstart = " + toml_string(start) + "\nstop = " + toml_string("kill $(cat " + pid_file + ")") + "\n");
+  std::ofstream(dir + "/attached.toml") << definition;
+  // The service runs before the drill, started as its own start command would.
+  ASSERT_EQ(SshTestbed::shell("ip netns exec " + bed.netns(5) + " sh -c " + "\"" + start + "\""), 0);
+  const std::string scenario = dir + "/attached-kill.toml";
+  std::ofstream(scenario) << "[drill]\nname = \"attached-kill\"\nduration = \"8s\"\nbaseline = \"2s\"\nconvergence = \"3s\"\n"
+                             "[system]\ndefinition = \"" + dir + "/attached.toml\"\n[workload]\nrate_per_s = 50\n"
+                             "[[fault]]\nkind = \"process.kill\"\ntarget = \"gateway\"\nat = \"2s\"\nrestart_after = \"2s\"\n";
+  Drill d = run_to_end(scenario, dir + "/run");
+  const std::string log = text_of(d.dir + ".log");
+  EXPECT_TRUE(d.exit_code == 0 || d.exit_code == 1) << log;
+  int starts = 0;
+  for (const auto& r : d.timeline) {
+    if (r.at("source") == "supervisor" && r.at("kind") == "started" && r.at("node") == "gateway") ++starts;
+  }
+  EXPECT_EQ(starts, 2) << "attached at the start, started again by its `start` after the kill\n" << log;
+  // Never stopped at the end: it still runs, and only it is left on its host.
+  const std::string pid = output_of("ip netns exec " + bed.netns(5) + " sh -c '" + pid_command + "'");
+  EXPECT_FALSE(pid.empty()) << "the attached gateway must still run after the drill";
+  SshTestbed::shell("kill $(cat " + pid_file + ") 2>/dev/null");
   EXPECT_EQ(joined_lines(wait_bed_clean(bed, kHosts, milliseconds(5'000))), "");
   if (!HasFailure()) fs::remove_all(dir);
 }
