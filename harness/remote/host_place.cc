@@ -392,7 +392,10 @@ void HostPlace::start_node(const NodeLaunch& launch, PlaceDone done) {
       ProcessEvent e;
       e.kind = ProcessEvent::Kind::start_failed;
       e.name = n->definition->name;
-      e.error = "node " + n->definition->name + ": start on " + n->host->name + ": " + r->output;
+      e.error = n->definition->attached()
+                    ? "node " + n->definition->name + ": its pid_command printed no pid on " + n->host->name +
+                          ", even after its start (" + (r->output.empty() ? std::string("no output") : r->output) + ")"
+                    : "node " + n->definition->name + ": start on " + n->host->name + ": " + r->output;
       if (self->setup.on_event) self->setup.on_event(e);
       return done(Status::error(e.error), evidence);
     }

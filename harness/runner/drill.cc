@@ -414,7 +414,10 @@ void Drill::on_alert(const std::string& status, const std::string& name) {
 }
 
 void Drill::on_host_lost(const std::string& host, const std::string& why) {
+  // Before the traffic starts a lost host fails the step that needs it (a start, the health wait)
+  // and the drill ends there; aborting from inside those steps would run the end twice.
   if (ending()) return;
+  if (phases_.current() < Phase::baseline) return fail("host " + host, Status::error("lost: " + why));
   // Its switches undo its changes on the host; the drill cannot say what the system did meanwhile.
   inconclusive("host lost: " + host, "lost the SSH session to " + host + " (" + why + ")");
   abort("host " + host + " lost");

@@ -22,7 +22,7 @@ class ProcessKill : public Fault {
       if (!state->running) return done(Status::error("process.kill: node " + node_ + ": not running"), evidence);
       context_.place.signal_node(node_, signal_number(signal_name_), true, [this, evidence, done](Status sent, Evidence) {
         if (!sent) return done(sent.with_context("process.kill"), evidence);
-        context_.place.wait_exit({node_}, [this, evidence, done](Status exited, Evidence) mutable {
+        context_.place.wait_exit({node_}, [evidence, done](Status exited, Evidence) mutable {
           evidence["reaped"] = exited.is_ok();
           done(exited.with_context("process.kill"), evidence);
         });

@@ -154,7 +154,8 @@ TEST(SshDrill, AnAttachedNodeIsRestartedWithItsStartAndLeftRunning) {
                   "\nstart = " + toml_string(start) + "\nstop = " + toml_string("kill $(cat " + pid_file + ")") + "\n");
   std::ofstream(dir + "/attached.toml") << definition;
   // The service runs before the drill, started as its own start command would.
-  ASSERT_EQ(SshTestbed::shell("ip netns exec " + bed.netns(5) + " sh -c " + "\"" + start + "\""), 0);
+  std::ofstream(dir + "/start.sh") << start << "\n";
+  ASSERT_EQ(SshTestbed::shell("ip netns exec " + bed.netns(5) + " sh " + dir + "/start.sh"), 0);
   const std::string scenario = dir + "/attached-kill.toml";
   std::ofstream(scenario) << "[drill]\nname = \"attached-kill\"\nduration = \"8s\"\nbaseline = \"2s\"\nconvergence = \"3s\"\n"
                              "[system]\ndefinition = \"" + dir + "/attached.toml\"\n[workload]\nrate_per_s = 50\n"
@@ -168,7 +169,8 @@ TEST(SshDrill, AnAttachedNodeIsRestartedWithItsStartAndLeftRunning) {
   }
   EXPECT_EQ(starts, 2) << "attached at the start, started again by its `start` after the kill\n" << log;
   // Never stopped at the end: it still runs, and only it is left on its host.
-  const std::string pid = output_of("ip netns exec " + bed.netns(5) + " sh -c '" + pid_command + "'");
+  std::ofstream(dir + "/pid.sh") << pid_command << "\n";
+  const std::string pid = output_of("sh " + dir + "/pid.sh");
   EXPECT_FALSE(pid.empty()) << "the attached gateway must still run after the drill";
   SshTestbed::shell("kill $(cat " + pid_file + ") 2>/dev/null");
   EXPECT_EQ(joined_lines(wait_bed_clean(bed, kHosts, milliseconds(5'000))), "");
