@@ -368,9 +368,11 @@ void HostPlace::start_node(const NodeLaunch& launch, PlaceDone done) {
   std::string script;
   if (d.attached()) {
     // Already running: its pid; else its start, then its pid.
-    script = "pid=$(" + d.pid_command + "); if [ -z \"$pid\" ]; then " + d.start_command +
-             " >/dev/null 2>&1; i=0; while [ -z \"$pid\" ] && [ $i -lt 50 ]; do sleep 0.1; pid=$(" + d.pid_command +
-             "); i=$((i+1)); done; fi; echo $pid";
+    // The definition's commands in subshells of their own: their redirections and background jobs
+    // are theirs. The pid is looked for within 4 s of the start (the step has 5).
+    script = "pid=$( (" + d.pid_command + ") ); if [ -z \"$pid\" ]; then (" + d.start_command +
+             ") >/dev/null 2>&1 </dev/null; i=0; while [ -z \"$pid\" ] && [ $i -lt 40 ]; do sleep 0.1; pid=$( (" +
+             d.pid_command + ") ); i=$((i+1)); done; fi; echo $pid";
   } else {
     std::map<std::string, std::string> env = launch.env;
     env["FIREDRILL_WORK_DIR"] = n->host->work_dir;  // how the host-wide switch knows its own nodes
