@@ -13,6 +13,7 @@
 #include "remote/host_place.h"
 #include "remote/host_scripts.h"
 #include "remote/remote_shell.h"
+#include "remote/ssh_command.h"
 
 namespace firedrill {
 
@@ -89,6 +90,29 @@ struct HostPlace::State : std::enable_shared_from_this<HostPlace::State> {
   bool finishing = false;
   uint64_t heartbeat_every = 1;
 };
+
+// `env -i K=V ... ARGV...` quoted for sh.
+inline std::string command_line(const std::map<std::string, std::string>& env, const std::vector<std::string>& argv) {
+  std::string line = "env -i";
+  for (const auto& [key, value] : env) line += " " + shell_quote(key + "=" + value);
+  for (const auto& arg : argv) line += " " + shell_quote(arg);
+  return line;
+}
+
+inline std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& n : names) text += (text.empty() ? "" : ",") + n;
+  return text;
+}
+
+// Runs `each(i, next)` for i = 0..n-1, one after another, then `done` with the first error.
+inline void in_turn(std::size_t n, std::function<void(std::size_t, std::function<void(Status)>)> each,
+             std::function<void(Status)> done, std::size_t i = 0, Status first = Status::ok()) {
+  if (i == n) return done(first);
+  each(i, [n, each, done, i, first](Status s) mutable {
+    in_turn(n, each, done, i + 1, first ? s : first);
+  });
+}
 
 // "round_trip_us" of a remote step, for the evidence.
 void add_round_trip(Evidence& evidence, const RemoteResult& result);

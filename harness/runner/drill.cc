@@ -110,69 +110,13 @@ Status Drill::lab_up() {
   return Status::ok();
 }
 
-// On hosts: every fault kind must work there, and every host must answer with the tools the
-// drill's faults need; then its switch is armed. Nothing starts before all of them have.
-Status Drill::hosts_preflight() {
-  std::vector<std::string> kinds;
-  for (const auto& f : scenario_.faults) {
-    const HostSupport support = host_support(f.kind);
-    if (!support.supported) return Status::error("fault[" + std::to_string(f.index) + "] " + f.kind + " refused: " + support.how);
-    kinds.push_back(f.kind);
-  }
-  if (Status s = faults_.preflight(scenario_); !s) return s;
-  if (!plan_.clock_shim_nodes.empty()) {
-    // The shim where the hosts have it; by default where the controller has it (the same file
-    // system, as on the test bed).
-    auto shim = scenario_.system.ssh.clock_shim.empty() ? locate_clock_shim(plan_, options_.bin_dir)
-                                                        : Result<std::string>(scenario_.system.ssh.clock_shim);
-    if (!shim) return shim.status();
-    clock_shim_ = *shim;
-  }
-  bool connected = false;
-  Status result = Status::ok();
-  host_place_->connect(host_tools(kinds), [&](Status s) {
-    result = s;
-    connected = true;
-  });
-  run_until(connected);
-  return result;
-}
-
-Status Drill::hosts_up() {
-  phases_.enter(Phase::lab_up);
-  if (Status s = make_host_run_dirs(paths_); !s) return s;
-  connect_faults();
-  receiver_ = std::make_unique<AlertReceiver>(
-      io_, *timeline_, [this](const std::string& status, const std::string& name) { on_alert(status, name); });
-  const LaunchSite site = host_launch_site(scenario_, paths_, options_.bin_dir, *host_place_, clock_shim_);
-  if (Status s = receiver_->listen(site.controller_address, kAlertPort); !s) return s;
-  record_hosts(*timeline_, scenario_, site.alert_url);
-  return Status::ok();
-}
-
-void Drill::run_until(const bool& done) {
-  io_.restart();
-  while (!done && io_.run_one() > 0) {
-  }
-}
-
 Status Drill::system_up() {
   phases_.enter(Phase::system_up);
   std::function<Status(const ProcessSpec&)> start = [this](const ProcessSpec& spec) { return supervisor_->start(spec); };
   LaunchSite site;
   if (on_hosts_) {
     site = host_launch_site(scenario_, paths_, options_.bin_dir, *host_place_, clock_shim_);
-    start = [this](const ProcessSpec& spec) {
-      bool started = false;
-      Status result = Status::ok();
-      host_place_->start_node(NodeLaunch{spec.name, spec.argv, spec.env, "", "", spec.working_dir},
-                              [&](Status s, Evidence) {
-                                result = s;
-                                started = true;
-                              });
-      run_until(started);
-      return result;
-    };
+    start = [this](const ProcessSpec& spec) { return start_on_host(spec); };
   } else {
     site = lab_launch_site(lab_, paths_, options_.bin_dir, clock_shim_);
   }
@@ -411,16 +355,6 @@ void Drill::on_alert(const std::string& status, const std::string& name) {
   if (status != "firing") return;
   ++counts_.alerts_firing;
   console_.say("alert firing: " + name);
-}
-
-void Drill::on_host_lost(const std::string& host, const std::string& why) {
-  // Before the traffic starts a lost host fails the step that needs it (a start, the health wait)
-  // and the drill ends there; aborting from inside those steps would run the end twice.
-  if (ending()) return;
-  if (phases_.current() < Phase::baseline) return fail("host " + host, Status::error("lost: " + why));
-  // Its switches undo its changes on the host; the drill cannot say what the system did meanwhile.
-  inconclusive("host lost: " + host, "lost the SSH session to " + host + " (" + why + ")");
-  abort("host " + host + " lost");
 }
 
 bool Drill::node_running(const std::string& node) const {

@@ -6,6 +6,8 @@
 // (node_actions.h), the stop guards (stop_guards.h), the once-a-second progress (progress.h),
 // the final reads (final_reads.h) and the summary (summary.h).
 //
+// The stages of a drill on hosts over SSH are in drill_hosts.cc.
+//
 // Single-threaded on its own io_context; every handler runs inside run().
 #pragma once
 
@@ -87,6 +89,7 @@ class Drill {
   bool node_running(const std::string& node) const;
   // Runs the io_context until `done` is set: a step of the hosts' set-up before the drill's loop.
   void run_until(const bool& done);
+  Status start_on_host(const ProcessSpec& spec);
   bool ending() const { return phases_.current() == Phase::lab_down; }
   // Lends the faults the lab's parts and target resolution (fault_wiring.h), once the lab is up.
   void connect_faults();
