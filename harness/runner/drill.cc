@@ -6,9 +6,11 @@
 
 #include "core/limits.h"
 #include "lab/lab.h"
+#include "monitoring/prometheus_reads.h"
 #include "runner/host_wiring.h"
 #include "runner/poll.h"
 #include "runner/steady_gate.h"
+#include "scenario/monitoring_nodes.h"
 
 namespace json = boost::json;
 using std::chrono::milliseconds;
@@ -221,7 +223,12 @@ void Drill::stop_traffic() {
 void Drill::final_reads() {
   if (ending()) return;
   phases_.enter(Phase::final_reads);
-  final_reads_.start(launched_, [this] { finish(); });
+  final_reads_.start(launched_, [this] {
+    if (!scenario_.detection.prometheus) return finish();
+    // What the drill's Prometheus recorded (rules, alert episodes), while it still runs.
+    read_prometheus(io_, *timeline_, scenario_.system.monitoring, launched_.inputs.addresses.at(std::string(kPrometheusNode)),
+                    kPrometheusPort, [this] { finish(); });
+  });
 }
 
 void Drill::finish() {

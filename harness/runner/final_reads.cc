@@ -11,7 +11,7 @@
 #include "core/limits.h"
 #include "core/sha256.h"
 #include "runner/console.h"
-#include "runner/endpoint.h"
+#include "net/endpoint.h"
 #include "timeline/timeline.h"
 
 namespace firedrill {

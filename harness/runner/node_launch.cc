@@ -9,6 +9,7 @@
 
 #include "runner/drill_runner.h"
 #include "runner/fault_wiring.h"
+#include "runner/monitoring_wiring.h"
 #include "timeline/timeline.h"
 
 namespace json = boost::json;
@@ -49,6 +50,7 @@ RenderInputs render_inputs(const Scenario& scenario, const LaunchSite& site) {
   inputs.accounts = scenario.workload.accounts;
   inputs.addresses = site.addresses;
   inputs.data_dirs = site.data_dirs;
+  if (scenario.detection.prometheus) inputs.monitoring_dir = site.paths.monitoring_dir();
   return inputs;
 }
 
@@ -104,7 +106,8 @@ Status render_urls(const NodeDefinition& n, const Values& values, LaunchedNodes&
 
 // What the lab added to node `n`, for the timeline (the auditor's scope section) and
 // node-setup.json (a person reading the run directory).
-HarnessNodeSetup node_setup(const NodeDefinition& n, const Environment& added, bool shim, const LaunchSite& site) {
+HarnessNodeSetup node_setup(const NodeDefinition& n, const Environment& added, bool shim, const LaunchSite& site,
+                            const Scenario& scenario, const ScrapedUrls& scraped) {
   HarnessNodeSetup setup{.node = n.name,
                          .clock_shim = shim,
                          .preload = shim ? std::optional<std::string>(site.clock_shim) : std::nullopt,
@@ -114,14 +117,19 @@ HarnessNodeSetup node_setup(const NodeDefinition& n, const Environment& added, b
                          .network_namespace = site.network_namespace,
                          .working_dir = site.data_dirs.at(n.name)};
   for (const auto& [key, value] : n.environment) setup.definition_environment.push_back(key);
+  if (auto url = scraped.find(n.name); url != scraped.end()) {
+    setup.scraped_url = url->second;
+    setup.scrape_interval_ms = scenario.system.monitoring.scrape_interval.count();
+  }
   return setup;
 }
 
 void write_node_setup(const RunPaths& paths, json::array nodes) {
   json::object out{{"note", "What the lab added to each node: the environment it set (the node's own "
                             "environment from the system definition comes on top), the clock shim (preloaded "
-                            "only into the nodes a clock fault of the plan can reach), the volume and the "
-                            "network namespace. Nothing else is added."},
+                            "only into the nodes a clock fault of the plan can reach), the volume, the "
+                            "network namespace, and the scrape of its metrics URL by the drill's Prometheus "
+                            "(only when the scenario detects through Prometheus). Nothing else is added."},
                    {"nodes", std::move(nodes)}};
   std::ofstream(paths.node_setup()) << json::serialize(out) << "\n";
 }
@@ -164,6 +172,12 @@ Result<LaunchedNodes> launch_nodes(const Scenario& scenario, const Plan& plan, c
   auto shared = shared_values(scenario.system, launched.inputs);
   if (!shared) return shared.status();
   launched.values = *shared;
+  ScrapedUrls scraped;
+  if (scenario.detection.prometheus) {
+    auto prepared = prepare_monitoring(scenario, launched.values, launched.inputs, site.paths, timeline);
+    if (!prepared) return prepared.status().with_context("monitoring");
+    scraped = std::move(*prepared);
+  }
   json::array setups;
   for (const NodeDefinition& n : scenario.system.nodes) {
     const Values values = node_values(launched.values, n.name, launched.inputs);
@@ -173,7 +187,7 @@ Result<LaunchedNodes> launch_nodes(const Scenario& scenario, const Plan& plan, c
     if (!spec) return spec.status();
     launched.specs[n.name] = *spec;
     if (Status s = render_urls(n, values, launched); !s) return s;
-    const HarnessNodeSetup setup = node_setup(n, added, shim, site);
+    const HarnessNodeSetup setup = node_setup(n, added, shim, site, scenario, scraped);
     setups.push_back(record_codec::encode_fields(setup));
     timeline.write(setup);
     if (Status s = start(*spec); !s) return s;

@@ -12,7 +12,7 @@
 
 #include "core/status.h"
 #include "net/http.h"
-#include "runner/endpoint.h"
+#include "net/endpoint.h"
 
 namespace firedrill {
 

@@ -33,6 +33,7 @@ Result<Values> shared_values(const SystemDefinition& system, const RenderInputs&
   values["alert_url"] = inputs.alert_url;
   values["accounts"] = std::to_string(inputs.accounts);
   if (!inputs.backup_store.empty()) values["backup_store"] = inputs.backup_store;
+  if (!inputs.monitoring_dir.empty()) values["monitoring_dir"] = inputs.monitoring_dir;
   for (const auto& [node, address] : inputs.addresses) values["node." + node + ".address"] = address;
   for (const auto& [node, dir] : inputs.data_dirs) values["node." + node + ".data_dir"] = dir;
   for (const ListPlaceholder& list : system.lists) {

@@ -31,6 +31,9 @@ struct RenderInputs {
   // {backup_store}: the drill's backup store, outside every node's volume (run_dir/backup-store);
   // {backup_dir} is the node's own directory in it. Empty: neither placeholder exists.
   std::string backup_store;
+  // {monitoring_dir}: where the drill's Prometheus and Alertmanager find their configuration
+  // (run_dir/monitoring). Empty: no such placeholder.
+  std::string monitoring_dir;
 };
 Result<Values> shared_values(const SystemDefinition& system, const RenderInputs& inputs);
 // `shared` plus {name}, {address}, {data_dir}, {backup_dir} of `node`.

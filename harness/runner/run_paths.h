@@ -17,6 +17,8 @@ struct RunPaths {
   std::string clock_dir() const { return run_dir + "/clock"; }
   std::string logs_dir() const { return run_dir + "/logs"; }
   std::string exports_dir() const { return run_dir + "/exports"; }
+  // The drill's Prometheus and Alertmanager configuration and rule files (harness/monitoring/).
+  std::string monitoring_dir() const { return run_dir + "/monitoring"; }
   // The clock control page of a node that runs with the clock shim.
   std::string clock_control(const std::string& node) const { return clock_dir() + "/" + node + ".clock"; }
   // A process's output; `name` is a node ("ledger-1") or a node's action ("ledger-1.restore").

@@ -6,7 +6,7 @@
 
 #include "core/limits.h"
 #include "net/http.h"
-#include "runner/endpoint.h"
+#include "net/endpoint.h"
 #include "runner/fault_wiring.h"
 
 namespace json = boost::json;

@@ -58,7 +58,12 @@ struct LogPattern {
 };
 
 struct DetectionSpec {
-  std::vector<std::string> alerts;      // alert names that count as detection when firing
+  // Detection through the definition's own Prometheus rules ([monitoring]): firedrill runs
+  // Prometheus and Alertmanager as nodes of the drill (harness/monitoring/).
+  bool prometheus = false;
+  // Alert names that count as detection when firing; with `prometheus` and none named, every
+  // alert of the rule files counts.
+  std::vector<std::string> alerts;
   std::vector<LogPattern> log_patterns;  // for systems without an Alertmanager webhook
   int64_t probe_failures = 3;           // harness-side detection: consecutive failed probes
 };
@@ -122,6 +127,9 @@ struct NodeDefinition {
   // Final balances as JSON {"accounts": [{"id": ..., "balance": ...}]}; empty: none (then the
   // invariants are checked on the replay of the export only).
   std::string balances_url;
+  // Prometheus text exposition, scraped by the drill's Prometheus when the scenario detects
+  // through it; empty: the node is not scraped.
+  std::string metrics_url;
   Milliseconds ready_timeout{15'000};
   Milliseconds stop_grace{2'000};
   // Named one-shot commands with placeholders ([node.actions]), run by faults: "restore" rebuilds
@@ -166,6 +174,28 @@ struct SshSettings {
   // Where the hosts have firedrill's clock shim (libfiredrill-clock.so), for clock.skew on nodes
   // firedrill starts; empty: the controller's own path (hosts sharing its file system).
   std::string clock_shim;
+};
+
+// How the system is monitored ([monitoring] of a definition): the team's own Prometheus rule
+// files and, optionally, its Alertmanager configuration, with the intervals that set the
+// detection budget (scrape + evaluation + a rule's `for` + group_wait). A scenario with
+// [detection] prometheus = true runs Prometheus and Alertmanager with these.
+struct MonitoringSpec {
+  std::vector<std::string> rule_files;  // absolute paths
+  // The team's alertmanager.yml ({alert_url} in it becomes firedrill's receiver); empty:
+  // firedrill writes one that sends every alert, as its own group, to the receiver.
+  std::string alertmanager_config;
+  Milliseconds scrape_interval{500};
+  Milliseconds evaluation_interval{500};
+  Milliseconds group_wait{500};      // the written alertmanager.yml's route
+  Milliseconds group_interval{1'000};
+  Milliseconds repeat_interval{3'600'000};
+  // The programs (on PATH, or absolute paths): Debian's prometheus and prometheus-alertmanager.
+  std::string prometheus = "prometheus";
+  std::string alertmanager = "prometheus-alertmanager";
+  std::string promtool = "promtool";
+  std::string amtool = "amtool";
+  bool declared() const { return !rule_files.empty(); }
 };
 
 // How the harness learns which node holds a dynamic role such as "ledger-primary": GET `url`
@@ -217,6 +247,7 @@ struct SystemDefinition {
   std::vector<ListPlaceholder> lists;
   PaymentContract payments;
   SshSettings ssh;  // read only when some node has a host
+  MonitoringSpec monitoring;  // [monitoring]; declared() false when the definition has none
 
   // True when the nodes live on hosts over SSH (every node, or none: a drill runs in one place).
   bool on_hosts() const { return !nodes.empty() && nodes.front().on_host(); }

@@ -11,6 +11,8 @@
 
 #include "core/limits.h"
 #include "scenario/fault_catalog.h"
+#include "scenario/monitoring_check.h"
+#include "scenario/monitoring_nodes.h"
 #include "scenario/scenario.h"
 #include "scenario/table_reader.h"
 
@@ -105,6 +107,16 @@ std::optional<std::string> log_pattern_error(const std::string& pattern) {
 }
 
 void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* system) {
+  if (auto v = r.boolean("prometheus")) {
+    d.prometheus = *v;
+    if (d.prometheus && system && !system->monitoring.declared()) {
+      r.error("prometheus", "the system definition " + system->path + " has no [monitoring] table (its rule files)");
+    }
+    if (d.prometheus && system && system->on_hosts()) {
+      r.error("prometheus", "detection through Prometheus runs in the lab only for now; on hosts, point your own "
+                            "Alertmanager's webhook at {alert_url} (scenarios/README.md, \"Detection through Prometheus\")");
+    }
+  }
   if (auto v = r.strings("alerts")) d.alerts = *v;
   if (auto v = r.integer("probe_failures", 1, kProbeFailuresMax)) d.probe_failures = *v;
   if (const toml::array* logs = r.array("log")) {
@@ -550,6 +562,11 @@ std::variant<Scenario, Diagnostics> load_scenario(const std::string& path, const
   read_table(top, "stop", false, path, d, [&](TableReader& r, const toml::table& t) { read_stop(r, t, s.stop); });
   top.finish();
   check_coexistence(s, catalog, d);
+  if (d.empty() && s.detection.prometheus) {
+    // The rule files and programs, once the file itself is sound; then the two nodes join.
+    check_monitoring(s.system, d);
+    for (NodeDefinition& n : monitoring_nodes(s.system.monitoring)) s.system.nodes.push_back(std::move(n));
+  }
   if (!d.empty()) {
     d.sort();
     return d;

@@ -11,6 +11,8 @@
 #include <set>
 
 #include "core/limits.h"
+#include "scenario/monitoring_definition.h"
+#include "scenario/monitoring_nodes.h"
 #include "scenario/scenario.h"
 #include "scenario/ssh_url.h"
 #include "scenario/table_reader.h"
@@ -139,6 +141,7 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
   if (auto url = r.string("health_url")) node.health_url = *url;
   if (auto url = r.string("export_url")) node.export_url = *url;
   if (auto url = r.string("balances_url")) node.balances_url = *url;
+  if (auto url = r.string("metrics_url")) node.metrics_url = *url;
   if (auto t = r.duration("ready_timeout", Milliseconds(100), kPhaseDurationMaxMs)) node.ready_timeout = *t;
   if (auto t = r.duration("stop_grace", Milliseconds(0), kRequestDurationMaxMs)) node.stop_grace = *t;
   if (auto t = r.duration("action_timeout", Milliseconds(100), kActionTimeoutMaxMs)) node.action_timeout = *t;
@@ -169,7 +172,8 @@ void read_node(const toml::table& table, int index, SystemDefinition& system, Ta
       r.error("name", "\"" + copy.name + "\" is not a valid node name (a-z, 0-9 and -, at most 32)");
       return;
     }
-    if (copy.name == "client" || system.find_node(copy.name)) {
+    if (copy.name == "client" || copy.name == kPrometheusNode || copy.name == kAlertmanagerNode ||
+        system.find_node(copy.name)) {
       r.error("name", "\"" + copy.name + "\" is already taken");
       return;
     }
@@ -399,6 +403,7 @@ std::variant<SystemDefinition, Diagnostics> load_system_definition(const std::st
   read_dynamic_roles(top, system, path, d);
   read_lists(top, system, path, d);
   read_ssh(top, system, path, d);
+  read_monitoring(top, system, path, d);
   if (const toml::table* t = top.table("payments", true)) read_payments(*t, system, path, d);
   top.finish();
   if (!d.empty()) return d;

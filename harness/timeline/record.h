@@ -20,6 +20,7 @@
 #include "timeline/records/harness.h"
 #include "timeline/records/logs.h"
 #include "timeline/records/probe.h"
+#include "timeline/records/prometheus.h"
 #include "timeline/records/supervisor.h"
 #include "timeline/records/workload.h"
 
@@ -39,7 +40,8 @@ using TimelineRecord =
                  HarnessFinalRead, HarnessAbort, HarnessEnd, HarnessSteadyState, HarnessStopCondition,
                  FaultRevertRegistered, FaultApply, FaultApplied, FaultApplyFailed, FaultRevert, FaultReverted,
                  FaultRevertFailed, ActionStart, ActionEnd, ProbeHealth, SupervisorStarted, SupervisorStartFailed,
-                 SupervisorExited, AlertmanagerAlert, AlertmanagerAlertRejected, LogMatch, WorkloadInvoke,
+                 SupervisorExited, AlertmanagerAlert, AlertmanagerAlertRejected, PrometheusSetup, PrometheusRule,
+                 PrometheusAlertEpisode, PrometheusReadFailed, LogMatch, WorkloadInvoke,
                  WorkloadOk, WorkloadFail, WorkloadUnknown, WorkloadSkipped, UnknownRecord>;
 
 // A record type with a fixed (source, kind): any alternative of TimelineRecord but UnknownRecord.

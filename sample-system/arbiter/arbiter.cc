@@ -64,7 +64,7 @@ struct ArbiterState : std::enable_shared_from_this<ArbiterState> {
   ArbiterState(asio::io_context& io_context, ArbiterConfig c)
       : io(io_context),
         config(std::move(c)),
-        alerts(io_context, config.alert_url, "http://" + config.node.host + ":" + std::to_string(config.node.port)),
+        alerts(io_context, config.post_alerts ? config.alert_url : std::string(), "http://" + config.node.host + ":" + std::to_string(config.node.port)),
         server(io_context, [this](HttpRequest&& r, Respond respond) { handle(std::move(r), std::move(respond)); }),
         tick_timer(io_context) {}
 
@@ -442,6 +442,19 @@ struct ArbiterState : std::enable_shared_from_this<ArbiterState> {
               alerts.sent_total());
     m.counter("refpay_arbiter_alert_notifications_failed_total", "webhook posts given up",
               alerts.failed_total());
+    // What a Prometheus rule needs to see a ledger as the arbiter does (sample-system/monitoring/).
+    const auto now = Clock::now();
+    bool first = true;
+    for (const auto& l : ledgers) {
+      const std::string labels = "ledger=\"" + l.address.id + "\",primary=\"" + (l.address.id == primary ? "1" : "0") + "\"";
+      const int64_t up = fresh(l, now) ? 1 : 0;
+      if (first) {
+        m.gauge("refpay_arbiter_ledger_reachable", "1 while the ledger answers the arbiter's heartbeats", up, labels);
+      } else {
+        m.sample("refpay_arbiter_ledger_reachable", up, labels);
+      }
+      first = false;
+    }
     return HttpResponse{200, m.text(), "text/plain; version=0.0.4"};
   }
 };

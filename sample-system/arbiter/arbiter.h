@@ -25,6 +25,9 @@ struct ArbiterConfig {
   std::vector<LedgerAddress> ledgers;
   std::string initial_primary;  // preferred first primary; default: the first ledger
   std::string alert_url;        // Alertmanager-format webhook receiver; empty: log only
+  // false: alerts are only logged and listed, never posted (a drill that detects through
+  // Prometheus rules instead compares the two this way).
+  bool post_alerts = true;
   int64_t heartbeat_interval_ms = 100;
   int64_t heartbeat_timeout_ms = 300;
   int64_t failure_timeout_ms = 1500;

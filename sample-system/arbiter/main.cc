@@ -18,6 +18,7 @@ Status read_arbiter_config(Config& c, ArbiterConfig& a) {
   step(read_ledger_list(c, a.ledgers));
   step(read_string(c, "arbiter.initial_primary", a.initial_primary));
   step(read_string(c, "arbiter.alert_url", a.alert_url));
+  step(read_bool(c, "arbiter.post_alerts", a.post_alerts));
   step(read_int(c, "arbiter.heartbeat_interval_ms", a.heartbeat_interval_ms, 10, 60'000));
   step(read_int(c, "arbiter.heartbeat_timeout_ms", a.heartbeat_timeout_ms, 10, 60'000));
   step(read_int(c, "arbiter.failure_timeout_ms", a.failure_timeout_ms, 50, 600'000));

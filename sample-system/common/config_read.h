@@ -43,6 +43,13 @@ inline Status read_string(Config& config, const std::string& key, std::string& f
   return Status::ok();
 }
 
+inline Status read_bool(Config& config, const std::string& key, bool& field) {
+  auto value = config.get_bool(key, field);
+  if (!value) return value.status();
+  field = *value;
+  return Status::ok();
+}
+
 // Reads "host:port" at `key` into host and port.
 inline Status read_address(Config& config, const std::string& key, std::string& host,
                            uint16_t& port) {

@@ -681,6 +681,8 @@ struct LedgerState : std::enable_shared_from_this<LedgerState> {
     m.gauge("refpay_ledger_role_primary", "1 when this node is the primary",
             role == Role::primary ? 1 : 0);
     m.gauge("refpay_ledger_epoch", "the newest epoch this node knows", store->epoch());
+    // This node's own wall clock: a rule compares it with the scrape's time (clock skew).
+    m.gauge("refpay_ledger_wall_clock_milliseconds", "this node's wall clock, Unix milliseconds", wall_clock_ms());
     m.gauge("refpay_ledger_last_position", "position of the newest transfer", store->last_position());
     m.gauge("refpay_ledger_disk_full", "1 while writes fail for lack of space", store->disk_full() ? 1 : 0);
     m.counter("refpay_ledger_commits_total", "successful commit transactions", commits);

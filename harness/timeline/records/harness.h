@@ -111,6 +111,9 @@ struct HarnessNodeSetup {
   NodeVolume volume{};
   bool network_namespace = false;
   std::string working_dir{};
+  // The drill's Prometheus scrapes this URL of the node every scrape_interval_ms; null when not.
+  std::optional<std::string> scraped_url{};
+  std::optional<int64_t> scrape_interval_ms{};
   static constexpr auto fields() {
     using R = HarnessNodeSetup;
     return std::tuple{field("node", &R::node),
@@ -120,7 +123,9 @@ struct HarnessNodeSetup {
                       field("definition_environment", &R::definition_environment),
                       field("volume", &R::volume),
                       field("network_namespace", &R::network_namespace),
-                      field("working_dir", &R::working_dir)};
+                      field("working_dir", &R::working_dir),
+                      nullable_field("scraped_url", &R::scraped_url),
+                      nullable_field("scrape_interval_ms", &R::scrape_interval_ms)};
   }
 };
 

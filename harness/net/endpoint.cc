@@ -1,5 +1,5 @@
 // Splitting URLs; see endpoint.h.
-#include "runner/endpoint.h"
+#include "net/endpoint.h"
 
 #include "net/http.h"
 

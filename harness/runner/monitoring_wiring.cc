@@ -1,0 +1,42 @@
+// The monitoring's configuration before the launch; see monitoring_wiring.h.
+#include "runner/monitoring_wiring.h"
+
+#include "monitoring/monitoring_config.h"
+#include "scenario/monitoring_nodes.h"
+#include "timeline/timeline.h"
+
+namespace firedrill {
+
+Result<ScrapedUrls> prepare_monitoring(const Scenario& scenario, const Values& shared, const RenderInputs& inputs,
+                                       const RunPaths& paths, Timeline& timeline) {
+  const MonitoringSpec& spec = scenario.system.monitoring;
+  MonitoringConfigInputs config{.spec = spec,
+                                .system_name = scenario.system.name,
+                                .targets = {},
+                                .alertmanager_address = inputs.addresses.at(std::string(kAlertmanagerNode)) + ":" +
+                                                        std::to_string(kAlertmanagerPort),
+                                .alert_url = inputs.alert_url,
+                                .dir = paths.monitoring_dir()};
+  ScrapedUrls scraped;
+  PrometheusSetup setup{.scrape_interval_ms = spec.scrape_interval.count(),
+                        .evaluation_interval_ms = spec.evaluation_interval.count(),
+                        .group_wait_ms = spec.group_wait.count(),
+                        .group_interval_ms = spec.group_interval.count()};
+  for (const NodeDefinition& n : scenario.system.nodes) {
+    if (n.metrics_url.empty()) continue;
+    auto url = render(n.metrics_url, node_values(shared, n.name, inputs));
+    if (!url) return url.status().with_context("node " + n.name + " metrics_url");
+    config.targets.push_back(ScrapeTarget{n.name, n.roles.empty() ? "" : n.roles.front(), *url});
+    scraped[n.name] = *url;
+    setup.scraped.push_back(n.name);
+  }
+  auto files = write_monitoring_config(config);
+  if (!files) return files.status();
+  for (const std::string& file : files->rule_files) {
+    setup.rule_files.push_back(file.substr(paths.run_dir.size() + 1));
+  }
+  timeline.write(setup);
+  return scraped;
+}
+
+}  // namespace firedrill
