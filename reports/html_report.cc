@@ -12,6 +12,7 @@
 #include <optional>
 #include <string_view>
 
+#include "reports/alert_tables.h"
 #include "reports/report_values.h"
 
 namespace json = boost::json;
@@ -547,6 +548,46 @@ void write_chart(std::string& out, const json::object& report, const json::objec
 
 // One column per fault, one row per measure: a drill has a handful of faults and a dozen
 // measures, and this way the table fits the screen.
+// A plain-text table (alert_tables.h), escaped; numbers right-aligned.
+void write_text_table(std::string& out, const TextTable& t) {
+  out += "<table class=\"alerting\"><thead><tr>";
+  for (const auto& cell : t.header) out += "<th>" + escape(cell) + "</th>";
+  out += "</tr></thead><tbody>\n";
+  for (const auto& row : t.rows) {
+    out += "<tr>";
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const bool right = i < t.right.size() && t.right[i];
+      out += std::string(right ? "<td class=\"num\">" : "<td>") + escape(row[i]) + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  out += "</tbody></table>\n";
+}
+
+// Where each detection's time went, and which alert caught which fault (the same tables as
+// report.md).
+void write_alerting(std::string& out, const json::object& report) {
+  auto stages = detection_stages_table(report);
+  auto coverage = alert_coverage_table(report);
+  if (!stages && !coverage) return;
+  out += "<section id=\"alerting\"><h2>Alerting</h2>\n";
+  if (stages) {
+    out += "<h3>Detection stages (ms after T0)</h3>\n";
+    write_text_table(out, *stages);
+  }
+  if (coverage) {
+    out += "<h3>Alert coverage</h3>\n";
+    write_text_table(out, *coverage);
+    const std::vector<std::string> notes = alert_coverage_notes(report);
+    if (!notes.empty()) {
+      out += "<ul>\n";
+      for (const std::string& note : notes) out += "<li>" + escape(note) + "</li>\n";
+      out += "</ul>\n";
+    }
+  }
+  out += "</section>\n";
+}
+
 void write_fault_table(std::string& out, const json::object& report) {
   out += "<section id=\"faults\"><h2>Faults</h2>\n";
   std::vector<const json::object*> faults;
@@ -830,6 +871,7 @@ std::string html_report(const json::object& report, const json::object& run, con
   write_scenario(out, report, run, events);
   write_chart(out, report, chart, events);
   write_fault_table(out, report);
+  write_alerting(out, report);
   write_objectives(out, report);
   write_reconciliation(out, report);
   write_restore(out, report);

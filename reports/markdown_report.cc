@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reports/alert_tables.h"
 #include "reports/report_values.h"
 
 namespace firedrill {
@@ -191,6 +192,33 @@ void faults(const json::object& report, std::string& out) {
         {true, false, false, true, false, true, true, false}, rows);
 }
 
+// A table of plain text (alert_tables.h), every cell escaped.
+void text_table(std::string& out, const TextTable& t) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : t.rows) {
+    rows.emplace_back();
+    for (const auto& cell : row) rows.back().push_back(md_text(cell));
+  }
+  std::vector<std::string> header;
+  for (const auto& cell : t.header) header.push_back(md_text(cell));
+  table(out, header, t.right, rows);
+}
+
+// Where each detection's time went, and which alert caught which fault.
+void alerting(const json::object& report, std::string& out) {
+  if (auto stages = detection_stages_table(report)) {
+    heading(out, "Detection stages (ms after T0)");
+    text_table(out, *stages);
+  }
+  if (auto coverage = alert_coverage_table(report)) {
+    heading(out, "Alert coverage");
+    text_table(out, *coverage);
+    const std::vector<std::string> notes = alert_coverage_notes(report);
+    for (const std::string& note : notes) out += "- " + md_text(note) + "\n";
+    if (!notes.empty()) out += "\n";
+  }
+}
+
 void reconciliation(const json::object& report, std::string& out) {
   heading(out, "Reconciliation");
   const json::object& r = object(report, "reconciliation");
@@ -357,6 +385,7 @@ std::string markdown_report(const json::object& report) {
   headline(report, out);
   failing_conditions(report, out);
   faults(report, out);
+  alerting(report, out);
   reconciliation(report, out);
   restores(report, out);
   invariants(report, out);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "scoring/detection_stages.h"
 #include "scoring/report_time.h"
 
 namespace json = boost::json;
@@ -25,7 +26,7 @@ void note_alerts_already_firing(const RunSpec& spec, const TimelineIndex& t, int
   std::map<std::string, bool> firing;
   for (const auto& a : t.alerts) {
     if (a.t_ns >= start) break;
-    if (spec.detection_alerts.count(a.name)) firing[a.identity] = a.firing;
+    if (spec.counts_for_detection(a.name)) firing[a.identity] = a.firing;
   }
   for (const auto& [identity, on] : firing) {
     if (on) {
@@ -63,9 +64,10 @@ std::optional<int64_t> impact_of(const RunSpec& spec, const TimelineIndex& t, in
 // while the apply was still verifying is detection in 0 ms).
 void detect(const RunSpec& spec, const TimelineIndex& t, int64_t start, FaultMeasure& m) {
   for (const auto& a : t.alerts) {
-    if (a.t_ns >= start && a.firing && spec.detection_alerts.count(a.name)) {
+    if (a.t_ns >= start && a.firing && spec.counts_for_detection(a.name)) {
       m.detect_ns = std::max(a.t_ns, m.t0_ns);
       m.detected_by = "alert " + a.name;
+      m.detecting_alert = &a;
       break;
     }
   }
@@ -162,7 +164,7 @@ std::vector<int64_t> recovery_times(const FaultMeasures& m) {
   return out;
 }
 
-json::array faults_json(const FaultMeasures& m, const RunSpec& spec) {
+json::array faults_json(const FaultMeasures& m, const RunSpec& spec, const TimelineIndex& t) {
   json::array out;
   for (const FaultMeasure& f : m.measured) {
     const int64_t gap_ns = f.t0_ns - f.scheduled_ns.value_or(f.t0_ns);
@@ -183,6 +185,8 @@ json::array faults_json(const FaultMeasures& m, const RunSpec& spec) {
         {"detection_ms", difference_ms(f.detect_ns, t0)},
         {"harness_detection_ms", difference_ms(f.harness_detect_ns, t0)},
         {"detection_gap_ms", difference_ms(f.detect_ns, f.harness_detect_ns)},
+        {"detection_stages",
+         detection_stages_json(f.detecting_alert ? detection_stages(t, *f.detecting_alert) : std::nullopt, f.t0_ns)},
         {"recovered", f.recover_ns.has_value()},
         {"recovery_ms", difference_ms(f.recover_ns, t0)},
         // recovery = detection + repair (R = T_d + T_r)

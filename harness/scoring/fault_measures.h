@@ -22,6 +22,7 @@ struct FaultMeasure {
   int64_t t0_ns = 0;
   std::optional<int64_t> impact_ns, detect_ns, harness_detect_ns, recover_ns;
   std::string detected_by;
+  const AlertEvent* detecting_alert = nullptr;  // the notification that detected it, if an alert did
   bool masked = false;  // no impact: recovered at T0
 
   // Detection and recovery in ms as report.json gives them (at least 0), or nullopt.
@@ -38,7 +39,8 @@ FaultMeasures measure_faults(const RunSpec& spec, const TimelineIndex& t,
                              const SteadyStateOverTime& steady);
 
 // report.json's "faults".
-boost::json::array faults_json(const FaultMeasures& m, const RunSpec& spec);
+// report.json's "faults", each with its detection stages when the drill's Prometheus detected it.
+boost::json::array faults_json(const FaultMeasures& m, const RunSpec& spec, const TimelineIndex& t);
 
 // The recovery times (ns from T0) of the faults that recovered, for the MTTR.
 std::vector<int64_t> recovery_times(const FaultMeasures& m);

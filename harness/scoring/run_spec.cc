@@ -61,6 +61,7 @@ RunSpec read_run_spec(const json::object& run) {
   const json::object& detection = json_read::object(run, "detection");
   for (const auto& v : json_read::array(detection, "alerts"))
     spec.detection_alerts.insert(std::string(v.as_string()));
+  spec.detection_any_alert = json_read::flag(detection, "prometheus") && spec.detection_alerts.empty();
   for (const auto& v : json_read::array(detection, "log_patterns")) {
     spec.detection_patterns.insert(json_read::text(v.as_object(), "pattern"));
   }

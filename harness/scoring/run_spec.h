@@ -41,6 +41,11 @@ struct RunSpec {
   ObjectiveTargets objectives;
   SteadyStateSettings steady_state;
   std::set<std::string> detection_alerts, detection_patterns;
+  // Detection through the drill's Prometheus with no alert named: every alert counts.
+  bool detection_any_alert = false;
+  bool counts_for_detection(const std::string& alert) const {
+    return detection_any_alert || detection_alerts.count(alert) > 0;
+  }
   int64_t probe_failures = 0;  // harness-side detection: this many failed probes in a row
   ContractFields contract;
   std::vector<std::string> nodes;  // run.json's nodes, by name

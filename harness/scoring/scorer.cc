@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/json_read.h"
+#include "scoring/alert_coverage.h"
 #include "scoring/availability.h"
 #include "scoring/exports.h"
 #include "scoring/failures.h"
@@ -135,7 +136,8 @@ json::object report_of(const RunData& data, const RunSpec& spec, TimelineIndex& 
                                 {"description", json_read::text(scenario, "description")}}},
       {"seed", json_read::value_or_null(data.run, "seed")},
       {"failures", failures_json(failures)},
-      {"faults", faults_json(m.faults, spec)},
+      {"faults", faults_json(m.faults, spec, t)},
+      {"alert_coverage", alert_coverage_json(t, m.faults)},
       {"reconciliation", reconciliation_json(m.reconciliation, m.invariants, m.recovery_point)},
       {"availability", std::move(m.availability.section)},
       {"objectives", objectives_table(o)},

@@ -127,7 +127,18 @@ void index_record(const json::object& r, TimelineIndex& t) {
                         },
                         [&](const AlertmanagerAlert& a) {
                           t.alerts.push_back(
-                              AlertEvent{at, a.status == "firing", a.alertname, json::serialize(a.labels)});
+                              AlertEvent{at, a.status == "firing", a.alertname, alert_identity(a.labels)});
+                        },
+                        [&](const PrometheusSetup& p) {
+                          t.monitoring = MonitoringBudget{p.scrape_interval_ms, p.evaluation_interval_ms,
+                                                          p.group_wait_ms};
+                        },
+                        [&](const PrometheusRule& rule) {
+                          t.alert_rules.push_back(AlertRule{rule.name, rule.file, rule.for_ms});
+                        },
+                        [&](const PrometheusAlertEpisode& e) {
+                          t.alert_episodes.push_back(AlertEpisode{e.alertname, alert_identity(e.labels), e.symptom_ns,
+                                                                  e.pending_ns, e.firing_ns, e.ended_ns});
                         },
                         [&](const LogMatch& m) { t.log_matches.emplace_back(at, m.pattern); },
                         [&](const ProbeHealth& p) { t.probes[p.node].emplace_back(at, p.ok); },
@@ -139,6 +150,15 @@ void index_record(const json::object& r, TimelineIndex& t) {
 }
 
 }  // namespace
+
+std::string alert_identity(const json::object& labels) {
+  std::vector<std::pair<std::string_view, const json::value*>> sorted;
+  for (const auto& [key, value] : labels) sorted.emplace_back(key, &value);
+  std::sort(sorted.begin(), sorted.end());
+  json::object canonical;
+  for (const auto& [key, value] : sorted) canonical[key] = *value;
+  return json::serialize(canonical);
+}
 
 KeyState& TimelineIndex::key(uint32_t id) {
   if (id >= keys.size()) keys.resize(static_cast<std::size_t>(id) + 1);

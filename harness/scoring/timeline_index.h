@@ -44,6 +44,30 @@ struct AlertEvent {
   std::string identity;  // alertname + labels
 };
 
+// One alert's episode in the drill's Prometheus (PrometheusAlertEpisode), with its identity as
+// AlertEvent's, so that a notification finds the episode it came from.
+struct AlertEpisode {
+  std::string alertname;
+  std::string identity;
+  std::optional<int64_t> symptom_ns;
+  int64_t pending_ns = 0;
+  std::optional<int64_t> firing_ns, ended_ns;
+};
+
+// An alerting rule the drill's Prometheus had loaded.
+struct AlertRule {
+  std::string name, file;
+  int64_t for_ms = 0;
+};
+
+// The drill's Prometheus as configured: the fixed parts of a detection's budget.
+struct MonitoringBudget {
+  int64_t scrape_interval_ms = 0, evaluation_interval_ms = 0, group_wait_ms = 0;
+};
+
+// An alert's labels as one comparable string: the labels sorted by name, as JSON.
+std::string alert_identity(const boost::json::object& labels);
+
 struct TimelineIndex {
   explicit TimelineIndex(const StringTable& strings) : names(strings) {}
   Names names;                      // the keys' and accounts' ids
@@ -60,6 +84,10 @@ struct TimelineIndex {
   std::vector<Completion> completions;  // by time
   std::map<int, FaultTimes> faults;
   std::vector<AlertEvent> alerts;
+  // The drill's own Prometheus, when the scenario detects through it.
+  std::optional<MonitoringBudget> monitoring;
+  std::vector<AlertRule> alert_rules;  // in the order Prometheus listed them
+  std::vector<AlertEpisode> alert_episodes;
   std::vector<std::pair<int64_t, std::string>> log_matches;  // t, pattern
   std::map<std::string, std::vector<std::pair<int64_t, bool>>> probes;
   std::map<std::string, int64_t> phases;
