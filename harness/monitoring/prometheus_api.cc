@@ -159,6 +159,24 @@ Result<std::optional<double>> parse_symptom_start(std::string_view body, const j
   return best;
 }
 
+Result<std::string> targets_not_up(std::string_view body) {
+  auto data = answer_data(body);
+  if (!data) return data.status();
+  const json::value* active = data->if_contains("activeTargets");
+  if (!active || !active->is_array()) return Status::error("no \"activeTargets\" array");
+  if (active->as_array().empty()) return std::string("no target yet");
+  std::string missing;
+  for (const json::value& t : active->as_array()) {
+    if (!t.is_object() || json_read::text(t.as_object(), "health") == "up") continue;
+    const json::object& o = t.as_object();
+    const std::string node = json_read::text(json_read::object(o, "labels"), "node");
+    const std::string error = json_read::text(o, "lastError");
+    missing += (missing.empty() ? "" : "; ") + (node.empty() ? json_read::text(o, "scrapeUrl") : node) + " (" +
+               json_read::text(o, "health") + (error.empty() ? "" : ": " + error) + ")";
+  }
+  return missing;
+}
+
 std::string url_encoded(std::string_view text) {
   static const char* const kHex = "0123456789ABCDEF";
   std::string out;

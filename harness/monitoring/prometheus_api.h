@@ -41,6 +41,10 @@ Result<std::vector<AlertEpisodeTimes>> parse_alert_episodes(std::string_view bod
 Result<std::optional<double>> parse_symptom_start(std::string_view body, const boost::json::object& alert_labels,
                                                   double step_s, double until);
 
+// From a GET /api/v1/targets answer: the active targets not yet scraped successfully, as
+// "node (health: last error)" joined by "; ", "no target yet" when there is none; "" when all are up.
+Result<std::string> targets_not_up(std::string_view body);
+
 // `text` percent-encoded for a URL's query string.
 std::string url_encoded(std::string_view text);
 

@@ -6,11 +6,9 @@
 
 #include "core/limits.h"
 #include "lab/lab.h"
-#include "monitoring/prometheus_reads.h"
 #include "runner/host_wiring.h"
 #include "runner/poll.h"
 #include "runner/steady_gate.h"
-#include "scenario/monitoring_nodes.h"
 
 namespace json = boost::json;
 using std::chrono::milliseconds;
@@ -55,7 +53,8 @@ Drill::Drill(const Scenario& scenario, const Plan& plan, const RunOptions& optio
       probes_(io_, *timeline_, scenario.steady_state.probe_interval),
       final_reads_(io_, *timeline_, console_, paths_, failure_sink()),
       guards_(scenario.stop),
-      progress_(*timeline_, console_, scenario.steady_state) {}
+      progress_(*timeline_, console_, scenario.steady_state),
+      monitoring_(io_, *timeline_, scenario) {}
 
 RunEnd Drill::run() {
   watch_signals();
@@ -125,6 +124,7 @@ Status Drill::system_up() {
   auto launched = launch_nodes(scenario_, plan_, site, start, *timeline_);
   if (!launched) return launched.status();
   launched_ = std::move(*launched);
+  monitoring_.launched(launched_.inputs.addresses);
   if (!scenario_.detection.log_patterns.empty()) {
     log_watcher_ = std::make_unique<LogWatcher>(scenario_.detection.log_patterns, [this](const std::string& node) {
       return std::vector<std::string>{paths_.log_out(node), paths_.log_err(node)};
@@ -143,11 +143,12 @@ void Drill::wait_healthy() {
   auto healthy = [this] {
     bool all = probes_.all_healthy();
     for (const auto& n : scenario_.system.nodes) all = all && node_running(n.name);
-    return all;
+    return all && monitoring_.scraping();
   };
   auto timed_out = [this, limit] {
-    inconclusive("system did not become healthy", "the system did not become healthy within " + format_duration(limit),
-                 limit.count());
+    const std::string monitoring = monitoring_.scraping() ? "" : " (" + monitoring_.waiting_for() + ")";
+    inconclusive("system did not become healthy",
+                 "the system did not become healthy within " + format_duration(limit) + monitoring, limit.count());
     finish();
   };
   poll_until(phase_timer_, Poll{kHealthPollMs, Clock::now() + limit, [this] { return ending(); }, healthy,
@@ -223,12 +224,8 @@ void Drill::stop_traffic() {
 void Drill::final_reads() {
   if (ending()) return;
   phases_.enter(Phase::final_reads);
-  final_reads_.start(launched_, [this] {
-    if (!scenario_.detection.prometheus) return finish();
-    // What the drill's Prometheus recorded (rules, alert episodes), while it still runs.
-    read_prometheus(io_, *timeline_, scenario_.system.monitoring, launched_.inputs.addresses.at(std::string(kPrometheusNode)),
-                    kPrometheusPort, [this] { finish(); });
-  });
+  // Then what the drill's Prometheus recorded (rules, alert episodes), while it still runs.
+  final_reads_.start(launched_, [this] { monitoring_.read_then([this] { finish(); }); });
 }
 
 void Drill::finish() {

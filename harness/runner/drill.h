@@ -32,6 +32,7 @@
 #include "runner/final_reads.h"
 #include "runner/lab_wiring.h"
 #include "runner/log_watcher.h"
+#include "runner/monitoring_wiring.h"
 #include "runner/node_actions.h"
 #include "runner/node_launch.h"
 #include "runner/phase.h"
@@ -124,6 +125,7 @@ class Drill {
   FinalReads final_reads_;
   StopGuards guards_;
   Progress progress_;
+  DrillMonitoring monitoring_;
   std::unique_ptr<AlertReceiver> receiver_;
   std::unique_ptr<PaymentWorkload> workload_;
   std::unique_ptr<LogWatcher> log_watcher_;

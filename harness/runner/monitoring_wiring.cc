@@ -2,6 +2,7 @@
 #include "runner/monitoring_wiring.h"
 
 #include "monitoring/monitoring_config.h"
+#include "monitoring/prometheus_reads.h"
 #include "scenario/monitoring_nodes.h"
 #include "timeline/timeline.h"
 
@@ -37,6 +38,28 @@ Result<ScrapedUrls> prepare_monitoring(const Scenario& scenario, const Values& s
   }
   timeline.write(setup);
   return scraped;
+}
+
+DrillMonitoring::DrillMonitoring(boost::asio::io_context& io, Timeline& timeline, const Scenario& scenario)
+    : io_(io), timeline_(timeline), scenario_(scenario) {}
+
+void DrillMonitoring::launched(const std::map<std::string, std::string>& addresses) {
+  if (!scenario_.detection.prometheus) return;
+  prometheus_host_ = addresses.at(std::string(kPrometheusNode));
+  readiness_ = std::make_unique<ScrapeReadiness>(io_, prometheus_host_, kPrometheusPort);
+}
+
+bool DrillMonitoring::scraping() { return !readiness_ || readiness_->poll(); }
+
+std::string DrillMonitoring::waiting_for() const {
+  if (!readiness_) return "";
+  const std::string& missing = readiness_->waiting_for();
+  return "Prometheus has not scraped every node yet" + (missing.empty() ? std::string() : ": " + missing);
+}
+
+void DrillMonitoring::read_then(std::function<void()> next) {
+  if (prometheus_host_.empty()) return next();
+  read_prometheus(io_, timeline_, scenario_.system.monitoring, prometheus_host_, kPrometheusPort, std::move(next));
 }
 
 }  // namespace firedrill

@@ -6,10 +6,14 @@
 // are nodes of the system (scenario/monitoring_nodes.h), launched with the others.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "core/status.h"
+#include "monitoring/scrape_readiness.h"
 #include "runner/render.h"
 #include "runner/run_paths.h"
 #include "scenario/scenario.h"
@@ -24,5 +28,27 @@ using ScrapedUrls = std::map<std::string, std::string>;
 // Writes the monitoring's configuration for `scenario` (which detects through Prometheus).
 Result<ScrapedUrls> prepare_monitoring(const Scenario& scenario, const Values& shared, const RenderInputs& inputs,
                                        const RunPaths& paths, Timeline& timeline);
+
+// The monitoring's part in the drill's stages; everything passes straight through when the
+// scenario does not detect through Prometheus.
+class DrillMonitoring {
+ public:
+  DrillMonitoring(boost::asio::io_context& io, Timeline& timeline, const Scenario& scenario);
+  // The nodes are launched: `addresses` holds Prometheus's.
+  void launched(const std::map<std::string, std::string>& addresses);
+  // Part of the health gate: Prometheus has scraped every target once (scrape_readiness.h).
+  bool scraping();
+  // Why scraping() is still false ("" when it is not).
+  std::string waiting_for() const;
+  // After the final reads: what Prometheus recorded onto the timeline, then `next`.
+  void read_then(std::function<void()> next);
+
+ private:
+  boost::asio::io_context& io_;
+  Timeline& timeline_;
+  const Scenario& scenario_;
+  std::string prometheus_host_;
+  std::unique_ptr<ScrapeReadiness> readiness_;
+};
 
 }  // namespace firedrill

@@ -8,13 +8,11 @@
 namespace fs = std::filesystem;
 
 namespace firedrill {
-namespace {
 
-// `file` as written, resolved against the definition's directory; an error at `key` when it is
-// not a readable file.
-std::string resolve_file(TableReader& r, const std::string& key, const std::string& file, const std::string& definition) {
+std::string resolve_monitoring_file(TableReader& r, const std::string& key, const std::string& file,
+                                    const std::string& beside) {
   fs::path p(file);
-  if (p.is_relative()) p = fs::path(definition).parent_path() / p;
+  if (p.is_relative()) p = fs::path(beside).parent_path() / p;
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) {
     r.error(key, "no file \"" + file + "\" (looked at " + p.string() + ")");
@@ -22,8 +20,6 @@ std::string resolve_file(TableReader& r, const std::string& key, const std::stri
   }
   return fs::absolute(p, ec).lexically_normal().string();
 }
-
-}  // namespace
 
 void read_monitoring(TableReader& top, SystemDefinition& system, const std::string& path, Diagnostics& d) {
   const toml::table* table = top.table("monitoring");
@@ -33,10 +29,10 @@ void read_monitoring(TableReader& top, SystemDefinition& system, const std::stri
   if (auto files = r.strings("rules", true)) {
     if (files->empty()) r.error("rules", "name at least one Prometheus rule file");
     for (const std::string& file : *files) {
-      if (auto resolved = resolve_file(r, "rules", file, path); !resolved.empty()) m.rule_files.push_back(resolved);
+      if (auto resolved = resolve_monitoring_file(r, "rules", file, path); !resolved.empty()) m.rule_files.push_back(resolved);
     }
   }
-  if (auto file = r.string("alertmanager_config")) m.alertmanager_config = resolve_file(r, "alertmanager_config", *file, path);
+  if (auto file = r.string("alertmanager_config")) m.alertmanager_config = resolve_monitoring_file(r, "alertmanager_config", *file, path);
   // Prometheus takes intervals in whole milliseconds; below 100 ms a scrape is its own load.
   const Milliseconds at_least{100};
   if (auto v = r.duration("scrape_interval", at_least, kPhaseDurationMaxMs)) m.scrape_interval = *v;

@@ -61,6 +61,9 @@ struct DetectionSpec {
   // Detection through the definition's own Prometheus rules ([monitoring]): firedrill runs
   // Prometheus and Alertmanager as nodes of the drill (harness/monitoring/).
   bool prometheus = false;
+  // Rule files of the scenario's own (absolute paths), in place of the definition's: a team
+  // trying a new rule, or a drill of a rule that is too slow, without a copy of the definition.
+  std::vector<std::string> rule_files;
   // Alert names that count as detection when firing; with `prometheus` and none named, every
   // alert of the rule files counts.
   std::vector<std::string> alerts;

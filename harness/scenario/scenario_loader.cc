@@ -12,6 +12,7 @@
 #include "core/limits.h"
 #include "scenario/fault_catalog.h"
 #include "scenario/monitoring_check.h"
+#include "scenario/monitoring_definition.h"
 #include "scenario/monitoring_nodes.h"
 #include "scenario/scenario.h"
 #include "scenario/table_reader.h"
@@ -107,9 +108,16 @@ std::optional<std::string> log_pattern_error(const std::string& pattern) {
 }
 
 void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* system) {
+  if (auto files = r.strings("rules")) {
+    for (const std::string& file : *files) {
+      if (auto resolved = resolve_monitoring_file(r, "rules", file, r.file()); !resolved.empty()) {
+        d.rule_files.push_back(resolved);
+      }
+    }
+  }
   if (auto v = r.boolean("prometheus")) {
     d.prometheus = *v;
-    if (d.prometheus && system && !system->monitoring.declared()) {
+    if (d.prometheus && system && !system->monitoring.declared() && d.rule_files.empty()) {
       r.error("prometheus", "the system definition " + system->path + " has no [monitoring] table (its rule files)");
     }
     if (d.prometheus && system && system->on_hosts()) {
@@ -117,6 +125,7 @@ void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* sy
                             "Alertmanager's webhook at {alert_url} (scenarios/README.md, \"Detection through Prometheus\")");
     }
   }
+  if (!d.rule_files.empty() && !d.prometheus) r.error("rules", "rule files are for detection through Prometheus (prometheus = true)");
   if (auto v = r.strings("alerts")) d.alerts = *v;
   if (auto v = r.integer("probe_failures", 1, kProbeFailuresMax)) d.probe_failures = *v;
   if (const toml::array* logs = r.array("log")) {
@@ -564,6 +573,7 @@ std::variant<Scenario, Diagnostics> load_scenario(const std::string& path, const
   check_coexistence(s, catalog, d);
   if (d.empty() && s.detection.prometheus) {
     // The rule files and programs, once the file itself is sound; then the two nodes join.
+    if (!s.detection.rule_files.empty()) s.system.monitoring.rule_files = s.detection.rule_files;
     check_monitoring(s.system, d);
     for (NodeDefinition& n : monitoring_nodes(s.system.monitoring)) s.system.nodes.push_back(std::move(n));
   }
