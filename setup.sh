@@ -23,6 +23,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libfaketime faketime
   iproute2 curl wrk
+  prometheus prometheus-alertmanager
 )
 # Only the tests need these: headless Chromium renders report.html, python3-jsonschema checks
 # report.json against its JSON Schema, clang and its runtime (libFuzzer, sanitizers) build the
@@ -43,9 +44,10 @@ install_packages() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "setup: installing ${missing[*]}"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  # openssh-server's package would start a system sshd listening on every address; the tests
-  # start their own, in namespaces. A policy-rc.d that refuses service starts stops that
-  # during the install (one already there, e.g. a container's, is left as it is).
+  # openssh-server's and prometheus's packages would start system services listening on every
+  # address (sshd; Prometheus, node exporter, Alertmanager); drills start their own, in
+  # namespaces. A policy-rc.d that refuses service starts stops that during the install (one
+  # already there, e.g. a container's, is left as it is).
   local policy=/usr/sbin/policy-rc.d own_policy=""
   if [ ! -e "$policy" ]; then
     # Gone again however the install ends (an interrupted set-up too).

@@ -1,7 +1,7 @@
 // The main job of README.md (issue [7/8], "what it must show" 1): `firedrill run` with no
 // scenario runs the default game day on refpay (scenarios/gameday.toml: primary kill, clock skew,
 // disk full, isolation) and ends with the game day's verdict, its headline numbers and the path
-// of report.html. Needs root (skips elsewhere, fails in CI).
+// of report.html; each fault detected through refpay's Prometheus rules (issue [4/6]). Needs root (skips elsewhere, fails in CI).
 #include <regex>
 
 #include "harness/cli/run_fixture.h"
@@ -33,6 +33,19 @@ TEST(GameDay, RunWithNoScenarioEndsWithTheVerdictAndTheReportPath) {
   EXPECT_NE(printed.find(report_line), std::string::npos) << printed;
   EXPECT_TRUE(fs::exists(out + "/report.html"));
   EXPECT_NE(text_of(out + "/report.html").find("<svg"), std::string::npos);
+  // Detected through refpay's Prometheus rules: each fault names the rule that fired and where
+  // its detection time went, and the coverage table is in both reports.
+  const json::object report = json::parse(text_of(out + "/report.json")).as_object();
+  for (const json::value& f : report.at("faults").as_array()) {
+    const json::value& stages = f.at("detection_stages");
+    ASSERT_TRUE(stages.is_object()) << json::serialize(f);
+    EXPECT_FALSE(stages.at("alert").as_string().empty());
+    EXPECT_TRUE(stages.at("pending_ms").is_number()) << json::serialize(stages);
+    EXPECT_TRUE(stages.at("notified_ms").is_number()) << json::serialize(stages);
+  }
+  EXPECT_TRUE(report.at("alert_coverage").at("uncaught").as_array().empty());
+  EXPECT_NE(text_of(out + "/report.md").find("#### Alert coverage"), std::string::npos);
+  EXPECT_NE(text_of(out + "/report.html").find("<h3>Alert coverage</h3>"), std::string::npos);
   if (!HasFailure()) fs::remove_all(dir);
 }
 
