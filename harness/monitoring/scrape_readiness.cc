@@ -1,12 +1,35 @@
-// Waiting for Prometheus's first scrapes; see scrape_readiness.h.
+// Waiting for Prometheus's first scrapes, then checking the rules' metrics; see
+// scrape_readiness.h.
 #include "monitoring/scrape_readiness.h"
 
+#include <boost/json.hpp>
 #include <chrono>
+#include <set>
 
 #include "monitoring/prometheus_api.h"
+#include "monitoring/promql_metrics.h"
 #include "net/http.h"
 
 namespace firedrill {
+namespace {
+
+constexpr std::chrono::milliseconds kAskTimeoutMs{2'000};
+
+// The metric names of a GET /api/v1/label/__name__/values answer.
+std::set<std::string> exposed_names(const std::string& body) {
+  std::set<std::string> names;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return names;
+  const boost::json::value* data = v.as_object().if_contains("data");
+  if (!data || !data->is_array()) return names;
+  for (const auto& name : data->as_array()) {
+    if (name.is_string()) names.insert(std::string(name.as_string()));
+  }
+  return names;
+}
+
+}  // namespace
 
 ScrapeReadiness::ScrapeReadiness(boost::asio::io_context& io, const std::string& host, uint16_t port)
     : client_(std::make_shared<HttpClient>(io, host, port, 1)), state_(std::make_shared<State>()) {}
@@ -14,24 +37,51 @@ ScrapeReadiness::ScrapeReadiness(boost::asio::io_context& io, const std::string&
 ScrapeReadiness::~ScrapeReadiness() { client_->close(); }
 
 bool ScrapeReadiness::poll() {
-  if (state_->ready || state_->asking) return state_->ready;
-  state_->asking = true;
-  client_->request("GET", "/api/v1/targets?state=active", "", std::chrono::milliseconds(2'000),
-                   [state = state_](HttpResult r) {
-                     state->asking = false;
-                     if (!r.ok() || r.status != 200) {
-                       state->waiting_for = r.ok() ? "status " + std::to_string(r.status) : r.error;
-                       return;
-                     }
-                     auto not_up = targets_not_up(r.body);
-                     if (!not_up) {
-                       state->waiting_for = not_up.status().message();
-                       return;
-                     }
-                     state->waiting_for = *not_up;
-                     state->ready = not_up->empty();
-                   });
+  if (state_->checked || state_->asking) return state_->checked;
+  state_->targets_up ? check_metrics() : ask_targets();
   return false;
+}
+
+void ScrapeReadiness::ask_targets() {
+  state_->asking = true;
+  client_->request("GET", "/api/v1/targets?state=active", "", kAskTimeoutMs, [state = state_](HttpResult r) {
+    state->asking = false;
+    if (!r.ok() || r.status != 200) {
+      state->waiting_for = r.ok() ? "status " + std::to_string(r.status) : r.error;
+      return;
+    }
+    auto not_up = targets_not_up(r.body);
+    state->waiting_for = not_up ? *not_up : not_up.status().message();
+    state->targets_up = not_up && not_up->empty();
+  });
+}
+
+// Every metric each alerting rule reads, against every name Prometheus has scraped.
+void ScrapeReadiness::check_metrics() {
+  state_->asking = true;
+  state_->waiting_for = "the rules' metrics being checked";
+  auto client = client_;
+  client_->request("GET", "/api/v1/label/__name__/values", "", kAskTimeoutMs, [state = state_, client](HttpResult names) {
+    if (!names.ok() || names.status != 200) {
+      state->asking = false;
+      return;
+    }
+    client->request("GET", "/api/v1/rules?type=alert", "", kAskTimeoutMs,
+                    [state, exposed = exposed_names(names.body)](HttpResult r) {
+                      state->asking = false;
+                      auto rules = r.ok() && r.status == 200 ? parse_alerting_rules(r.body)
+                                                             : Result<std::vector<PrometheusRule>>(Status::error("no answer"));
+                      if (!rules) return;
+                      for (const PrometheusRule& rule : *rules) {
+                        for (const std::string& metric : metric_names_in(rule.expr)) {
+                          if (exposed.count(metric) || prometheus_own_metric(metric)) continue;
+                          state->problem += (state->problem.empty() ? "" : "; ") + std::string("rule ") + rule.name +
+                                            " (" + rule.file + ") reads metric " + metric + ", which no node exposes";
+                        }
+                      }
+                      state->checked = true;
+                    });
+  });
 }
 
 }  // namespace firedrill

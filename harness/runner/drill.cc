@@ -156,6 +156,7 @@ void Drill::wait_healthy() {
 }
 
 void Drill::start_traffic() {
+  if (const std::string p = monitoring_.problem(); !p.empty()) return inconclusive(p, p), finish();
   auto contract = scenario_.system.payments;
   auto base = render(contract.base_url, launched_.values);
   if (!base) {

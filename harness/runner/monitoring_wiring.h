@@ -40,6 +40,8 @@ class DrillMonitoring {
   bool scraping();
   // Why scraping() is still false ("" when it is not).
   std::string waiting_for() const;
+  // Once scraping(): the rules that read a metric no node exposes ("" when none).
+  std::string problem() const { return readiness_ ? readiness_->problem() : ""; }
   // After the final reads: what Prometheus recorded onto the timeline, then `next`.
   void read_then(std::function<void()> next);
 

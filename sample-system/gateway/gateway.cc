@@ -249,6 +249,8 @@ struct GatewayState : std::enable_shared_from_this<GatewayState> {
 
   HttpResponse metrics() {
     MetricsText m;
+    // The counter exists from the start (a 201 count of 0), as a rule over it expects.
+    responses_by_status.try_emplace(201, 0);
     bool first = true;
     for (const auto& [status, n] : responses_by_status) {
       std::string labels = "code=\"" + std::to_string(status) + "\"";

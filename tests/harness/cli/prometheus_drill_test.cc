@@ -98,6 +98,19 @@ TEST(PrometheusDrill, TheLibrarysCoverageGapNamesTheFaultNoRuleCaught) {
   if (!HasFailure()) fs::remove_all(fs::path(d.dir).parent_path());
 }
 
+TEST(PrometheusDrill, ARuleOnAMetricNoNodeExposesStopsTheDrillBeforeAnyFault) {
+  REQUIRE_MONITORING();
+  const Drill d = run_to_end(kSource / "tests/data/scenarios/prometheus_unexposed_metric.toml");
+  ASSERT_EQ(d.exit_code, 3) << text_of(d.dir + ".log");
+  const std::string failures = json::serialize(d.report.at("failures"));
+  EXPECT_NE(failures.find("rule LedgerDiskAlmostFull (") , std::string::npos) << failures;
+  EXPECT_NE(failures.find("unexposed-rules.yml) reads metric refpay_ledger_disk_fill_ratio, which no node exposes"),
+            std::string::npos)
+      << failures;
+  EXPECT_FALSE(has(d.timeline, "applied"));
+  if (!HasFailure()) fs::remove_all(fs::path(d.dir).parent_path());
+}
+
 TEST(PrometheusDrill, AMalformedRuleFileFailsValidationNamingFileAndRule) {
   REQUIRE_MONITORING();
   const std::string command =
