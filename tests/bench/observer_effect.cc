@@ -5,7 +5,11 @@
 //             writing its own timeline;
 //   lab       `firedrill run SCENARIO --quiet --out DIR`, the scenario having no [[fault]];
 //   lab+shim  the same with --clock-shim-everywhere (the clock shim preloaded into every node, no
-//             skew).
+//             skew);
+//   lab+scrape the same with [detection] prometheus = true: the drill's Prometheus scrapes every
+//             node at the definition's scrape_interval and Alertmanager runs beside it (systems
+//             whose definition has [monitoring] only). Its runs also give the monitoring's
+//             bring-up: from Prometheus's start to the health gate (every node scraped once).
 // Throughput (ok/s) and p50 / p99 latency of acknowledged payments are computed by one function
 // from each run's timeline.jsonl, over the fault phase (after the baseline; for loopback the same
 // warm-up), and the lab's are printed as ratios to loopback's, for refpay (sample-system/) and
@@ -118,6 +122,9 @@ struct Figures {
   double window_end_unix_s = 0;
   double cpu_host_cores = -1;  // cores busy on the host during the window (-1: no samples)
   double cpu_tree_cores = -1;  // of which this benchmark's process tree (nodes, client, controller)
+  // With the drill's Prometheus: from its start to the baseline (the health gate passed: every
+  // node scraped once), in s; -1 without.
+  double monitoring_bring_up_s = -1;
 };
 
 // Nearest-rank percentile p in (0, 1] of `values_ns` (sorted), in ms, as PaymentWorkload::window().
@@ -152,15 +159,20 @@ std::string string_field(const boost::json::object& record, const char* key) {
 Result<Figures> measure(const std::string& dir) {
   auto data = read_run_dir(dir);
   if (!data) return data.status();
-  std::optional<int64_t> from_ns, to_ns;
+  std::optional<int64_t> from_ns, to_ns, prometheus_ns, baseline_ns;
   std::optional<double> anchor_unix_s;
   for (const boost::json::object& r : data->timeline) {
     if (string_field(r, "kind") == "start" && !anchor_unix_s) anchor_unix_s = unix_s_of(string_field(r, "utc"));
+    if (string_field(r, "source") == SupervisorStarted::source && string_field(r, "kind") == SupervisorStarted::kind &&
+        string_field(r, "node") == "prometheus" && !prometheus_ns) {
+      prometheus_ns = r.at("t_ns").to_number<int64_t>();
+    }
     if (string_field(r, "source") != HarnessPhase::source || string_field(r, "kind") != HarnessPhase::kind) continue;
     const std::string phase = string_field(r, "phase");
     const boost::json::value* t = r.if_contains("t_ns");
     if (!t || !t->is_int64()) continue;
     if (phase == kWindowStartPhase && !from_ns) from_ns = t->as_int64();
+    if (phase == "baseline" && !baseline_ns) baseline_ns = t->as_int64();
     if (phase == kWindowEndPhase && from_ns && !to_ns) to_ns = t->as_int64();
   }
   if (!from_ns || !to_ns || *to_ns <= *from_ns) {
@@ -187,6 +199,7 @@ Result<Figures> measure(const std::string& dir) {
   f.ok_per_s = static_cast<double>(f.ok) / f.window_s;
   f.p50_ms = percentile_ms(latencies_ns, 0.50);
   f.p99_ms = percentile_ms(latencies_ns, 0.99);
+  if (prometheus_ns && baseline_ns) f.monitoring_bring_up_s = static_cast<double>(*baseline_ns - *prometheus_ns) / 1e9;
   if (anchor_unix_s) {
     f.window_start_unix_s = *anchor_unix_s + static_cast<double>(*from_ns) / 1e9;
     f.window_end_unix_s = *anchor_unix_s + static_cast<double>(*to_ns) / 1e9;
@@ -440,6 +453,7 @@ Status run_loopback(const Scenario& scenario, const Plan& plan, const std::strin
 // output in DIR.log. Returns its exit code (the verdict's: 0 pass; the window is there whatever it
 // is, or measure() says it is not).
 Result<int> run_firedrill(const std::string& firedrill, const std::string& scenario, const std::string& dir, bool shim) {
+  // (lab+scrape differs in its scenario file: `scenario` is then the one with [detection].)
   std::vector<std::string> args = {firedrill, "run", scenario, "--quiet", "--out", dir};
   if (shim) args.push_back("--clock-shim-everywhere");
   const std::string log = dir + ".log";
@@ -497,7 +511,8 @@ Result<std::string> definition_of(const std::string& system, const std::string& 
 
 // The scenario every variant runs: no fault, the workload at `rate`, a baseline of `warmup_s`
 // (the warm-up), a fault phase of `seconds` (the window), no convergence.
-std::string scenario_text(const std::string& system, const std::string& definition, double rate, int seconds, int warmup_s) {
+std::string scenario_text(const std::string& system, const std::string& definition, double rate, int seconds, int warmup_s,
+                          bool scraped) {
   std::ostringstream s;
   s << "# observer_effect_bench: " << system << " with no fault; the fault phase is the measurement window.\n"
     << "[drill]\nname = \"observer-effect-" << system << "\"\n"
@@ -505,12 +520,13 @@ std::string scenario_text(const std::string& system, const std::string& definiti
     << "seed = 1\nduration = \"" << seconds << "s\"\nbaseline = \"" << warmup_s << "s\"\nconvergence = \"0s\"\n\n"
     << "[system]\ndefinition = \"" << definition << "\"\n\n"
     << "[workload]\nrate_per_s = " << rate << "\naccounts = " << kAccounts << "\ntimeout = \"" << kTimeout << "\"\n";
+  if (scraped) s << "\n[detection]\nprometheus = true\n";
   return s.str();
 }
 
-enum Variant { kLoopback, kLab, kLabShim, kVariants };
-const char* const kVariantNames[kVariants] = {"loopback", "lab", "lab+shim"};
-const char* const kVariantDirs[kVariants] = {"loopback", "lab", "lab-shim"};
+enum Variant { kLoopback, kLab, kLabShim, kLabScrape, kVariants };
+const char* const kVariantNames[kVariants] = {"loopback", "lab", "lab+shim", "lab+scrape"};
+const char* const kVariantDirs[kVariants] = {"loopback", "lab", "lab-shim", "lab-scrape"};
 
 // One run of one variant.
 struct Run {
@@ -520,9 +536,15 @@ struct Run {
 };
 using Round = std::array<Run, kVariants>;
 
+// The lab+scrape variant's scenario, beside the others'.
+std::string scraped_scenario_path(const std::string& scenario_path) {
+  return fs::path(scenario_path).replace_filename("scenario-scraped.toml").string();
+}
+
 // Runs variant `v` of `scenario` into RUN_DIR and measures it.
 Run run_variant(Variant v, const Scenario& scenario, const std::string& scenario_path, const std::string& run_dir,
                 const std::string& loopback_data, const CpuSampler& cpu) {
+  if (v == kLabScrape && !scenario.system.monitoring.declared()) return Run{{}, "no [monitoring] in its definition", -1};
   const Plan plan = make_plan(scenario, scenario.drill.seed);
   const std::string bin = executable_dir();
   Run run;
@@ -531,7 +553,8 @@ Run run_variant(Variant v, const Scenario& scenario, const std::string& scenario
     ran = run_loopback(scenario, plan, bin, run_dir, loopback_data);
     fs::remove_all(loopback_data);
   } else {
-    auto code = run_firedrill(bin + "/firedrill", scenario_path, run_dir, v == kLabShim);
+    const std::string file = v == kLabScrape ? scraped_scenario_path(scenario_path) : scenario_path;
+    auto code = run_firedrill(bin + "/firedrill", file, run_dir, v == kLabShim);
     if (code) run.firedrill_exit = *code;
     ran = code.status();
   }
@@ -548,9 +571,9 @@ Run run_variant(Variant v, const Scenario& scenario, const std::string& scenario
   return run;
 }
 
-// Writes the scenario of `c` and runs `rounds` rounds of the three variants, one after the other.
-// Round r starts with variant r mod 3 (loopback, lab, lab+shim; then lab, lab+shim, loopback; ...),
-// so that over 3 rounds each variant runs once in each position and neither a slow drift of the
+// Writes the scenarios of `c` and runs `rounds` rounds of the variants, one after the other.
+// Round r starts with variant r mod 4 (loopback, lab, lab+shim, lab+scrape; then lab, ...),
+// so that over 4 rounds each variant runs once in each position and neither a slow drift of the
 // machine nor what the previous run left behind favours one. An empty result and `error` set when
 // the scenario cannot be made.
 std::vector<Round> run_case(const SystemCase& c, const std::string& root, const std::string& loopback_data, int seconds,
@@ -563,7 +586,8 @@ std::vector<Round> run_case(const SystemCase& c, const std::string& root, const 
     return {};
   }
   const std::string scenario_path = dir + "/scenario.toml";
-  std::ofstream(scenario_path) << scenario_text(c.name, *definition, c.rate_per_s, seconds, warmup_s);
+  std::ofstream(scenario_path) << scenario_text(c.name, *definition, c.rate_per_s, seconds, warmup_s, false);
+  std::ofstream(scraped_scenario_path(scenario_path)) << scenario_text(c.name, *definition, c.rate_per_s, seconds, warmup_s, true);
   auto loaded = load_scenario(scenario_path, builtin_fault_kinds().catalog());
   if (auto* diagnostics = std::get_if<Diagnostics>(&loaded)) {
     error = "invalid scenario: " + diagnostics->text();
@@ -605,15 +629,16 @@ bool shared_cpu(const Figures& f) {
 
 // Every run's own figures, one row each.
 void print_raw(const std::vector<SystemCase>& cases, const std::vector<std::vector<Round>>& results) {
-  std::printf("%-8s %5s %-9s %8s %8s %6s %8s %9s %9s %9s %9s %5s\n", "system", "round", "variant", "sent/s", "ok/s",
+  std::printf("%-8s %5s %-10s %8s %8s %6s %8s %9s %9s %9s %9s %5s\n", "system", "round", "variant", "sent/s", "ok/s",
               "fail", "unknown", "p50 (ms)", "p99 (ms)", "CPU host", "CPU ours", "exit");
   for (std::size_t i = 0; i < cases.size(); ++i) {
     for (std::size_t r = 0; r < results[i].size(); ++r) {
       for (int v = 0; v < kVariants; ++v) {
         const Run& run = results[i][r][v];
+        if (v == kLabScrape && run.firedrill_exit < 0 && !run.figures) continue;  // not monitored
         const std::string exit = v == kLoopback ? "-" : std::to_string(run.firedrill_exit);
         if (!run.figures) {
-          std::printf("%-8s %5zu %-9s failed: %s\n", cases[i].name.c_str(), r + 1, kVariantNames[v], run.error.c_str());
+          std::printf("%-8s %5zu %-10s failed: %s\n", cases[i].name.c_str(), r + 1, kVariantNames[v], run.error.c_str());
           continue;
         }
         const Figures& f = *run.figures;
@@ -621,7 +646,7 @@ void print_raw(const std::vector<SystemCase>& cases, const std::vector<std::vect
         if (f.cpu_host_cores >= 0) std::snprintf(host, sizeof host, "%.2f", f.cpu_host_cores);
         if (f.cpu_tree_cores >= 0) std::snprintf(ours, sizeof ours, "%.2f", f.cpu_tree_cores);
         const bool shared = shared_cpu(f);
-        std::printf("%-8s %5zu %-9s %8.1f %8.1f %6lld %8lld %9.2f %9.2f %9s %9s %5s%s\n", cases[i].name.c_str(), r + 1,
+        std::printf("%-8s %5zu %-10s %8.1f %8.1f %6lld %8lld %9.2f %9.2f %9s %9s %5s%s\n", cases[i].name.c_str(), r + 1,
                     kVariantNames[v], static_cast<double>(f.sent) / f.window_s, f.ok_per_s,
                     static_cast<long long>(f.fail), static_cast<long long>(f.unknown), f.p50_ms, f.p99_ms, host, ours,
                     exit.c_str(), shared ? " *" : "");
@@ -646,7 +671,10 @@ void print_ratios(const std::vector<SystemCase>& cases, const std::vector<std::v
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const SystemCase& c = cases[i];
-    for (int v : {kLab, kLabShim}) {
+    const bool monitored = std::any_of(results[i].begin(), results[i].end(),
+                                       [](const Round& round) { return round[kLabScrape].figures.has_value(); });
+    for (int v : {kLab, kLabShim, kLabScrape}) {
+      if (v == kLabScrape && !monitored) continue;
       auto ratio = [&](double Figures::* field) -> std::optional<double> {
         const auto base = median_of(results[i], kLoopback, field);
         const auto lab = median_of(results[i], v, field);
@@ -660,6 +688,9 @@ void print_ratios(const std::vector<SystemCase>& cases, const std::vector<std::v
       row(name + " ok/s", ok_target, c.ok_ratio_min, ratio(&Figures::ok_per_s));
       row(name + " p50", "-", std::nullopt, ratio(&Figures::p50_ms));
       row(name + " p99", p99_target, c.p99_ratio_max, ratio(&Figures::p99_ms));
+    }
+    if (monitored) {
+      row(c.name + " monitoring bring-up (s)", "-", std::nullopt, median_of(results[i], kLabScrape, &Figures::monitoring_bring_up_s));
     }
     // Runs marked * in the raw table: their figures above are the other program's as much as the lab's.
     int shared = 0, runs = 0;
@@ -688,7 +719,7 @@ void print_ratios(const std::vector<SystemCase>& cases, const std::vector<std::v
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"the lab's observer effect: a system on loopback vs in the lab vs in the lab with the clock shim"};
+  CLI::App app{"the lab's observer effect: a system on loopback vs in the lab vs with the clock shim vs scraped by Prometheus"};
   std::string only = "all";
   std::optional<double> rate;
   int seconds = 10;
@@ -704,7 +735,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1.0, kRatePerSecondMax));
   app.add_option("--seconds", seconds, "the measurement window (the drill's fault phase)")->check(CLI::Range(1, 600));
   app.add_option("--warmup", warmup_s, "the warm-up before it (the drill's baseline)")->check(CLI::Range(0, 600));
-  app.add_option("--rounds", rounds, "rounds of the three variants; the ratios are of the medians")
+  app.add_option("--rounds", rounds, "rounds of the variants; the ratios are of the medians")
       ->check(CLI::Range(1, 100));
   app.add_option("--work-dir", work_root, "parent of the run directories (not under /dev/shm: the lab mounts its own)");
   app.add_option("--loopback-data", loopback_data,
@@ -739,13 +770,17 @@ int main(int argc, char** argv) {
     if (!error.empty()) std::fprintf(stderr, "observer_effect_bench: %s: %s\n", c.name.c_str(), error.c_str());
     failed = failed || !error.empty();
     for (const Round& round : results.back()) {
-      for (const Run& run : round) failed = failed || !run.figures;
+      for (int v = 0; v < kVariants; ++v) {
+        const bool unmonitored = v == kLabScrape && round[v].firedrill_exit < 0 && !round[v].figures &&
+                                 round[v].error == "no [monitoring] in its definition";
+        failed = failed || (!round[v].figures && !unmonitored);
+      }
     }
   }
   fs::remove_all(data);
 
   std::printf("observer effect: the same system, client and offered rate on loopback, in the lab, and in the lab "
-              "with the clock shim in every node; %d s window after a %d s warm-up; %d round(s), ratios of the "
+              "with the clock shim in every node, and in the lab scraped by the drill's Prometheus; %d s window after a %d s warm-up; %d round(s), ratios of the "
               "medians; ",
               seconds, warmup_s, rounds);
   for (const SystemCase& c : cases) std::printf("%s %.0f/s; ", c.name.c_str(), c.rate_per_s);
