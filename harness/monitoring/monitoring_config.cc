@@ -2,7 +2,10 @@
 #include "monitoring/monitoring_config.h"
 
 #include <boost/json/serialize.hpp>
+#include <openssl/evp.h>
+
 #include <boost/json/string.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -20,6 +23,23 @@ std::string quoted(const std::string& s) { return boost::json::serialize(boost::
 
 // Prometheus's duration syntax in whole milliseconds ("500ms"), which it takes for any value.
 std::string duration(Milliseconds d) { return std::to_string(d.count()) + "ms"; }
+
+// A file name safe in a "PATH BASE64" line and on any file system: [A-Za-z0-9._-] kept, the rest "_".
+std::string safe_name(const std::string& name) {
+  std::string out = name;
+  for (char& c : out) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
+  }
+  return out;
+}
+
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
 
 Status write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
@@ -98,18 +118,27 @@ Result<MonitoringFiles> write_monitoring_config(const MonitoringConfigInputs& in
   if (ec) return Status::error("cannot create " + in.dir + ": " + ec.message());
   MonitoringFiles files;
   std::set<std::string> names;
+  std::vector<std::string> relative;  // as prometheus.yml names them
+  std::vector<std::pair<std::string, std::string>> written;  // relative path, content
   for (const std::string& source : in.spec.rule_files) {
     // Two rule files of one name (from two directories) keep both: a numbered copy.
-    std::string name = fs::path(source).filename().string();
-    for (int i = 2; names.count(name); ++i) name = std::to_string(i) + "-" + fs::path(source).filename().string();
+    const std::string base = safe_name(fs::path(source).filename().string());
+    std::string name = base;
+    for (int i = 2; names.count(name); ++i) name = std::to_string(i) + "-" + base;
     names.insert(name);
-    const fs::path copy = fs::path(in.dir) / "rules" / name;
-    fs::copy_file(source, copy, fs::copy_options::overwrite_existing, ec);
-    if (ec) return Status::error("cannot copy rule file " + source + ": " + ec.message());
-    files.rule_files.push_back(copy.string());
+    std::ifstream rules(source);
+    std::stringstream text;
+    text << rules.rdbuf();
+    if (!rules) return Status::error("cannot read rule file " + source);
+    relative.push_back("rules/" + name);
+    written.emplace_back(relative.back(), text.str());
+    files.rule_files.push_back(in.dir + "/" + relative.back());
+    if (Status s = write_file(files.rule_files.back(), text.str()); !s) return s;
   }
   files.prometheus_config = in.dir + "/prometheus.yml";
-  if (Status s = write_file(files.prometheus_config, prometheus_yaml(in, files.rule_files)); !s) return s;
+  const std::string prometheus = prometheus_yaml(in, relative);
+  written.emplace_back("prometheus.yml", prometheus);
+  if (Status s = write_file(files.prometheus_config, prometheus); !s) return s;
   std::string alertmanager;
   if (in.spec.alertmanager_config.empty()) {
     alertmanager = default_alertmanager_yaml(in.spec, in.alert_url);
@@ -125,7 +154,9 @@ Result<MonitoringFiles> write_monitoring_config(const MonitoringConfigInputs& in
     }
   }
   files.alertmanager_config = in.dir + "/alertmanager.yml";
+  written.emplace_back("alertmanager.yml", alertmanager);
   if (Status s = write_file(files.alertmanager_config, alertmanager); !s) return s;
+  for (const auto& [path, content] : written) files.packed += (files.packed.empty() ? "" : " ") + path + " " + base64(content);
   return files;
 }
 

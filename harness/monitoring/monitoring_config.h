@@ -25,6 +25,10 @@ struct MonitoringFiles {
   std::string prometheus_config;
   std::string alertmanager_config;
   std::vector<std::string> rule_files;  // the copies Prometheus loads
+  // Every file as "PATH BASE64", space-separated pairs on one line (no newline to quote), PATH
+  // relative to the directory (prometheus.yml, alertmanager.yml, rules/NAME): how the files reach
+  // a host, in a node's environment (scenario/monitoring_nodes.h unpacks them there).
+  std::string packed;
 };
 
 struct MonitoringConfigInputs {
@@ -39,7 +43,9 @@ struct MonitoringConfigInputs {
 // Writes the files into inputs.dir; an error names the file that could not be written or read.
 Result<MonitoringFiles> write_monitoring_config(const MonitoringConfigInputs& inputs);
 
-// The YAML of prometheus.yml alone (pure; tested without a file system).
+// The YAML of prometheus.yml alone (pure; tested without a file system). `rule_files` as
+// prometheus.yml names them: relative to its own directory ("rules/NAME"), so that the same file
+// works in the run directory and unpacked on a host.
 std::string prometheus_yaml(const MonitoringConfigInputs& inputs, const std::vector<std::string>& rule_files);
 
 // The YAML of the alertmanager.yml firedrill writes when the team gives none.

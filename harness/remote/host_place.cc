@@ -343,7 +343,9 @@ void HostPlace::finish(const std::string& logs_dir, milliseconds grace, std::fun
   std::vector<HostSession*> order;
   for (auto& [key, host] : self->hosts) order.push_back(&host);
   const int64_t looks = std::max<int64_t>(1, grace.count() / 100);
-  in_turn(
+  // Every host at once: the heartbeats stop with the polling, and a host that waited for the
+  // others' grace periods could meet its own switch before its logs were fetched.
+  at_once(
       order.size(),
       [self, order, logs_dir, looks](std::size_t i, std::function<void(Status)> next) {
         HostSession& host = *order[i];

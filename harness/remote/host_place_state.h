@@ -114,6 +114,25 @@ inline void in_turn(std::size_t n, std::function<void(std::size_t, std::function
   });
 }
 
+// Runs `each(i, next)` for every i = 0..n-1 at once (each host has its own session), then `done`
+// with the first error once all have called their `next`.
+inline void at_once(std::size_t n, std::function<void(std::size_t, std::function<void(Status)>)> each,
+                    std::function<void(Status)> done) {
+  if (n == 0) return done(Status::ok());
+  struct Gather {
+    std::size_t pending;
+    Status first = Status::ok();
+    std::function<void(Status)> done;
+  };
+  auto gather = std::make_shared<Gather>(Gather{n, Status::ok(), std::move(done)});
+  for (std::size_t i = 0; i < n; ++i) {
+    each(i, [gather](Status s) {
+      if (gather->first && !s) gather->first = s;
+      if (--gather->pending == 0) gather->done(gather->first);
+    });
+  }
+}
+
 // "round_trip_us" of a remote step, for the evidence.
 void add_round_trip(Evidence& evidence, const RemoteResult& result);
 

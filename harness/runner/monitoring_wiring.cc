@@ -8,7 +8,7 @@
 
 namespace firedrill {
 
-Result<ScrapedUrls> prepare_monitoring(const Scenario& scenario, const Values& shared, const RenderInputs& inputs,
+Result<PreparedMonitoring> prepare_monitoring(const Scenario& scenario, const Values& shared, const RenderInputs& inputs,
                                        const RunPaths& paths, Timeline& timeline) {
   const MonitoringSpec& spec = scenario.system.monitoring;
   MonitoringConfigInputs config{.spec = spec,
@@ -37,7 +37,7 @@ Result<ScrapedUrls> prepare_monitoring(const Scenario& scenario, const Values& s
     setup.rule_files.push_back(file.substr(paths.run_dir.size() + 1));
   }
   timeline.write(setup);
-  return scraped;
+  return PreparedMonitoring{std::move(scraped), files->packed};
 }
 
 DrillMonitoring::DrillMonitoring(boost::asio::io_context& io, Timeline& timeline, const Scenario& scenario)

@@ -25,8 +25,13 @@ class Timeline;
 // node → the metrics URL Prometheus scrapes.
 using ScrapedUrls = std::map<std::string, std::string>;
 
+struct PreparedMonitoring {
+  ScrapedUrls scraped;
+  std::string packed_files;  // {monitoring_files}: the configuration as it reaches a host
+};
+
 // Writes the monitoring's configuration for `scenario` (which detects through Prometheus).
-Result<ScrapedUrls> prepare_monitoring(const Scenario& scenario, const Values& shared, const RenderInputs& inputs,
+Result<PreparedMonitoring> prepare_monitoring(const Scenario& scenario, const Values& shared, const RenderInputs& inputs,
                                        const RunPaths& paths, Timeline& timeline);
 
 // The monitoring's part in the drill's stages; everything passes straight through when the

@@ -176,7 +176,8 @@ Result<LaunchedNodes> launch_nodes(const Scenario& scenario, const Plan& plan, c
   if (scenario.detection.prometheus) {
     auto prepared = prepare_monitoring(scenario, launched.values, launched.inputs, site.paths, timeline);
     if (!prepared) return prepared.status().with_context("monitoring");
-    scraped = std::move(*prepared);
+    scraped = std::move(prepared->scraped);
+    launched.values["monitoring_files"] = prepared->packed_files;
   }
   json::array setups;
   for (const NodeDefinition& n : scenario.system.nodes) {

@@ -108,6 +108,9 @@ void check_monitoring(SystemDefinition& system, Diagnostics& d) {
         std::tuple{"monitoring.alertmanager", &m.alertmanager, "prometheus-alertmanager"},
         std::tuple{"monitoring.promtool", &m.promtool, "prometheus"},
         std::tuple{"monitoring.amtool", &m.amtool, "prometheus-alertmanager"}}) {
+    // On a host the programs are the host's (a name is found on its default PATH there).
+    const bool on_host = !m.host.empty() && (program == &m.prometheus || program == &m.alertmanager);
+    if (on_host) continue;
     const std::string found = find_program(*program);
     if (found.empty()) {
       d.add(Diagnostic{system.path, 0, 0, key,

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/limits.h"
+#include "scenario/ssh_url.h"
 
 namespace fs = std::filesystem;
 
@@ -40,6 +41,15 @@ void read_monitoring(TableReader& top, SystemDefinition& system, const std::stri
   if (auto v = r.duration("group_wait", Milliseconds(0), kPhaseDurationMaxMs)) m.group_wait = *v;
   if (auto v = r.duration("group_interval", at_least, kPhaseDurationMaxMs)) m.group_interval = *v;
   if (auto v = r.duration("repeat_interval", at_least, Milliseconds(int64_t{7} * 24 * 3'600'000))) m.repeat_interval = *v;
+  if (auto v = r.string("host")) {
+    m.host = *v;
+    if (auto endpoint = parse_ssh_url(*v); !endpoint) r.error("host", endpoint.status().message());
+  }
+  if (auto v = r.string("data_dir")) {
+    m.data_dir = *v;
+    if (v->empty() || v->front() != '/') r.error("data_dir", "must be an absolute path");
+  }
+  if (m.host.empty() != m.data_dir.empty()) r.error(m.host.empty() ? "data_dir" : "host", "host and data_dir go together");
   for (auto [key, field] : {std::pair{"prometheus", &m.prometheus}, std::pair{"alertmanager", &m.alertmanager},
                             std::pair{"promtool", &m.promtool}, std::pair{"amtool", &m.amtool}}) {
     if (auto v = r.string(key)) {

@@ -198,6 +198,11 @@ struct MonitoringSpec {
   std::string alertmanager = "prometheus-alertmanager";
   std::string promtool = "promtool";
   std::string amtool = "amtool";
+  // On hosts over SSH: where the two run ("ssh://USER@ADDRESS[:PORT]", a host of the [ssh]
+  // table's settings) and the directory they keep their state and configuration in (each its
+  // own subdirectory, which must be empty at the start, as every started node's).
+  std::string host;
+  std::string data_dir;
   bool declared() const { return !rule_files.empty(); }
 };
 

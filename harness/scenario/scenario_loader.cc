@@ -120,9 +120,12 @@ void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* sy
     if (d.prometheus && system && !system->monitoring.declared() && d.rule_files.empty()) {
       r.error("prometheus", "the system definition " + system->path + " has no [monitoring] table (its rule files)");
     }
-    if (d.prometheus && system && system->on_hosts()) {
-      r.error("prometheus", "detection through Prometheus runs in the lab only for now; on hosts, point your own "
-                            "Alertmanager's webhook at {alert_url} (scenarios/README.md, \"Detection through Prometheus\")");
+    if (d.prometheus && system && system->on_hosts() && system->monitoring.host.empty()) {
+      r.error("prometheus", "the nodes live on hosts: the definition's [monitoring] names the host and data_dir where "
+                            "Prometheus and Alertmanager run");
+    }
+    if (d.prometheus && system && !system->on_hosts() && !system->monitoring.host.empty()) {
+      r.error("prometheus", "the definition's [monitoring] names a host, but its nodes run in the lab");
     }
   }
   if (!d.rule_files.empty() && !d.prometheus) r.error("rules", "rule files are for detection through Prometheus (prometheus = true)");

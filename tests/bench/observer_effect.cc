@@ -536,6 +536,9 @@ struct Run {
 };
 using Round = std::array<Run, kVariants>;
 
+// Why a system has no lab+scrape run (its definition has no [monitoring]): not a failure.
+const char* const kNotMonitored = "no [monitoring] in its definition";
+
 // The lab+scrape variant's scenario, beside the others'.
 std::string scraped_scenario_path(const std::string& scenario_path) {
   return fs::path(scenario_path).replace_filename("scenario-scraped.toml").string();
@@ -544,7 +547,7 @@ std::string scraped_scenario_path(const std::string& scenario_path) {
 // Runs variant `v` of `scenario` into RUN_DIR and measures it.
 Run run_variant(Variant v, const Scenario& scenario, const std::string& scenario_path, const std::string& run_dir,
                 const std::string& loopback_data, const CpuSampler& cpu) {
-  if (v == kLabScrape && !scenario.system.monitoring.declared()) return Run{{}, "no [monitoring] in its definition", -1};
+  if (v == kLabScrape && !scenario.system.monitoring.declared()) return Run{{}, kNotMonitored, -1};
   const Plan plan = make_plan(scenario, scenario.drill.seed);
   const std::string bin = executable_dir();
   Run run;
@@ -635,7 +638,7 @@ void print_raw(const std::vector<SystemCase>& cases, const std::vector<std::vect
     for (std::size_t r = 0; r < results[i].size(); ++r) {
       for (int v = 0; v < kVariants; ++v) {
         const Run& run = results[i][r][v];
-        if (v == kLabScrape && run.firedrill_exit < 0 && !run.figures) continue;  // not monitored
+        if (run.error == kNotMonitored) continue;
         const std::string exit = v == kLoopback ? "-" : std::to_string(run.firedrill_exit);
         if (!run.figures) {
           std::printf("%-8s %5zu %-10s failed: %s\n", cases[i].name.c_str(), r + 1, kVariantNames[v], run.error.c_str());
@@ -771,9 +774,7 @@ int main(int argc, char** argv) {
     failed = failed || !error.empty();
     for (const Round& round : results.back()) {
       for (int v = 0; v < kVariants; ++v) {
-        const bool unmonitored = v == kLabScrape && round[v].firedrill_exit < 0 && !round[v].figures &&
-                                 round[v].error == "no [monitoring] in its definition";
-        failed = failed || (!round[v].figures && !unmonitored);
+        failed = failed || (!round[v].figures && round[v].error != kNotMonitored);
       }
     }
   }

@@ -33,7 +33,10 @@ TEST(SshDrill, TheGameDayOnHostsEndsAsInTheLabAndLeavesTheHostsAsTheyWere) {
   for (const auto& f : faults) {
     EXPECT_TRUE(f.at("detected").as_bool()) << f;
     EXPECT_TRUE(f.at("recovered").as_bool()) << f;
+    // Detected through refpay's rules in the Prometheus and Alertmanager firedrill ran on host 5.
+    EXPECT_TRUE(f.at("detection_stages").is_object()) << f;
   }
+  EXPECT_NE(text_of(d.dir + "/logs/prometheus.err").find("Server is ready"), std::string::npos);
   // Each remote step's round trip is on the timeline as its uncertainty.
   int measured = 0;
   for (const auto& r : d.timeline) {
@@ -43,6 +46,7 @@ TEST(SshDrill, TheGameDayOnHostsEndsAsInTheLabAndLeavesTheHostsAsTheyWere) {
   // The nodes' logs came home; the hosts hold nothing of the drill.
   EXPECT_NE(text_of(d.dir + "/logs/ledger-1.err").find("listening on " + bed.address(1)), std::string::npos);
   EXPECT_EQ(joined_lines(wait_bed_clean(bed, kHosts, milliseconds(5'000))), "");
+  EXPECT_EQ(output_of("find " + bed.dir() + "/host5/monitoring -mindepth 2"), "");
   if (!HasFailure()) fs::remove_all(dir);
 }
 

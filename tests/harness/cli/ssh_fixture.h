@@ -34,6 +34,8 @@ inline std::string bed_definition(const SshTestbed& bed, const std::string& dir)
   std::string text = text_of(kSource / "sample-system/refpay-ssh.toml");
   replace_all(text, "10.77.0.", bed.subnet() + ".");
   replace_all(text, "/run/firedrill-testbed/", bed.dir() + "/");
+  // The copy lives elsewhere: its rule files are refpay's own, by absolute path.
+  replace_all(text, "\"monitoring/", "\"" + (kSource / "sample-system/monitoring").string() + "/");
   text += "switch_grace = \"2s\"\nheartbeat_grace = \"3s\"\n";
   const std::string path = dir + "/refpay-ssh.toml";
   std::ofstream(path) << text;
