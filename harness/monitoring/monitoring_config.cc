@@ -156,7 +156,7 @@ Result<MonitoringFiles> write_monitoring_config(const MonitoringConfigInputs& in
   files.alertmanager_config = in.dir + "/alertmanager.yml";
   written.emplace_back("alertmanager.yml", alertmanager);
   if (Status s = write_file(files.alertmanager_config, alertmanager); !s) return s;
-  for (const auto& [path, content] : written) files.packed += (files.packed.empty() ? "" : " ") + path + " " + base64(content);
+  for (const auto& [path, content] : written) files.packed += (files.packed.empty() ? "" : " ") + path + "=" + base64(content);
   return files;
 }
 

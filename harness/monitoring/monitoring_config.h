@@ -25,9 +25,10 @@ struct MonitoringFiles {
   std::string prometheus_config;
   std::string alertmanager_config;
   std::vector<std::string> rule_files;  // the copies Prometheus loads
-  // Every file as "PATH BASE64", space-separated pairs on one line (no newline to quote), PATH
-  // relative to the directory (prometheus.yml, alertmanager.yml, rules/NAME): how the files reach
-  // a host, in a node's environment (scenario/monitoring_nodes.h unpacks them there).
+  // Every file as one "PATH=BASE64" word (an empty file: "PATH="), space-separated on one line
+  // (no newline to quote), PATH relative to the directory (prometheus.yml, alertmanager.yml,
+  // rules/NAME; never holding "="): how the files reach a host, in a node's environment
+  // (scenario/monitoring_nodes.h unpacks them there).
   std::string packed;
 };
 

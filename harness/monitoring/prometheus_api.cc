@@ -77,10 +77,42 @@ Result<std::vector<PrometheusRule>> parse_alerting_rules(std::string_view body) 
           .file = json_read::text(g.as_object(), "file"),
           .group = json_read::text(g.as_object(), "name"),
           .health = json_read::text(o, "health"),
-          .last_error = json_read::text(o, "lastError")});
+          .last_error = json_read::text(o, "lastError"),
+          .labels = json_read::object(o, "labels")});
     }
   }
   return rules;
+}
+
+std::set<std::string> recording_rule_names(std::string_view body) {
+  std::set<std::string> names;
+  auto data = answer_data(body);
+  if (!data) return names;
+  const json::value* groups = data->if_contains("groups");
+  if (!groups || !groups->is_array()) return names;
+  for (const json::value& g : groups->as_array()) {
+    if (!g.is_object()) continue;
+    for (const json::value& r : json_read::array(g.as_object(), "rules")) {
+      if (r.is_object() && json_read::text(r.as_object(), "type") == "recording") {
+        names.insert(json_read::text(r.as_object(), "name"));
+      }
+    }
+  }
+  return names;
+}
+
+const PrometheusRule* rule_of_alert(const std::vector<PrometheusRule>& rules, const std::string& alertname,
+                                    const json::object& labels) {
+  for (const PrometheusRule& rule : rules) {
+    if (rule.name != alertname) continue;
+    bool all = true;
+    for (const auto& [key, value] : rule.labels) {
+      const json::value* mine = labels.if_contains(key);
+      all = all && mine && *mine == value;
+    }
+    if (all) return &rule;
+  }
+  return nullptr;
 }
 
 Result<std::vector<AlertEpisodeTimes>> parse_alert_episodes(std::string_view body, double gap_s, double evaluation_s,

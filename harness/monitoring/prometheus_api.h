@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,8 +17,18 @@
 
 namespace firedrill {
 
-// The alerting rules of a GET /api/v1/rules?type=alert answer.
+// The alerting rules of a GET /api/v1/rules answer (recording rules are left out).
 Result<std::vector<PrometheusRule>> parse_alerting_rules(std::string_view body);
+
+// The series names the recording rules of a GET /api/v1/rules answer write: present for the
+// alerting rules that read them, whether or not they have been evaluated yet.
+std::set<std::string> recording_rule_names(std::string_view body);
+
+// Of `rules`, the one an alert of `alertname` with `labels` came from: its name, and every label
+// the rule adds among the alert's (a warning and a critical rule of one name told apart); null
+// when none.
+const PrometheusRule* rule_of_alert(const std::vector<PrometheusRule>& rules, const std::string& alertname,
+                                    const boost::json::object& labels);
 
 // One alert's episode in Prometheus's own clock (Unix seconds).
 struct AlertEpisodeTimes {

@@ -75,10 +75,8 @@ class Reader : public std::enable_shared_from_this<Reader> {
   void on_rules(const std::string& body) {
     auto rules = parse_alerting_rules(body);
     if (!rules) return fail("rules", rules.status().message());
-    for (const PrometheusRule& rule : *rules) {
-      timeline_.write(rule);
-      expressions_[rule.name] = rule.expr;
-    }
+    for (const PrometheusRule& rule : *rules) timeline_.write(rule);
+    rules_ = std::move(*rules);
     // Every sample of ALERTS since the drill began: one per evaluation of each active alert.
     const int64_t range_s = timeline_.now_ns() / 1'000'000'000 + 60;
     auto self = shared_from_this();
@@ -99,12 +97,12 @@ class Reader : public std::enable_shared_from_this<Reader> {
   void next_symptom() {
     if (next_ == episodes_.size()) return finish();
     const AlertEpisodeTimes& e = episodes_[next_];
-    auto expr = expressions_.find(e.alertname);
-    if (expr == expressions_.end()) return record(std::nullopt);
+    const PrometheusRule* rule = rule_of_alert(rules_, e.alertname, e.labels);
+    if (!rule) return record(std::nullopt);
     const double window = 4 * evaluation_s() + 2 * scrape_s() + 1;
     const double step = std::max(kSymptomStepMinS, window / kSymptomPointsMax);
     auto self = shared_from_this();
-    get("/api/v1/query_range?query=" + url_encoded(expr->second) + "&start=" + std::to_string(e.pending - window) +
+    get("/api/v1/query_range?query=" + url_encoded(rule->expr) + "&start=" + std::to_string(e.pending - window) +
             "&end=" + std::to_string(e.pending) + "&step=" + std::to_string(step),
         "symptom of " + e.alertname, [self, step](const std::string& body) {
           const AlertEpisodeTimes& episode = self->episodes_[self->next_];
@@ -134,7 +132,7 @@ class Reader : public std::enable_shared_from_this<Reader> {
   std::function<void()> done_;
   int64_t offset_ns_ = 0;  // controller ns − Unix ns
   double now_s_ = 0;
-  std::map<std::string, std::string> expressions_;  // rule → its expression
+  std::vector<PrometheusRule> rules_;
   std::vector<AlertEpisodeTimes> episodes_;
   size_t next_ = 0;
 };

@@ -7,6 +7,13 @@
 #include "timeline/timeline.h"
 
 namespace firedrill {
+namespace {
+
+// The most the configuration may take on its way to a host, in one argument of the node's start
+// (Linux limits one argument to 128 KiB; the rest of the start command needs some room).
+constexpr size_t kPackedFilesMaxBytes = 96 * 1024;
+
+}  // namespace
 
 Result<PreparedMonitoring> prepare_monitoring(const Scenario& scenario, const Values& shared, const RenderInputs& inputs,
                                        const RunPaths& paths, Timeline& timeline) {
@@ -33,6 +40,12 @@ Result<PreparedMonitoring> prepare_monitoring(const Scenario& scenario, const Va
   }
   auto files = write_monitoring_config(config);
   if (!files) return files.status();
+  // On a host the files travel as one argument of the node's start (MAX_ARG_STRLEN: 128 KiB).
+  if (!spec.host.empty() && files->packed.size() > kPackedFilesMaxBytes) {
+    return Status::error("the rule files and configuration are " + std::to_string(files->packed.size() / 1024) +
+                         " KiB in base64, more than the " + std::to_string(kPackedFilesMaxBytes / 1024) +
+                         " KiB one start on a host can carry: split or trim the rule files");
+  }
   for (const std::string& file : files->rule_files) {
     setup.rule_files.push_back(file.substr(paths.run_dir.size() + 1));
   }

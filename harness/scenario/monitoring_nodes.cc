@@ -7,14 +7,14 @@ namespace firedrill {
 namespace {
 
 // On a host: the configuration comes in the node's environment (FIREDRILL_MONITORING_FILES,
-// "PATH BASE64" pairs, harness/monitoring/monitoring_config.h) and is unpacked into
+// "PATH=BASE64" words, harness/monitoring/monitoring_config.h) and is unpacked into
 // DATA_DIR/config before the program starts, in the same process (exec): nothing is copied onto
 // the host but through the node's own start, and it goes with the data directory at the end.
 constexpr const char* kUnpackThenExec =
     "set -ef; d=\"$1\"; shift; mkdir -p \"$d/config\"; "
-    "printf '%s\\n' $FIREDRILL_MONITORING_FILES | while read -r path && read -r data; do "
+    "for file in $FIREDRILL_MONITORING_FILES; do path=\"${file%%=*}\"; "
     "mkdir -p \"$d/config/$(dirname \"$path\")\"; "
-    "printf '%s' \"$data\" | base64 -d > \"$d/config/$path\"; done; exec \"$@\"";
+    "printf '%s' \"${file#*=}\" | base64 -d > \"$d/config/$path\"; done; exec \"$@\"";
 
 // A monitoring node serving on {address}:port, with `volume_bytes` for its state (in the lab).
 // Both take a few seconds to be ready and to flush their state when stopped.

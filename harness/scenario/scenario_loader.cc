@@ -124,6 +124,10 @@ void read_detection(TableReader& r, DetectionSpec& d, const SystemDefinition* sy
       r.error("prometheus", "the nodes live on hosts: the definition's [monitoring] names the host and data_dir where "
                             "Prometheus and Alertmanager run");
     }
+    if (d.prometheus && system &&
+        std::none_of(system->nodes.begin(), system->nodes.end(), [](const NodeDefinition& n) { return !n.metrics_url.empty(); })) {
+      r.error("prometheus", "no node of " + system->path + " has a metrics_url: Prometheus would scrape nothing");
+    }
     if (d.prometheus && system && !system->on_hosts() && !system->monitoring.host.empty()) {
       r.error("prometheus", "the definition's [monitoring] names a host, but its nodes run in the lab");
     }

@@ -17,11 +17,9 @@ namespace {
 constexpr int64_t kArrivalSlackNs = 1'000'000'000;
 
 // How long after a fault's effect an alert may still be its doing.
-int64_t arrival_ns(const TimelineIndex& t, const std::string& alert) {
-  int64_t for_ms = 0;
-  for (const AlertRule& rule : t.alert_rules) {
-    if (rule.name == alert) for_ms = rule.for_ms;
-  }
+int64_t arrival_ns(const TimelineIndex& t, const AlertEvent& alert) {
+  const AlertRule* rule = rule_of(t, alert.name, alert.identity);
+  const int64_t for_ms = rule ? rule->for_ms : 0;
   const int64_t budget_ms = t.monitoring ? detection_budget_ms(*t.monitoring, for_ms) : for_ms;
   return budget_ms * 1'000'000 + kArrivalSlackNs;
 }
@@ -60,7 +58,7 @@ json::value alert_coverage_json(const TimelineIndex& t, const FaultMeasures& m) 
     names.insert(a.name);
     bool attributed = false;
     for (const Window& w : faults) {
-      if (a.t_ns < w.start_ns || a.t_ns > w.effect_end_ns + arrival_ns(t, a.name)) continue;
+      if (a.t_ns < w.start_ns || a.t_ns > w.effect_end_ns + arrival_ns(t, a)) continue;
       caught[w.fault->index].try_emplace(a.name, a.t_ns);
       attributed = true;
     }

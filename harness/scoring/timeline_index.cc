@@ -134,7 +134,7 @@ void index_record(const json::object& r, TimelineIndex& t) {
                                                           p.group_wait_ms};
                         },
                         [&](const PrometheusRule& rule) {
-                          t.alert_rules.push_back(AlertRule{rule.name, rule.file, rule.for_ms});
+                          t.alert_rules.push_back(AlertRule{rule.name, rule.file, rule.for_ms, rule.labels});
                         },
                         [&](const PrometheusAlertEpisode& e) {
                           t.alert_episodes.push_back(AlertEpisode{e.alertname, alert_identity(e.labels), e.symptom_ns,

@@ -58,6 +58,7 @@ struct AlertEpisode {
 struct AlertRule {
   std::string name, file;
   int64_t for_ms = 0;
+  boost::json::object labels;  // the labels the rule adds
 };
 
 // The drill's Prometheus as configured: the fixed parts of a detection's budget.

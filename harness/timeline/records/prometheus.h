@@ -47,11 +47,13 @@ struct PrometheusRule {
   std::string group{};
   std::string health{};      // "ok", "err", "unknown"
   std::string last_error{};  // why the rule could not be evaluated, when it could not
+  // The labels the rule adds (two rules of one name, a warning and a critical one, differ here).
+  boost::json::object labels{};
   static constexpr auto fields() {
     using R = PrometheusRule;
     return std::tuple{field("name", &R::name),   field("expr", &R::expr),     field("for_ms", &R::for_ms),
                       field("file", &R::file),   field("group", &R::group),   field("health", &R::health),
-                      field("last_error", &R::last_error)};
+                      field("last_error", &R::last_error), field("labels", &R::labels)};
   }
 };
 

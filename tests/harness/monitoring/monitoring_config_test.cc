@@ -42,3 +42,39 @@ TEST(MonitoringConfig, TheDefaultAlertmanagerSendsEachAlertAloneToTheReceiver) {
 
 }  // namespace
 }  // namespace firedrill
+
+#include <filesystem>
+#include <fstream>
+
+namespace firedrill {
+namespace {
+
+TEST(MonitoringConfig, TheFilesArePackedAsPathEqualsBase64WordsEmptyOnesToo) {
+  const auto dir = std::filesystem::temp_directory_path() / ("monitoring-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "in");
+  std::ofstream(dir / "in" / "my rules.yml") << "groups: []\n";
+  std::ofstream(dir / "in" / "empty.yml").close();
+  MonitoringSpec spec;
+  spec.rule_files = {(dir / "in" / "my rules.yml").string(), (dir / "in" / "empty.yml").string()};
+  auto files = write_monitoring_config(MonitoringConfigInputs{.spec = spec,
+                                                              .system_name = "s",
+                                                              .targets = {},
+                                                              .alertmanager_address = "10.0.0.9:9093",
+                                                              .alert_url = "http://10.0.0.1:9095/alerts",
+                                                              .dir = (dir / "out").string()});
+  ASSERT_TRUE(files) << files.status().message();
+  // Names made safe for a word; an empty file is "PATH=".
+  EXPECT_NE(files->packed.find("rules/my_rules.yml=Z3JvdXBzOiBbXQo= "), std::string::npos) << files->packed;
+  EXPECT_NE(files->packed.find("rules/empty.yml= "), std::string::npos) << files->packed;
+  EXPECT_NE(files->packed.find("prometheus.yml="), std::string::npos);
+  EXPECT_EQ(files->packed.find('\n'), std::string::npos);
+  EXPECT_NE(prometheus_yaml({.spec = spec, .system_name = "s", .targets = {}, .alertmanager_address = "a:1",
+                             .alert_url = "u", .dir = "d"},
+                            {"rules/empty.yml"})
+                .find("  - \"rules/empty.yml\"\n"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace firedrill

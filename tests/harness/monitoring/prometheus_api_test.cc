@@ -92,3 +92,26 @@ TEST(PrometheusApi, QueriesArePercentEncoded) {
 
 }  // namespace
 }  // namespace firedrill
+
+namespace firedrill {
+namespace {
+
+TEST(PrometheusApi, AnAlertComesFromTheRuleOfItsNameWhoseLabelsItCarries) {
+  auto rules = parse_alerting_rules(R"j({"status":"success","data":{"groups":[{"name":"g","file":"f","rules":[
+    {"name":"Slow","query":"a > 1","duration":60,"labels":{"severity":"warning"},"type":"alerting"},
+    {"name":"Slow","query":"a > 5","duration":0,"labels":{"severity":"critical"},"type":"alerting"},
+    {"name":"rec:a","query":"sum(a)","type":"recording"}]}]}})j");
+  ASSERT_TRUE(rules);
+  const json::object critical{{"alertname", "Slow"}, {"severity", "critical"}, {"node", "n"}};
+  const PrometheusRule* rule = rule_of_alert(*rules, "Slow", critical);
+  ASSERT_NE(rule, nullptr);
+  EXPECT_EQ(rule->expr, "a > 5");
+  EXPECT_EQ(rule->for_ms, 0);
+  EXPECT_EQ(rule_of_alert(*rules, "Slow", json::object{{"severity", "info"}}), nullptr);
+  EXPECT_EQ(recording_rule_names(R"j({"status":"success","data":{"groups":[{"rules":[
+    {"name":"rec:a","type":"recording"},{"name":"Slow","type":"alerting"}]}]}})j"),
+            std::set<std::string>{"rec:a"});
+}
+
+}  // namespace
+}  // namespace firedrill

@@ -64,6 +64,17 @@ TEST_F(MonitoringDefinition, AMissingProgramIsAValidationError) {
   EXPECT_NE(e.find("monitoring.prometheus: program \"no-such-prometheus\" not found"), std::string::npos) << e;
 }
 
+TEST_F(MonitoringDefinition, PrometheusNeedsANodeWithAMetricsUrl) {
+  std::ofstream(dir_ / "bare.toml") << "[system]\nname = \"s\"\n[[node]]\nname = \"db\"\ncommand = [\"/bin/true\"]\n"
+                                       "[payments]\nbase_url = \"http://{node.db.address}:1\"\n"
+                                       "[monitoring]\nrules = [\"rules.yml\"]\n";
+  std::ofstream(dir_ / "bare-drill.toml") << "[drill]\nname = \"d\"\nduration = \"5s\"\n[system]\ndefinition = \"bare.toml\"\n"
+                                             "[detection]\nprometheus = true\n";
+  auto loaded = load_scenario((dir_ / "bare-drill.toml").string(), builtin_fault_kinds().catalog());
+  const std::string e = errors(loaded);
+  EXPECT_NE(e.find("has a metrics_url: Prometheus would scrape nothing"), std::string::npos) << e;
+}
+
 TEST_F(MonitoringDefinition, ScenarioRulesNeedPrometheus) {
   const std::string e = errors(load("", "rules = [\"rules.yml\"]\n"));
   EXPECT_NE(e.find("detection.rules: rule files are for detection through Prometheus"), std::string::npos) << e;
