@@ -111,7 +111,7 @@ struct HarnessNodeSetup {
   NodeVolume volume{};
   bool network_namespace = false;
   std::string working_dir{};
-  // The drill's Prometheus scrapes this URL of the node every scrape_interval_ms; null when not.
+  // The drill's Prometheus scrapes this URL of the node every scrape_interval_ms; absent when not.
   std::optional<std::string> scraped_url{};
   std::optional<int64_t> scrape_interval_ms{};
   static constexpr auto fields() {
@@ -124,8 +124,8 @@ struct HarnessNodeSetup {
                       field("volume", &R::volume),
                       field("network_namespace", &R::network_namespace),
                       field("working_dir", &R::working_dir),
-                      nullable_field("scraped_url", &R::scraped_url),
-                      nullable_field("scrape_interval_ms", &R::scrape_interval_ms)};
+                      field("scraped_url", &R::scraped_url),
+                      field("scrape_interval_ms", &R::scrape_interval_ms)};
   }
 };
 

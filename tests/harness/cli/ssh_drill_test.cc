@@ -33,7 +33,7 @@ TEST(SshDrill, TheGameDayOnHostsEndsAsInTheLabAndLeavesTheHostsAsTheyWere) {
   for (const auto& f : faults) {
     EXPECT_TRUE(f.at("detected").as_bool()) << f;
     EXPECT_TRUE(f.at("recovered").as_bool()) << f;
-    // Detected through refpay's rules in the Prometheus and Alertmanager firedrill ran on host 5.
+    // Detected through refpay's rules in the Prometheus and Alertmanager firedrill ran on host 4.
     EXPECT_TRUE(f.at("detection_stages").is_object()) << f;
   }
   EXPECT_NE(text_of(d.dir + "/logs/prometheus.err").find("Server is ready"), std::string::npos);
@@ -46,7 +46,7 @@ TEST(SshDrill, TheGameDayOnHostsEndsAsInTheLabAndLeavesTheHostsAsTheyWere) {
   // The nodes' logs came home; the hosts hold nothing of the drill.
   EXPECT_NE(text_of(d.dir + "/logs/ledger-1.err").find("listening on " + bed.address(1)), std::string::npos);
   EXPECT_EQ(joined_lines(wait_bed_clean(bed, kHosts, milliseconds(5'000))), "");
-  EXPECT_EQ(output_of("find " + bed.dir() + "/host5/monitoring -mindepth 2"), "");
+  EXPECT_EQ(output_of("find " + bed.dir() + "/host4/monitoring -mindepth 2"), "");
   if (!HasFailure()) fs::remove_all(dir);
 }
 
@@ -186,6 +186,7 @@ TEST(SshDrill, AnAttachedNodeIsRestartedWithItsStartAndLeftRunning) {
 TEST(SshDrill, AClockSkewOnAnAttachedNodeIsRefusedAtValidation) {
   const std::string dir = make_temp_dir();
   std::string definition = text_of(kSource / "sample-system/refpay-ssh.toml");
+  replace_all(definition, "\"monitoring/", "\"" + (kSource / "sample-system/monitoring").string() + "/");
   replace_all(definition, "host = \"ssh://root@10.77.0.14\"\n",
               "host = \"ssh://root@10.77.0.14\"\npid_command = \"pgrep -o refpay-arbiter\"\n"
               "start = \"systemctl start refpay-arbiter\"\nstop = \"systemctl stop refpay-arbiter\"\n");
