@@ -70,6 +70,17 @@ inline bool flag(const boost::json::object& o, std::string_view key) {
   return v && v->is_bool() && v->as_bool();
 }
 
+// True when every key of `some` (but `ignored`) is in `all` with an equal value: an alert's
+// labels against a rule's, or a series' against an alert's.
+inline bool includes(const boost::json::object& all, const boost::json::object& some, std::string_view ignored = {}) {
+  for (const auto& [key, value] : some) {
+    if (!ignored.empty() && key == ignored) continue;
+    const boost::json::value* mine = all.if_contains(key);
+    if (!mine || *mine != value) return false;
+  }
+  return true;
+}
+
 // The object / array at `key`, or an empty one.
 inline const boost::json::object& object(const boost::json::object& o, std::string_view key) {
   static const boost::json::object empty;

@@ -101,16 +101,21 @@ std::set<std::string> recording_rule_names(std::string_view body) {
   return names;
 }
 
+std::set<std::string> label_values(std::string_view body) {
+  std::set<std::string> values;
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (ec || !v.is_object() || json_read::text(v.as_object(), "status") != "success") return values;
+  for (const json::value& name : json_read::array(v.as_object(), "data")) {
+    if (name.is_string()) values.insert(std::string(name.as_string()));
+  }
+  return values;
+}
+
 const PrometheusRule* rule_of_alert(const std::vector<PrometheusRule>& rules, const std::string& alertname,
                                     const json::object& labels) {
   for (const PrometheusRule& rule : rules) {
-    if (rule.name != alertname) continue;
-    bool all = true;
-    for (const auto& [key, value] : rule.labels) {
-      const json::value* mine = labels.if_contains(key);
-      all = all && mine && *mine == value;
-    }
-    if (all) return &rule;
+    if (rule.name == alertname && json_read::includes(labels, rule.labels)) return &rule;
   }
   return nullptr;
 }
@@ -173,13 +178,7 @@ Result<std::optional<double>> parse_symptom_start(std::string_view body, const j
     if (!s.is_object()) continue;
     const json::value* metric = s.as_object().if_contains("metric");
     if (!metric || !metric->is_object()) continue;
-    bool matches = true;
-    for (const auto& [key, value] : metric->as_object()) {
-      if (key == "__name__") continue;
-      const json::value* mine = alert_labels.if_contains(key);
-      matches = matches && mine && *mine == value;
-    }
-    if (!matches) continue;
+    if (!json_read::includes(alert_labels, metric->as_object(), "__name__")) continue;
     std::vector<double> times = sample_times(s.as_object());
     // Walk back from the last point at or before `until` while the points stay one step apart.
     auto end = std::upper_bound(times.begin(), times.end(), until + step_s / 2);

@@ -24,6 +24,10 @@ Result<std::vector<PrometheusRule>> parse_alerting_rules(std::string_view body);
 // alerting rules that read them, whether or not they have been evaluated yet.
 std::set<std::string> recording_rule_names(std::string_view body);
 
+// The values of a GET /api/v1/label/NAME/values answer (for __name__: every metric scraped);
+// none when the answer is not a success.
+std::set<std::string> label_values(std::string_view body);
+
 // Of `rules`, the one an alert of `alertname` with `labels` came from: its name, and every label
 // the rule adds among the alert's (a warning and a critical rule of one name told apart); null
 // when none.

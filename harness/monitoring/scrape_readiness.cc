@@ -2,7 +2,6 @@
 // scrape_readiness.h.
 #include "monitoring/scrape_readiness.h"
 
-#include <boost/json.hpp>
 #include <chrono>
 #include <set>
 
@@ -14,20 +13,6 @@ namespace firedrill {
 namespace {
 
 constexpr std::chrono::milliseconds kAskTimeoutMs{2'000};
-
-// The metric names of a GET /api/v1/label/__name__/values answer.
-std::set<std::string> exposed_names(const std::string& body) {
-  std::set<std::string> names;
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(body, ec);
-  if (ec || !v.is_object()) return names;
-  const boost::json::value* data = v.as_object().if_contains("data");
-  if (!data || !data->is_array()) return names;
-  for (const auto& name : data->as_array()) {
-    if (name.is_string()) names.insert(std::string(name.as_string()));
-  }
-  return names;
-}
 
 }  // namespace
 
@@ -67,7 +52,7 @@ void ScrapeReadiness::check_metrics() {
       return;
     }
     client->request("GET", "/api/v1/rules", "", kAskTimeoutMs,
-                    [state, exposed = exposed_names(names.body)](HttpResult r) {
+                    [state, exposed = label_values(names.body)](HttpResult r) {
                       state->asking = false;
                       auto rules = r.ok() && r.status == 200 ? parse_alerting_rules(r.body)
                                                              : Result<std::vector<PrometheusRule>>(Status::error("no answer"));

@@ -18,7 +18,7 @@ constexpr int64_t kArrivalSlackNs = 1'000'000'000;
 
 // How long after a fault's effect an alert may still be its doing.
 int64_t arrival_ns(const TimelineIndex& t, const AlertEvent& alert) {
-  const AlertRule* rule = rule_of(t, alert.name, alert.identity);
+  const AlertRule* rule = rule_of(t, alert);
   const int64_t for_ms = rule ? rule->for_ms : 0;
   const int64_t budget_ms = t.monitoring ? detection_budget_ms(*t.monitoring, for_ms) : for_ms;
   return budget_ms * 1'000'000 + kArrivalSlackNs;
@@ -65,7 +65,7 @@ json::value alert_coverage_json(const TimelineIndex& t, const FaultMeasures& m) 
     if (!attributed) {
       noise.push_back(json::object{{"alert", a.name},
                                    {"at_ms", ms(a.t_ns)},
-                                   {"labels", json::parse(a.identity)},
+                                   {"labels", a.labels},
                                    {"when", a.t_ns < first_start ? "baseline" : "no fault active"}});
     }
   }

@@ -3,23 +3,16 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_read.h"
 #include "scoring/report_time.h"
 
 namespace json = boost::json;
 
 namespace firedrill {
 
-const AlertRule* rule_of(const TimelineIndex& t, const std::string& alertname, const std::string& identity) {
-  boost::system::error_code ec;
-  const json::value labels = json::parse(identity, ec);
+const AlertRule* rule_of(const TimelineIndex& t, const AlertEvent& alert) {
   for (const AlertRule& rule : t.alert_rules) {
-    if (rule.name != alertname) continue;
-    bool all = true;
-    for (const auto& [key, value] : rule.labels) {
-      const json::value* mine = !ec && labels.is_object() ? labels.as_object().if_contains(key) : nullptr;
-      all = all && mine && *mine == value;
-    }
-    if (all) return &rule;
+    if (rule.name == alert.name && json_read::includes(alert.labels, rule.labels)) return &rule;
   }
   return nullptr;
 }
@@ -44,7 +37,7 @@ std::optional<DetectionStages> detection_stages(const TimelineIndex& t, const Al
                          .notified_ns = notification.t_ns,
                          .for_ms = 0,
                          .budget_ms = std::nullopt};
-  if (const AlertRule* rule = rule_of(t, notification.name, notification.identity)) stages.for_ms = rule->for_ms;
+  if (const AlertRule* rule = rule_of(t, notification)) stages.for_ms = rule->for_ms;
   if (t.monitoring) stages.budget_ms = detection_budget_ms(*t.monitoring, stages.for_ms);
   return stages;
 }

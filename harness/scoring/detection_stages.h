@@ -33,8 +33,8 @@ std::optional<DetectionStages> detection_stages(const TimelineIndex& t, const Al
 boost::json::value detection_stages_json(const std::optional<DetectionStages>& stages, int64_t t0_ns);
 
 // The rule an alert came from: its name, and every label the rule adds among the alert's
-// (`identity`, AlertEvent's); null when Prometheus listed none such.
-const AlertRule* rule_of(const TimelineIndex& t, const std::string& alertname, const std::string& identity);
+// among the alert's; null when Prometheus listed none such.
+const AlertRule* rule_of(const TimelineIndex& t, const AlertEvent& alert);
 
 // The budget of a rule whose `for` is `for_ms`, under the drill's Prometheus set-up.
 int64_t detection_budget_ms(const MonitoringBudget& budget, int64_t for_ms);

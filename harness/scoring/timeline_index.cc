@@ -127,7 +127,7 @@ void index_record(const json::object& r, TimelineIndex& t) {
                         },
                         [&](const AlertmanagerAlert& a) {
                           t.alerts.push_back(
-                              AlertEvent{at, a.status == "firing", a.alertname, alert_identity(a.labels)});
+                              AlertEvent{at, a.status == "firing", a.alertname, alert_identity(a.labels), a.labels});
                         },
                         [&](const PrometheusSetup& p) {
                           t.monitoring = MonitoringBudget{p.scrape_interval_ms, p.evaluation_interval_ms,

@@ -41,7 +41,8 @@ struct AlertEvent {
   int64_t t_ns;
   bool firing;
   std::string name;
-  std::string identity;  // alertname + labels
+  std::string identity;         // alertname + labels, comparable (alert_identity)
+  boost::json::object labels;  // as posted
 };
 
 // One alert's episode in the drill's Prometheus (PrometheusAlertEpisode), with its identity as

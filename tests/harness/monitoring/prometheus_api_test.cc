@@ -111,6 +111,8 @@ TEST(PrometheusApi, AnAlertComesFromTheRuleOfItsNameWhoseLabelsItCarries) {
   EXPECT_EQ(recording_rule_names(R"j({"status":"success","data":{"groups":[{"rules":[
     {"name":"rec:a","type":"recording"},{"name":"Slow","type":"alerting"}]}]}})j"),
             std::set<std::string>{"rec:a"});
+  EXPECT_EQ(label_values(R"j({"status":"success","data":["up","refpay_x"]})j"), (std::set<std::string>{"up", "refpay_x"}));
+  EXPECT_TRUE(label_values(R"j({"status":"error","data":["up"]})j").empty());
 }
 
 }  // namespace
