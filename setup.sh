@@ -17,7 +17,7 @@ jobs=${JOBS:-$(nproc)}
 packages=(
   build-essential cmake pkg-config git
   libboost1.81-dev libboost-json1.81-dev
-  libnl-3-dev libnl-route-3-dev
+  libnl-3-dev libnl-route-3-dev libfuse3-dev
   libtomlplusplus-dev libspdlog-dev libcli11-dev
   libsqlite3-dev libsodium-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -90,7 +90,8 @@ Status validate_node_sizes(const std::vector<std::pair<std::string, int64_t>>& n
 }  // namespace
 
 Result<std::unique_ptr<Volumes>> Volumes::create(
-    const std::string& root_dir, const std::vector<std::pair<std::string, int64_t>>& node_sizes) {
+    const std::string& root_dir, const std::vector<std::pair<std::string, int64_t>>& node_sizes,
+    const std::set<std::string>& durable_nodes) {
   if (Status status = validate_node_sizes(node_sizes); !status) return status;
   std::error_code error;
   fs::create_directories(root_dir, error);
@@ -106,9 +107,14 @@ Result<std::unique_ptr<Volumes>> Volumes::create(
   }
   std::unique_ptr<Volumes> volumes(new Volumes());
   for (const auto& [node, bytes] : node_sizes) {
-    volumes->volumes_.push_back(Volume{node, (root / node).string(), false});
+    volumes->volumes_.push_back(Volume{node, (root / node).string(), false, nullptr});
     // On error, the destructor of `volumes` unmounts what was mounted.
     if (Status status = volumes->mount_volume(node, bytes); !status) return status;
+    if (durable_nodes.count(node)) {
+      auto durable = DurableVolume::create(volumes->volumes_.back().path);
+      if (!durable) return durable.status().with_context("volumes.create: node " + node);
+      volumes->volumes_.back().durable = std::move(*durable);
+    }
   }
   return volumes;
 }
@@ -129,6 +135,7 @@ Status Volumes::mount_volume(const std::string& node, int64_t bytes) {
 
 Volumes::~Volumes() {
   for (auto it = volumes_.rbegin(); it != volumes_.rend(); ++it) {
+    it->durable.reset();  // its own mount first: it covers the tmpfs
     // EINVAL (no longer a mount point) and ENOENT (directory gone) mean there is nothing to do.
     if (it->mounted) umount2(it->path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
   }
@@ -156,9 +163,14 @@ Result<int64_t> Volumes::bytes_free(const std::string& node) const {
   return static_cast<int64_t>(stats.f_bavail) * static_cast<int64_t>(stats.f_frsize);
 }
 
+DurableVolume* Volumes::durable(const std::string& node) const {
+  return find(node).durable.get();
+}
+
 Status Volumes::empty(const std::string& node) const {
   const Volume& volume = find(node);
   const std::string context = "volumes.empty: node " + node + ": ";
+  if (volume.durable) return volume.durable->wipe(std::chrono::milliseconds(2000)).with_context(context);
   // Never delete what lies under the mount point on the real disk if the tmpfs has gone.
   struct stat mount_point = {};
   struct stat parent = {};

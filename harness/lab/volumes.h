@@ -10,11 +10,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/status.h"
+#include "lab/durable/durable_volume.h"
 
 namespace firedrill {
 
@@ -29,10 +31,13 @@ class Volumes {
  public:
   // Mounts a tmpfs of `bytes` (size=<bytes>, mode=0755, nosuid, nodev) at root_dir/<node> for
   // each (node, bytes), creating the directories as needed. Node names are non-empty, unique,
-  // contain no '/' and are not "." or "..". Errors name the node and the mount target; on error
-  // whatever was mounted is unmounted again.
+  // contain no '/' and are not "." or "..". The nodes of `durable_nodes` (those a power.loss
+  // fault can reach) get the durability-tracking filesystem over their tmpfs
+  // (lab/durable/durable_volume.h); the others a plain tmpfs. Errors name the node and the mount
+  // target; on error whatever was mounted is unmounted again.
   static Result<std::unique_ptr<Volumes>> create(
-      const std::string& root_dir, const std::vector<std::pair<std::string, int64_t>>& node_sizes);
+      const std::string& root_dir, const std::vector<std::pair<std::string, int64_t>>& node_sizes,
+      const std::set<std::string>& durable_nodes = {});
 
   // Unmounts every volume (MNT_DETACH, so a process still inside cannot block it), ignoring ones
   // already gone. The empty mount-point directories stay in root_dir.
@@ -51,13 +56,18 @@ class Volumes {
   // Removes everything inside the node's volume, leaving the mount point (the storage-loss fault).
   // Works on a full volume: removing needs no space. Symbolic links are removed, never followed.
   // Asserts that the node exists.
+  // On a durable volume the filesystem is remounted around the removal.
   Status empty(const std::string& node) const;
+
+  // The node's durability-tracking filesystem, or nullptr on a plain tmpfs.
+  DurableVolume* durable(const std::string& node) const;
 
  private:
   struct Volume {
     std::string node;
     std::string path;
     bool mounted = false;
+    std::unique_ptr<DurableVolume> durable;  // over the tmpfs, for a node power.loss can reach
   };
 
   Volumes() = default;
