@@ -13,6 +13,7 @@
 #include "network/partition/network_partition.h"
 #include "process/kill/process_kill.h"
 #include "process/pause/process_pause.h"
+#include "power/loss/power_loss.h"
 #include "storage/loss/storage_loss.h"
 
 namespace firedrill {
@@ -29,6 +30,7 @@ const FaultKinds& builtin_fault_kinds() {
       disk_full_kind(),
       clock_skew_kind(),
       storage_loss_kind(),
+      power_loss_kind(),
       backup_corrupt_kind(),
   });
   return kinds;

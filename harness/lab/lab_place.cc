@@ -32,6 +32,34 @@ std::string joined(const std::vector<std::string>& nodes) {
   return text;
 }
 
+// What a power cut took, and what the node had done to its volume until then, for the timeline.
+Evidence power_cut_evidence(const std::string& node, const DiscardReport& report, const DurabilityCounts& counts) {
+  using namespace std::chrono;
+  const auto now = steady_clock::now();
+  auto ms = [](steady_clock::duration d) { return duration_cast<microseconds>(d).count() / 1000.0; };
+  boost::json::array files, names, errors;
+  for (const DiscardedFile& f : report.files) {
+    files.push_back({{"path", f.path}, {"bytes_unsynced", f.bytes_unsynced}, {"durable_size", f.durable_size},
+                     {"torn_bytes_kept", f.torn_bytes_kept}});
+  }
+  for (const UndoneName& n : report.names) names.push_back({{"undone", n.what}, {"path", n.path}});
+  for (const std::string& e : report.errors) errors.push_back(boost::json::string(e));
+  const bool synced = counts.fsyncs > 0;
+  return {{"node", node},
+          {"bytes_discarded", report.bytes_discarded},
+          {"files_discarded", std::move(files)},
+          {"names_undone", std::move(names)},
+          {"errors", std::move(errors)},
+          {"volume",
+           {{"writes", counts.writes},
+            {"bytes_written", counts.bytes_written},
+            {"fsyncs", counts.fsyncs},
+            {"directory_fsyncs", counts.directory_fsyncs},
+            {"bytes_before_first_fsync", counts.bytes_before_first_fsync},
+            {"first_fsync_after_ms", synced ? boost::json::value(ms(counts.first_fsync - counts.since)) : nullptr},
+            {"last_fsync_before_cut_ms", synced ? boost::json::value(ms(now - counts.last_fsync)) : nullptr}}}};
+}
+
 }  // namespace
 
 LabPlace::LabPlace(boost::asio::io_context& io, Supervisor& supervisor) 
@@ -212,6 +240,25 @@ void LabPlace::move_clock(ChangeId change, const std::string& node, const ClockS
 
 void LabPlace::reset_clock(ChangeId change, PlaceDone done) {
   revert_change("clock", change, {}, std::move(done));
+}
+
+Status LabPlace::can_cut_power() const {
+  return Status::ok();
+}
+
+void LabPlace::cut_power(const std::string& node, const PowerCut& cut, PlaceDone done) {
+  DurableVolume* volume = context_.volumes ? context_.volumes->durable(node) : nullptr;
+  if (volume == nullptr) {
+    return done(Status::error("power.loss: node " + node + " has no durability-tracking volume"), {{"node", node}});
+  }
+  const DurabilityCounts counts = volume->counts();
+  auto report = volume->power_cut({cut.torn_block_bytes, cut.seed}, context_.step_deadline / 2);
+  if (!report) return done(report.status().with_context("power.loss: node " + node), {{"node", node}});
+  Evidence evidence = power_cut_evidence(node, *report, counts);
+  if (!report->errors.empty()) {
+    return done(Status::error("power.loss: node " + node + ": " + report->errors.front()), std::move(evidence));
+  }
+  done(Status::ok(), std::move(evidence));
 }
 
 }  // namespace firedrill

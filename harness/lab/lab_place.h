@@ -59,6 +59,8 @@ class LabPlace : public Place {
   void move_clock(ChangeId change, const std::string& node, const ClockSetting& setting,
                   PlaceDone done) override;
   void reset_clock(ChangeId change, PlaceDone done) override;
+  Status can_cut_power() const override;
+  void cut_power(const std::string& node, const PowerCut& cut, PlaceDone done) override;
 
  private:
   // Keeps `made` under (`area`, `change`) and applies it.

@@ -116,6 +116,13 @@ struct RoundTrips {
   int64_t total_us = 0;
 };
 
+// How a power cut treats each file's newest write not yet durable: lost whole, or torn at a
+// block boundary (a seeded number of its leading blocks kept).
+struct PowerCut {
+  int64_t torn_block_bytes = 0;  // 0: not torn; 512 (a sector) or 4096 (a page)
+  uint64_t seed = 0;
+};
+
 class Place {
  public:
   virtual ~Place() = default;
@@ -187,6 +194,18 @@ class Place {
                               PlaceDone done) = 0;
   // Puts the byte back if the file still holds the inverted one.
   virtual void repair_backup(ChangeId change, PlaceDone done) = 0;
+
+  // ---- power ----
+  // Whether the place can cut a node's power (a volume that tracks durability): ok, or why not.
+  virtual Status can_cut_power() const {
+    return Status::error("power.loss needs the lab's durability-tracking volume; this place has none (hosts over SSH)");
+  }
+  // Discards everything the node's volume had not made durable, as a power cut would, and keeps
+  // the volume ready for a restart. The node must be dead (SIGKILL and wait_exit first). Evidence:
+  // the bytes and files lost, the names undone, and the node's writes and fsyncs so far.
+  virtual void cut_power(const std::string& node, const PowerCut& /*cut*/, PlaceDone done) {
+    done(can_cut_power(), {{"node", node}});
+  }
 
   // ---- clocks ----
   // Moves the node's wall clock (monotonic time stays real); verified by a read through the

@@ -29,9 +29,13 @@ std::string describe(const FaultSpec& f) {
 }  // namespace
 
 std::vector<std::string> clock_reachable_nodes(const Scenario& scenario) {
+  return reachable_nodes(scenario, &FaultSpec::reaches_clock);
+}
+
+std::vector<std::string> reachable_nodes(const Scenario& scenario, bool FaultSpec::*flag) {
   std::set<std::string> reachable;
   for (const FaultSpec& f : scenario.faults) {
-    if (!f.reaches_clock) continue;
+    if (!(f.*flag)) continue;
     if (f.target.rfind("role:", 0) != 0) {
       reachable.insert(f.target.rfind("node:", 0) == 0 ? f.target.substr(5) : f.target);
       continue;
@@ -59,6 +63,7 @@ Plan make_plan(const Scenario& scenario, uint64_t seed) {
   plan.fault_phase = scenario.drill.duration;
   plan.convergence = scenario.drill.convergence;
   plan.clock_shim_nodes = clock_reachable_nodes(scenario);
+  plan.durable_volume_nodes = reachable_nodes(scenario, &FaultSpec::reaches_durability);
   for (const FaultSpec& f : scenario.faults) {
     PlannedStep apply{f.at, PlannedStep::Action::apply, f.index, f.kind, f.target, describe(f)};
     plan.steps.push_back(apply);
@@ -106,6 +111,11 @@ std::string Plan::text() const {
   if (clock_shim_nodes.empty()) out << "none (no clock fault: every node runs unchanged)";
   for (std::size_t i = 0; i < clock_shim_nodes.size(); ++i) out << (i ? ", " : "") << clock_shim_nodes[i];
   out << "\n";
+  if (!durable_volume_nodes.empty()) {
+    out << "  durable fs   ";
+    for (std::size_t i = 0; i < durable_volume_nodes.size(); ++i) out << (i ? ", " : "") << durable_volume_nodes[i];
+    out << " (power.loss: the durability-tracking volume)\n";
+  }
   return out.str();
 }
 

@@ -34,6 +34,9 @@ struct Plan {
   // The nodes a clock.skew of the drill can reach, in definition order: only these run with the
   // clock shim preloaded; every other node runs with no preload at all (DESIGN.md §2).
   std::vector<std::string> clock_shim_nodes;
+  // The nodes a power.loss fault can reach (reachable_nodes over FaultSpec::reaches_durability):
+  // their volume is the durability-tracking filesystem; every other node's is a plain tmpfs.
+  std::vector<std::string> durable_volume_nodes;
 
   // The schedule for people (what `firedrill plan` prints).
   std::string text() const;
@@ -43,6 +46,8 @@ struct Plan {
 // can land on: a node target is that node, a static role
 // every node with it, a dynamic role every node its definition says can hold it (held_by).
 std::vector<std::string> clock_reachable_nodes(const Scenario& scenario);
+// The same for the faults whose `flag` is set (e.g. &FaultSpec::reaches_durability).
+std::vector<std::string> reachable_nodes(const Scenario& scenario, bool FaultSpec::*flag);
 
 // Plans `scenario` with `seed` (the scenario's own seed when the caller passes none).
 Plan make_plan(const Scenario& scenario, uint64_t seed);

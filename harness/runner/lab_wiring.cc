@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <set>
 
 #include "runner/node_launch.h"
 #include "timeline/timeline.h"
@@ -26,7 +27,8 @@ Result<Lab> build_lab(const Scenario& scenario, const Plan& plan, const RunPaths
   lab.network = std::move(*network);
   std::vector<std::pair<std::string, int64_t>> sizes;
   for (const auto& n : scenario.system.nodes) sizes.emplace_back(n.name, n.volume_bytes);
-  auto volumes = Volumes::create(paths.volumes(), sizes);
+  const std::set<std::string> durable(plan.durable_volume_nodes.begin(), plan.durable_volume_nodes.end());
+  auto volumes = Volumes::create(paths.volumes(), sizes, durable);
   if (!volumes) return volumes.status();
   lab.volumes = std::move(*volumes);
   std::error_code ec;
@@ -39,7 +41,7 @@ Result<Lab> build_lab(const Scenario& scenario, const Plan& plan, const RunPaths
 }
 
 LaunchSite lab_launch_site(const Lab& lab, const RunPaths& paths, const std::string& bin_dir,
-                           const std::string& clock_shim) {
+                           const std::string& clock_shim, const std::vector<std::string>& durable_volumes) {
   LaunchSite site;
   site.paths = paths;
   site.bin_dir = bin_dir;
@@ -55,6 +57,7 @@ LaunchSite lab_launch_site(const Lab& lab, const RunPaths& paths, const std::str
   site.clock_shim = clock_shim;
   site.clock_page = [paths](const std::string& node) { return paths.clock_control(node); };
   site.volume_kind = "tmpfs";
+  site.durable_volumes = durable_volumes;
   return site;
 }
 

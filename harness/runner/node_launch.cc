@@ -104,6 +104,13 @@ Status render_urls(const NodeDefinition& n, const Values& values, LaunchedNodes&
   return Status::ok();
 }
 
+// The node's volume as the run directory lists it: what power.loss adds is named.
+std::string volume_kind(const LaunchSite& site, const std::string& node) {
+  const auto& durable = site.durable_volumes;
+  if (std::find(durable.begin(), durable.end(), node) == durable.end()) return site.volume_kind;
+  return site.volume_kind + " under firedrill's durability-tracking FUSE filesystem (power.loss)";
+}
+
 // What the lab added to node `n`, for the timeline (the auditor's scope section) and
 // node-setup.json (a person reading the run directory).
 HarnessNodeSetup node_setup(const NodeDefinition& n, const Environment& added, bool shim, const LaunchSite& site,
@@ -113,7 +120,7 @@ HarnessNodeSetup node_setup(const NodeDefinition& n, const Environment& added, b
                          .preload = shim ? std::optional<std::string>(site.clock_shim) : std::nullopt,
                          .environment_added = StringPairs(added.begin(), added.end()),
                          .definition_environment = {},
-                         .volume = NodeVolume{.kind = site.volume_kind, .bytes = n.volume_bytes, .path = site.data_dirs.at(n.name)},
+                         .volume = NodeVolume{.kind = volume_kind(site, n.name), .bytes = n.volume_bytes, .path = site.data_dirs.at(n.name)},
                          .network_namespace = site.network_namespace,
                          .working_dir = site.data_dirs.at(n.name)};
   for (const auto& [key, value] : n.environment) setup.definition_environment.push_back(key);
@@ -127,8 +134,9 @@ HarnessNodeSetup node_setup(const NodeDefinition& n, const Environment& added, b
 void write_node_setup(const RunPaths& paths, json::array nodes) {
   json::object out{{"note", "What the lab added to each node: the environment it set (the node's own "
                             "environment from the system definition comes on top), the clock shim (preloaded "
-                            "only into the nodes a clock fault of the plan can reach), the volume, the "
-                            "network namespace, and the scrape of its metrics URL by the drill's Prometheus "
+                            "only into the nodes a clock fault of the plan can reach), the volume (under "
+                            "firedrill's durability-tracking filesystem only on the nodes a power.loss of the "
+                            "plan can reach), the network namespace, and the scrape of its metrics URL by the drill's Prometheus "
                             "(only when the scenario detects through Prometheus). Nothing else is added."},
                    {"nodes", std::move(nodes)}};
   std::ofstream(paths.node_setup()) << json::serialize(out) << "\n";

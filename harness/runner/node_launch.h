@@ -34,6 +34,7 @@ struct LaunchSite {
   std::string clock_shim;   // canonical path (locate_clock_shim); "" when no node runs it
   std::function<std::string(const std::string& node)> clock_page;  // the node's clock control page
   std::string volume_kind;  // "tmpfs" (the lab's own) or "host directory" (the definition's data_dir)
+  std::vector<std::string> durable_volumes;  // nodes whose volume is the durability-tracking filesystem
   bool network_namespace = true;  // the lab's; false on hosts
   // What the place adds to a node's environment (on hosts: FIREDRILL_WORK_DIR); none when empty.
   std::function<std::map<std::string, std::string>(const std::string& node)> added_environment;

@@ -71,6 +71,9 @@ struct FaultKindEntry {
   std::string resource{};
   // True when the fault moves a node's clock: the nodes it can land on run with the clock shim.
   bool reaches_clock = false;
+  // True when the fault cuts a node's power: the nodes it can land on get the durability-tracking
+  // volume (lab/durable/); the others keep a plain tmpfs.
+  bool reaches_durability = false;
   // The kind's checks beyond types (e.g. partition groups disjoint); empty: none.
   std::function<void(const FaultCheck&)> check{};
 };

@@ -116,6 +116,9 @@ struct FaultSpec {
   // The kind moves a node's clock (its catalog entry says so): the nodes it can land on run
   // with the clock shim (plan.h, clock_reachable_nodes).
   bool reaches_clock = false;
+  // The kind cuts a node's power: the nodes it can land on get the durability-tracking volume
+  // (plan.h, durable_volume_nodes).
+  bool reaches_durability = false;
 };
 
 // One node as the system definition declares it, with `count` already expanded.

@@ -452,6 +452,7 @@ void read_fault(const toml::table& table, int index, Scenario& s, const FaultCat
   if (kind) {
     f.kind = kind->name;
     f.reaches_clock = kind->reaches_clock;
+    f.reaches_durability = kind->reaches_durability;
   }
   if (auto target = r.string("target", kind && kind->needs_target)) {
     f.target = *target;

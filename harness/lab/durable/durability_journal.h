@@ -72,6 +72,7 @@ struct DurabilityCounts {
   int64_t fsyncs = 0;          // fsync / fdatasync of files
   int64_t directory_fsyncs = 0;
   int64_t bytes_before_first_fsync = 0;
+  std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();  // the volume's start
   std::chrono::steady_clock::time_point first_fsync{};  // epoch when none yet
   std::chrono::steady_clock::time_point last_fsync{};
 };
