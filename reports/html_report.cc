@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "reports/alert_tables.h"
+#include "reports/power_loss_table.h"
 #include "reports/report_values.h"
 
 namespace json = boost::json;
@@ -564,6 +565,15 @@ void write_text_table(std::string& out, const TextTable& t) {
   out += "</tbody></table>\n";
 }
 
+// What each power cut took from each node's volume (the same table as report.md).
+void write_power_loss(std::string& out, const json::object& report) {
+  auto table = power_loss_table(report);
+  if (!table) return;
+  out += "<section id=\"power-loss\"><h2>Power loss: what was not durable</h2>\n";
+  write_text_table(out, *table);
+  out += "</section>\n";
+}
+
 // Where each detection's time went, and which alert caught which fault (the same tables as
 // report.md).
 void write_alerting(std::string& out, const json::object& report) {
@@ -872,6 +882,7 @@ std::string html_report(const json::object& report, const json::object& run, con
   write_chart(out, report, chart, events);
   write_fault_table(out, report);
   write_alerting(out, report);
+  write_power_loss(out, report);
   write_objectives(out, report);
   write_reconciliation(out, report);
   write_restore(out, report);

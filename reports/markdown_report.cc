@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reports/alert_tables.h"
+#include "reports/power_loss_table.h"
 #include "reports/report_values.h"
 
 namespace firedrill {
@@ -219,6 +220,14 @@ void alerting(const json::object& report, std::string& out) {
   }
 }
 
+// What each power cut took from each node's volume, and how the node had synced until then.
+void power_loss(const json::object& report, std::string& out) {
+  if (auto table = power_loss_table(report)) {
+    heading(out, "Power loss: what was not durable");
+    text_table(out, *table);
+  }
+}
+
 void reconciliation(const json::object& report, std::string& out) {
   heading(out, "Reconciliation");
   const json::object& r = object(report, "reconciliation");
@@ -386,6 +395,7 @@ std::string markdown_report(const json::object& report) {
   failing_conditions(report, out);
   faults(report, out);
   alerting(report, out);
+  power_loss(report, out);
   reconciliation(report, out);
   restores(report, out);
   invariants(report, out);

@@ -164,6 +164,28 @@ std::vector<int64_t> recovery_times(const FaultMeasures& m) {
   return out;
 }
 
+// What a power.loss took from each node's volume, and how the node had synced until then (its
+// apply evidence, lab/lab_place.cc), for report.json's faults[].power_loss.
+json::object power_loss_json(const json::object& cut) {
+  json::array nodes;
+  if (const auto* volumes = cut.if_contains("volumes"); volumes && volumes->is_array()) {
+    for (const json::value& v : volumes->as_array()) {
+      if (!v.is_object()) continue;
+      json::object node = v.as_object();
+      node.erase("errors");
+      if (const auto* volume = node.if_contains("volume"); volume && volume->is_object()) {
+        for (const auto& [key, value] : volume->as_object()) node[key] = value;
+      }
+      node.erase("volume");
+      nodes.push_back(std::move(node));
+    }
+  }
+  const json::value* bytes = cut.if_contains("bytes_discarded");
+  return json::object{{"bytes_discarded", bytes ? *bytes : json::value(0)},
+                      {"torn", cut.contains("torn") ? cut.at("torn") : json::value(nullptr)},
+                      {"nodes", std::move(nodes)}};
+}
+
 json::array faults_json(const FaultMeasures& m, const RunSpec& spec, const TimelineIndex& t) {
   json::array out;
   for (const FaultMeasure& f : m.measured) {
@@ -197,6 +219,9 @@ json::array faults_json(const FaultMeasures& m, const RunSpec& spec, const Timel
                                         {"probe_interval", spec.steady_state.probe_interval_ms},
                                         {"steady_state_grid", kSteadyStateGridNs / kNsPerMs},
                                         {"steady_state_window", spec.steady_state.window_ms}}}});
+    if (auto it = t.faults.find(f.index); it != t.faults.end() && !it->second.power_cut.empty()) {
+      out.back().as_object()["power_loss"] = power_loss_json(it->second.power_cut);
+    }
   }
   return out;
 }

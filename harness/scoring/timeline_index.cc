@@ -78,6 +78,7 @@ void index_fault(const json::object& r, const TimelineRecord& record, int64_t at
                         },
                         [&](const FaultApplied& applied) {
                           if (applied.verified) f.t0_ns = at;
+                          if (applied.fault_kind == "power.loss") f.power_cut = applied.evidence;
                         },
                         [&](const FaultApplyFailed&) { f.failed_to_apply = true; },
                         [&](const FaultReverted&) { f.reverted_ns = at; }, [](const auto&) {}},

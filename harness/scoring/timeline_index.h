@@ -35,6 +35,7 @@ struct FaultTimes {
   std::string kind, target, node;
   std::optional<int64_t> start_ns, scheduled_ns, t0_ns, reverted_ns;
   bool failed_to_apply = false;
+  boost::json::object power_cut;  // a power.loss's apply evidence (what each volume lost); else empty
 };
 
 struct AlertEvent {

@@ -225,6 +225,7 @@ bench_figures reconcile_1m_bench "score 1M" "unexpected report (see its output)"
 bench_backup
 bench_figures observer_effect_bench "observer effect" "a variant failed (see its output)"
 bench_figures clock_read_bench "clock shim" ""
+bench_figures durable_volume_bench "power.loss fs, refpay" ""
 
 echo "firedrill benchmarks, $started, $(nproc) cores, $(uname -sr), binaries in $bin_dir"
 echo

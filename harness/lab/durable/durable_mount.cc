@@ -533,8 +533,14 @@ Result<std::unique_ptr<DurableMount>> DurableMount::start(const std::string& mou
   if (impl->root.fd < 0) return Status::error(context + "open the backing directory: " + std::strerror(errno));
   impl->device = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (impl->device < 0) {
-    return Status::error(context + "open /dev/fuse: " + std::strerror(errno) +
-                         (errno == ENOENT ? " (load the fuse module: modprobe fuse)" : ""));
+    const int error = errno;
+    std::string hint;
+    if (error == ENOENT) hint = " (load the fuse module: modprobe fuse)";
+    if (error == EACCES) {
+      hint = " (an ordinary user needs read and write access to /dev/fuse, mode 0666 as Debian's udev rule "
+             "sets it; or run firedrill as root)";
+    }
+    return Status::error(context + "open /dev/fuse: " + std::strerror(error) + hint);
   }
   const std::string options = "fd=" + std::to_string(impl->device) + ",rootmode=40000,user_id=" +
                               std::to_string(getuid()) + ",group_id=" + std::to_string(getgid()) +

@@ -4,7 +4,9 @@
 // reads), each followed by a check that nothing of it remains (DESIGN.md §2): no process, no
 // mount, no network, mount or PID namespace of its processes, no new host link, the host's
 // routes and qdiscs as they were, no ballast visible under the run directory, no libfaketime
-// shared-memory file in /dev/shm (an older clock mechanism left them; the check stays). The
+// shared-memory file in /dev/shm (an older clock mechanism left them; the check stays), no FUSE
+// connection (power.loss: ledger-1's volume is firedrill's FUSE filesystem, served by the
+// controller; its connections are read from a fusectl mount of the test's own). The
 // drill's own routes and qdiscs lived in its network namespaces and the ballast on a tmpfs of its
 // mount namespace; the clock skew lived in the nodes' processes (their clock shim maps the run
 // directory's clock/ pages, which stay as evidence and skew nothing once those processes are
@@ -13,6 +15,7 @@
 //
 // The kill moments come from a seed, printed: FIREDRILL_TORTURE_SEED=N replays a run. Needs root
 // (skips elsewhere, fails in CI).
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -66,12 +69,50 @@ struct Seen {
   int samples = 0;
   size_t max_processes = 0;
   std::set<std::string> namespaces;  // net, mnt and pid namespaces of its processes, not the host's
+  size_t max_fuse_connections = 0;   // beyond those before the drill
+  std::set<std::string> fuse_before;
 };
+
+// The kernel's FUSE connections (every mount namespace's), through fusectl mounted on a
+// directory of the test's own for the test's life.
+class FuseConnections {
+ public:
+  FuseConnections() : dir_(make_temp_dir()) {
+    mounted_ = mount("fusectl", dir_.c_str(), "fusectl", 0, nullptr) == 0;
+  }
+  ~FuseConnections() {
+    if (mounted_) umount2(dir_.c_str(), MNT_DETACH);
+    fs::remove(dir_);
+  }
+  bool mounted() const { return mounted_; }
+  std::set<std::string> now() const {
+    std::set<std::string> connections;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) connections.insert(entry.path().filename());
+    return connections;
+  }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+const FuseConnections* fuse_connections = nullptr;
+
+std::vector<std::string> new_fuse_connections(const std::set<std::string>& before) {
+  std::vector<std::string> added;
+  if (fuse_connections == nullptr) return added;
+  for (const auto& c : fuse_connections->now()) {
+    if (!before.count(c)) added.push_back(c);
+  }
+  return added;
+}
 
 void sample(const std::string& run_dir, Seen& seen) {
   HostState state = host_state(run_dir);
   ++seen.samples;
   seen.max_processes = std::max(seen.max_processes, state.drill_processes.size());
+  seen.max_fuse_connections = std::max(seen.max_fuse_connections, new_fuse_connections(seen.fuse_before).size());
   for (pid_t pid : state.drill_processes) {
     for (const char* kind : {"net", "mnt", "pid"}) {
       std::error_code ec;
@@ -151,6 +192,9 @@ std::vector<std::string> residue(const std::string& run_dir, const Seen& seen,
   }
   if (host_network_tables() != tables_before) left.push_back("host routes or qdiscs changed");
   for (const auto& ballast : ballast_files(run_dir)) left.push_back("ballast: " + ballast);
+  for (const auto& connection : new_fuse_connections(seen.fuse_before)) {
+    left.push_back("FUSE connection " + connection + " (a power.loss volume still served)");
+  }
   for (const auto& [name, identity] : faketime_files()) {
     auto before = shm_before.find(name);
     if (before == shm_before.end() || before->second != identity)
@@ -207,6 +251,9 @@ int score(const std::string& run_dir) {
 
 TEST(ResidueTorture, TwentyDrillsKilledAtRandomMomentsLeaveNothingAndScoreInconclusive) {
   FIREDRILL_REQUIRE(geteuid() == 0, "root, to build the lab's namespaces");
+  const FuseConnections connections;
+  ASSERT_TRUE(connections.mounted()) << "fusectl, to see the FUSE connections";
+  fuse_connections = &connections;
   const uint64_t seed = torture_seed();
   std::cout << "residue torture: seed " << seed << " (FIREDRILL_TORTURE_SEED=" << seed
             << " replays these kill moments)" << std::endl;
@@ -232,6 +279,7 @@ TEST(ResidueTorture, TwentyDrillsKilledAtRandomMomentsLeaveNothingAndScoreInconc
     ASSERT_GT(pid, 0);
     // Sample what the drill owns until the kill moment (the last sample just before it).
     Seen seen;
+    seen.fuse_before = connections.now();
     int early_exit = -1;
     while (Clock::now() < started + kill_after) {
       sample(out, seen);
@@ -285,11 +333,11 @@ TEST(ResidueTorture, TwentyDrillsKilledAtRandomMomentsLeaveNothingAndScoreInconc
     if (clean && scored) ++clean_rounds;
     std::printf(
         "round %2d: %s at %5lld ms, phase %-15s, %d fault(s) active, %2zu process(es) and %zu "
-        "namespace(s) "
+        "namespace(s) and %zu FUSE connection(s) "
         "seen, score exit %2d (%s), %s\n",
         round, finished ? "FINISHED before the kill" : "killed",
         static_cast<long long>(kill_after.count()), last_phase(timeline).c_str(),
-        active_faults(timeline), seen.max_processes, seen.namespaces.size(), score_exit,
+        active_faults(timeline), seen.max_processes, seen.namespaces.size(), seen.max_fuse_connections, score_exit,
         verdict.c_str(), clean ? "nothing left" : "RESIDUE");
     std::fflush(stdout);
     if (clean && scored) fs::remove_all(dir);  // else kept, with the logs, for the failure's reader

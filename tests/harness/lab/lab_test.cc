@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,11 +221,19 @@ TEST(EnterLabTest, UnprivilegedUserEntersThroughAUserNamespaceOrIsToldWhy) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "must fail at once";
   } else {
     ASSERT_TRUE(probe.is_ok()) << probe.status().message();
-    EXPECT_EQ(probe->ready_line, "ready user-namespace") << probe->output;
+    // The FUSE volume (power.loss) mounts inside the user namespace where /dev/fuse is open to the
+    // user and the kernel allows it; elsewhere the error says which and what to do.
+    const bool durable = probe->ready_line == "ready user-namespace durable";
+    if (!durable) {
+      EXPECT_EQ(probe->ready_line.rfind("ready user-namespace no-durable: ", 0), 0u) << probe->output;
+      EXPECT_NE(probe->ready_line.find("/dev/fuse"), std::string::npos) << probe->ready_line;
+      EXPECT_NE(probe->ready_line.find("root"), std::string::npos) << probe->ready_line;
+    }
     EXPECT_EQ(residue::marked_processes(token).size(), 5u);
     EXPECT_TRUE(residue::mounts_under(run_dir).empty()) << "the lab's mounts leak out";
     const pid_t controller = residue::child_of(probe->pid);
-    EXPECT_EQ(residue::mounts_under(run_dir, controller).size(), 3u) << "the lab's volumes";
+    EXPECT_EQ(residue::mounts_under(run_dir, controller).size(), durable ? 4u : 3u)
+        << "the lab's volumes, one under FUSE when it mounted";
     ASSERT_EQ(kill(probe->pid, SIGKILL), 0);
     const auto deadline = std::chrono::steady_clock::now() + residue_ms_max;
     while (!residue::marked_processes(token).empty() &&
@@ -236,6 +246,44 @@ TEST(EnterLabTest, UnprivilegedUserEntersThroughAUserNamespaceOrIsToldWhy) {
   }
   residue::reap_children(residue_ms_max);  // the controller, orphaned to us (see main)
   residue::remove_run_dir(run_dir);
+}
+
+// With /dev/fuse open to every user, as Debian's udev rule makes it (0666; this test gives the
+// user such a node over /dev/fuse in its own mount namespace only), an ordinary user's lab mounts
+// power.loss's FUSE volume inside its user namespace, and it goes when the lab is killed.
+TEST(EnterLabTest, AnOrdinaryUsersLabMountsTheFuseVolumeWhereTheKernelAllowsIt) {
+  FIREDRILL_REQUIRE(isolation.is_ok(), "root, in a private mount namespace (" + isolation.message() + ")");
+  FIREDRILL_REQUIRE(user_namespace_blocker().empty(), "unprivileged user namespaces (" + user_namespace_blocker() + ")");
+  const std::string dir = residue::make_run_dir();
+  ASSERT_FALSE(dir.empty());
+  const std::string device = dir + "/fuse";
+  ASSERT_EQ(mknod(device.c_str(), S_IFCHR | 0666, makedev(10, 229)), 0) << std::strerror(errno);
+  ASSERT_EQ(chmod(device.c_str(), 0666), 0);
+  ASSERT_EQ(mount(device.c_str(), "/dev/fuse", nullptr, MS_BIND, nullptr), 0) << std::strerror(errno);
+  const std::string run_dir = dir + "/run";
+  fs::create_directories(run_dir);
+  fs::permissions(dir, fs::perms::all);
+  fs::permissions(run_dir, fs::perms::all);
+  const std::string token = residue::make_token();
+  Result<residue::Probe> probe = residue::spawn_probe(run_dir, token, nobody_uid, ready_ms_max);
+  umount2("/dev/fuse", MNT_DETACH);
+  ASSERT_TRUE(probe.is_ok()) << probe.status().message();
+  // A kernel without FUSE in user namespaces says so; this one (Linux >= 4.18) allows it.
+  EXPECT_EQ(probe->ready_line, "ready user-namespace durable") << probe->output;
+  const pid_t controller = residue::child_of(probe->pid);
+  const std::vector<std::string> mounts = residue::mounts_under(run_dir, controller);
+  EXPECT_EQ(mounts.size(), 4u) << "three tmpfs volumes";
+  EXPECT_EQ(std::count(mounts.begin(), mounts.end(), run_dir + "/res-a"), 2) << "res-a's tmpfs under FUSE";
+  ASSERT_EQ(kill(probe->pid, SIGKILL), 0);
+  EXPECT_NE(residue::wait_for_exit(probe->pid, residue_ms_max), -1);
+  const auto deadline = std::chrono::steady_clock::now() + residue_ms_max;
+  while (!residue::marked_processes(token).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(residue::marked_processes(token).empty()) << "processes left behind";
+  close(probe->output_fd);
+  residue::reap_children(residue_ms_max);
+  residue::remove_run_dir(dir);
 }
 
 }  // namespace

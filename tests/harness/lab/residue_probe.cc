@@ -69,7 +69,15 @@ int main(int argc, char** argv) {
   if (!network) return fail(network.status().message());
   std::vector<std::pair<std::string, int64_t>> sizes;
   for (const std::string& node : spec.nodes) sizes.emplace_back(node, volume_bytes);
-  auto volumes = firedrill::Volumes::create(argv[1], sizes);
+  // res-a's volume is the durability-tracking FUSE filesystem (power.loss), as a drill's would be;
+  // where FUSE is refused (an ordinary user without /dev/fuse), plain volumes, and the ready line
+  // says why.
+  std::string durable = "durable";
+  auto volumes = firedrill::Volumes::create(argv[1], sizes, {"res-a"});
+  if (!volumes) {
+    durable = "no-durable: " + volumes.status().message();
+    volumes = firedrill::Volumes::create(argv[1], sizes);
+  }
   if (!volumes) return fail(volumes.status().message());
 
   boost::asio::io_context io;
@@ -91,7 +99,7 @@ int main(int argc, char** argv) {
   boost::asio::steady_timer reap_timer(io);
   schedule_reaping(reap_timer, supervisor, spec);
 
-  std::printf("ready %s\n", lab->user_namespace ? "user-namespace" : "root");
+  std::printf("ready %s %s\n", lab->user_namespace ? "user-namespace" : "root", durable.c_str());
   std::fflush(stdout);
   io.run();
   return 0;

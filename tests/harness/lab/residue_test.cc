@@ -64,7 +64,7 @@ class ResidueTest : public ::testing::Test {
     EXPECT_TRUE(probe.is_ok()) << probe.status().message();
     if (!probe) return {};
     probe_ = *probe;
-    EXPECT_EQ(probe_.ready_line, "ready root") << probe_.output;
+    EXPECT_EQ(probe_.ready_line, "ready root durable") << probe_.output;
     Footprint footprint;
     for (pid_t pid : marked_processes(token_)) {
       footprint.processes.insert(pid);
@@ -80,7 +80,7 @@ class ResidueTest : public ::testing::Test {
     EXPECT_EQ(footprint.mount_namespaces.size(), 1u);
     const pid_t controller = child_of(probe_.pid);
     EXPECT_GT(controller, 0);
-    EXPECT_EQ(mounts_under(run_dir_, controller).size(), 3u) << "the lab's volumes";
+    EXPECT_EQ(mounts_under(run_dir_, controller).size(), 4u) << "the lab's volumes, one under FUSE";
     EXPECT_TRUE(mounts_under(run_dir_).empty()) << "the lab's mounts leak to the host";
     EXPECT_EQ(host_links(), baseline_links_) << "the lab touched the host's network";
     return footprint;
