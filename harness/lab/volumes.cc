@@ -91,7 +91,7 @@ Status validate_node_sizes(const std::vector<std::pair<std::string, int64_t>>& n
 
 Result<std::unique_ptr<Volumes>> Volumes::create(
     const std::string& root_dir, const std::vector<std::pair<std::string, int64_t>>& node_sizes,
-    const std::set<std::string>& durable_nodes) {
+    const std::set<std::string>& durable_nodes, const std::set<std::string>& write_through_nodes) {
   if (Status status = validate_node_sizes(node_sizes); !status) return status;
   std::error_code error;
   fs::create_directories(root_dir, error);
@@ -111,7 +111,7 @@ Result<std::unique_ptr<Volumes>> Volumes::create(
     // On error, the destructor of `volumes` unmounts what was mounted.
     if (Status status = volumes->mount_volume(node, bytes); !status) return status;
     if (durable_nodes.count(node)) {
-      auto durable = DurableVolume::create(volumes->volumes_.back().path);
+      auto durable = DurableVolume::create(volumes->volumes_.back().path, write_through_nodes.count(node) == 0);
       if (!durable) return durable.status().with_context("volumes.create: node " + node);
       volumes->volumes_.back().durable = std::move(*durable);
     }

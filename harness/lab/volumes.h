@@ -33,11 +33,12 @@ class Volumes {
   // each (node, bytes), creating the directories as needed. Node names are non-empty, unique,
   // contain no '/' and are not "." or "..". The nodes of `durable_nodes` (those a power.loss
   // fault can reach) get the durability-tracking filesystem over their tmpfs
-  // (lab/durable/durable_volume.h); the others a plain tmpfs. Errors name the node and the mount
-  // target; on error whatever was mounted is unmounted again.
+  // (lab/durable/durable_volume.h), with the kernel's write-back cache but for those of
+  // `write_through_nodes` (a disk.full can reach them too); the others a plain tmpfs. Errors
+  // name the node and the mount target; on error whatever was mounted is unmounted again.
   static Result<std::unique_ptr<Volumes>> create(
       const std::string& root_dir, const std::vector<std::pair<std::string, int64_t>>& node_sizes,
-      const std::set<std::string>& durable_nodes = {});
+      const std::set<std::string>& durable_nodes = {}, const std::set<std::string>& write_through_nodes = {});
 
   // Unmounts every volume (MNT_DETACH, so a process still inside cannot block it), ignoring ones
   // already gone. The empty mount-point directories stay in root_dir.

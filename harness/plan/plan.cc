@@ -64,6 +64,7 @@ Plan make_plan(const Scenario& scenario, uint64_t seed) {
   plan.convergence = scenario.drill.convergence;
   plan.clock_shim_nodes = clock_reachable_nodes(scenario);
   plan.durable_volume_nodes = reachable_nodes(scenario, &FaultSpec::reaches_durability);
+  plan.volume_fill_nodes = reachable_nodes(scenario, &FaultSpec::fills_volume);
   for (const FaultSpec& f : scenario.faults) {
     PlannedStep apply{f.at, PlannedStep::Action::apply, f.index, f.kind, f.target, describe(f)};
     plan.steps.push_back(apply);

@@ -37,6 +37,9 @@ struct Plan {
   // The nodes a power.loss fault can reach (reachable_nodes over FaultSpec::reaches_durability):
   // their volume is the durability-tracking filesystem; every other node's is a plain tmpfs.
   std::vector<std::string> durable_volume_nodes;
+  // The nodes a disk.full of the plan can reach: a durability-tracking volume among them writes
+  // through (lab/durable/durable_mount.h).
+  std::vector<std::string> volume_fill_nodes;
 
   // The schedule for people (what `firedrill plan` prints).
   std::string text() const;

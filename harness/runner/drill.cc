@@ -119,7 +119,8 @@ Status Drill::system_up() {
     site = host_launch_site(scenario_, paths_, options_.bin_dir, *host_place_, clock_shim_);
     start = [this](const ProcessSpec& spec) { return start_on_host(spec); };
   } else {
-    site = lab_launch_site(lab_, paths_, options_.bin_dir, clock_shim_, plan_.durable_volume_nodes);
+    site = lab_launch_site(lab_, paths_, options_.bin_dir, clock_shim_, plan_.durable_volume_nodes,
+                           plan_.volume_fill_nodes);
   }
   auto launched = launch_nodes(scenario_, plan_, site, start, *timeline_);
   if (!launched) return launched.status();

@@ -28,7 +28,8 @@ Result<Lab> build_lab(const Scenario& scenario, const Plan& plan, const RunPaths
   std::vector<std::pair<std::string, int64_t>> sizes;
   for (const auto& n : scenario.system.nodes) sizes.emplace_back(n.name, n.volume_bytes);
   const std::set<std::string> durable(plan.durable_volume_nodes.begin(), plan.durable_volume_nodes.end());
-  auto volumes = Volumes::create(paths.volumes(), sizes, durable);
+  const std::set<std::string> filled(plan.volume_fill_nodes.begin(), plan.volume_fill_nodes.end());
+  auto volumes = Volumes::create(paths.volumes(), sizes, durable, filled);
   if (!volumes) return volumes.status();
   lab.volumes = std::move(*volumes);
   std::error_code ec;
@@ -41,7 +42,8 @@ Result<Lab> build_lab(const Scenario& scenario, const Plan& plan, const RunPaths
 }
 
 LaunchSite lab_launch_site(const Lab& lab, const RunPaths& paths, const std::string& bin_dir,
-                           const std::string& clock_shim, const std::vector<std::string>& durable_volumes) {
+                           const std::string& clock_shim, const std::vector<std::string>& durable_volumes,
+                           const std::vector<std::string>& write_through_volumes) {
   LaunchSite site;
   site.paths = paths;
   site.bin_dir = bin_dir;
@@ -58,6 +60,7 @@ LaunchSite lab_launch_site(const Lab& lab, const RunPaths& paths, const std::str
   site.clock_page = [paths](const std::string& node) { return paths.clock_control(node); };
   site.volume_kind = "tmpfs";
   site.durable_volumes = durable_volumes;
+  site.write_through_volumes = write_through_volumes;
   return site;
 }
 

@@ -36,7 +36,8 @@ Result<Lab> build_lab(const Scenario& scenario, const Plan& plan, const RunPaths
 
 // Where the nodes go in the lab: its addresses, volumes and network namespaces.
 LaunchSite lab_launch_site(const Lab& lab, const RunPaths& paths, const std::string& bin_dir,
-                           const std::string& clock_shim, const std::vector<std::string>& durable_volumes);
+                           const std::string& clock_shim, const std::vector<std::string>& durable_volumes,
+                           const std::vector<std::string>& write_through_volumes);
 
 // The ("harness", "lab") record: the controller's address, every node's, the alert URL.
 void record_lab(Timeline& timeline, const Lab& lab);

@@ -108,7 +108,10 @@ Status render_urls(const NodeDefinition& n, const Values& values, LaunchedNodes&
 std::string volume_kind(const LaunchSite& site, const std::string& node) {
   const auto& durable = site.durable_volumes;
   if (std::find(durable.begin(), durable.end(), node) == durable.end()) return site.volume_kind;
-  return site.volume_kind + " under firedrill's durability-tracking FUSE filesystem (power.loss)";
+  const auto& through = site.write_through_volumes;
+  const bool write_through = std::find(through.begin(), through.end(), node) != through.end();
+  return site.volume_kind + " under firedrill's durability-tracking FUSE filesystem (power.loss; " +
+         (write_through ? "write-through: a disk.full can reach it" : "the kernel's write-back cache") + ")";
 }
 
 // What the lab added to node `n`, for the timeline (the auditor's scope section) and

@@ -35,6 +35,7 @@ struct LaunchSite {
   std::function<std::string(const std::string& node)> clock_page;  // the node's clock control page
   std::string volume_kind;  // "tmpfs" (the lab's own) or "host directory" (the definition's data_dir)
   std::vector<std::string> durable_volumes;  // nodes whose volume is the durability-tracking filesystem
+  std::vector<std::string> write_through_volumes;  // of those, the ones without the kernel's write-back cache
   bool network_namespace = true;  // the lab's; false on hosts
   // What the place adds to a node's environment (on hosts: FIREDRILL_WORK_DIR); none when empty.
   std::function<std::map<std::string, std::string>(const std::string& node)> added_environment;

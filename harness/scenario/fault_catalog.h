@@ -74,6 +74,9 @@ struct FaultKindEntry {
   // True when the fault cuts a node's power: the nodes it can land on get the durability-tracking
   // volume (lab/durable/); the others keep a plain tmpfs.
   bool reaches_durability = false;
+  // True when the fault fills a node's volume (disk.full): a durability-tracking volume it can
+  // reach writes through (ENOSPC at write(2), as on a local disk), without the kernel's cache.
+  bool fills_volume = false;
   // The kind's checks beyond types (e.g. partition groups disjoint); empty: none.
   std::function<void(const FaultCheck&)> check{};
 };

@@ -119,6 +119,8 @@ struct FaultSpec {
   // The kind cuts a node's power: the nodes it can land on get the durability-tracking volume
   // (plan.h, durable_volume_nodes).
   bool reaches_durability = false;
+  // The kind fills a node's volume (plan.h, volume_fill_nodes).
+  bool fills_volume = false;
 };
 
 // One node as the system definition declares it, with `count` already expanded.

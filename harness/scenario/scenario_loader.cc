@@ -453,6 +453,7 @@ void read_fault(const toml::table& table, int index, Scenario& s, const FaultCat
     f.kind = kind->name;
     f.reaches_clock = kind->reaches_clock;
     f.reaches_durability = kind->reaches_durability;
+    f.fills_volume = kind->fills_volume;
   }
   if (auto target = r.string("target", kind && kind->needs_target)) {
     f.target = *target;

@@ -13,7 +13,8 @@ FaultKind disk_full_kind() {
        "the ballast is deleted", "write access to the node's volume (the lab's own mount)"},
       {.needs_duration = true,
        .parameters = {{"percent", FaultParameterType::percent, false, "100", "how full, 1 to 100"}},
-       .resource = "volume"},
+       .resource = "volume",
+       .fills_volume = true},
       place_change_factory(&Place::fill_volume, percent, &Place::unfill_volume));
 }
 

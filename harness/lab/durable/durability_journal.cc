@@ -157,7 +157,17 @@ void DurabilityJournal::file_synced(int file) {
   if (counts_.fsyncs == 1) counts_.first_fsync = now;
   counts_.last_fsync = now;
   struct stat st {};
-  if (fstat(file, &st) == 0) files_.erase(FileKey{st.st_dev, st.st_ino});
+  if (fstat(file, &st) != 0) return;
+  // Clean, not forgotten: its descriptor is kept for the next write (a reopen per commit would
+  // cost more than the write).
+  auto it = files_.find(FileKey{st.st_dev, st.st_ino});
+  if (it == files_.end()) return;
+  FileState& s = *it->second;
+  s.durable_size = st.st_size;
+  s.saved.clear();
+  s.bytes_unsynced = 0;
+  s.resized = false;
+  s.last_length = 0;
 }
 
 void DurabilityJournal::made(const std::string& what, int dir, const std::string& name) {
@@ -204,8 +214,15 @@ void DurabilityJournal::directory_synced(int dir) {
       kept.push_back(std::move(c));
       continue;
     }
-    // Durable: a removed or replaced entry is gone for good.
-    if (!c.trash.empty()) remove_tree_at(trash_dir_, c.trash);
+    // Durable: a removed or replaced entry is gone for good, and so is any descriptor the journal
+    // kept of it (which would hold its space).
+    if (!c.trash.empty()) {
+      struct stat gone {};
+      if (fstatat(trash_dir_, c.trash.c_str(), &gone, AT_SYMLINK_NOFOLLOW) == 0) {
+        files_.erase(FileKey{gone.st_dev, gone.st_ino});
+      }
+      remove_tree_at(trash_dir_, c.trash);
+    }
     if (c.from_dir >= 0) close(c.from_dir);
     if (c.to_dir >= 0) close(c.to_dir);
   }
@@ -219,7 +236,7 @@ std::string DurabilityJournal::trash_name() {
 void DurabilityJournal::discard_data(FileState& s, const TornWrites& torn, DiscardReport& report) {
   struct stat st {};
   fstat(s.fd, &st);
-  if (s.bytes_unsynced == 0 && st.st_size == s.durable_size && s.saved.empty()) return;
+  if (s.bytes_unsynced == 0 && !s.resized && st.st_size == s.durable_size && s.saved.empty()) return;
   DiscardedFile lost;
   const std::string data_root = fd_path(data_dir_);
   lost.path = fd_path(s.fd);

@@ -58,6 +58,7 @@ struct DurableMount::Impl {
   int trash_dir = -1;
   DurabilityJournal* journal = nullptr;
   std::mutex* lock = nullptr;
+  bool write_back = false;
 
   Inode root;
   std::map<std::pair<dev_t, ino_t>, Inode*> inodes;
@@ -120,8 +121,12 @@ struct DurableMount::Impl {
 
   // Opens the backing file for a handle: O_APPEND and O_DIRECT are the kernel's business (it
   // sends each write at its offset), O_TRUNC is done here so that the journal sees it first.
+  // O_SYNC / O_DSYNC are remembered: such a handle's writes are durable.
   int open_handle(int fd, int flags, fuse_file_info* fi) {
-    const int backing_flags = (flags & ~(O_APPEND | O_DIRECT | O_TRUNC | O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC;
+    int backing_flags = (flags & ~(O_APPEND | O_DIRECT | O_TRUNC | O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC;
+    // With the kernel's write-back cache it reads pages to fill partial writes, even through a
+    // write-only descriptor (as libfuse's passthrough_ll).
+    if ((backing_flags & O_ACCMODE) == O_WRONLY) backing_flags = (backing_flags & ~O_ACCMODE) | O_RDWR;
     const int file = open(proc_fd(fd).c_str(), backing_flags);
     if (file < 0) return errno;
     if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) {
@@ -242,9 +247,14 @@ void reply_attr(fuse_req_t req, int fd) {
   fuse_reply_attr(req, &st, cache_seconds);
 }
 
-void op_init(void*, fuse_conn_info* conn) {
-  // Writes must reach us one by one: a kernel write-back cache would hold data we never saw.
-  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+// Write-back or write-through (durable_mount.h).
+void op_init(void* userdata, fuse_conn_info* conn) {
+  const bool write_back = static_cast<DurableMount::Impl*>(userdata)->write_back;
+  if (write_back && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
+    conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+  } else {
+    conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  }
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -521,13 +531,14 @@ DurableMount::~DurableMount() {
 
 Result<std::unique_ptr<DurableMount>> DurableMount::start(const std::string& mount_point, int data_dir,
                                                           int trash_dir, DurabilityJournal& journal,
-                                                          std::mutex& lock) {
+                                                          std::mutex& lock, bool write_back) {
   auto impl = std::make_unique<Impl>();
   impl->mount_point = mount_point;
   impl->data_dir = data_dir;
   impl->trash_dir = trash_dir;
   impl->journal = &journal;
   impl->lock = &lock;
+  impl->write_back = write_back;
   const std::string context = "durable volume " + mount_point + ": ";
   impl->root.fd = open(proc_fd(data_dir).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (impl->root.fd < 0) return Status::error(context + "open the backing directory: " + std::strerror(errno));

@@ -42,9 +42,10 @@ void remove_contents(int dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<DurableVolume>> DurableVolume::create(const std::string& tmpfs_root) {
+Result<std::unique_ptr<DurableVolume>> DurableVolume::create(const std::string& tmpfs_root, bool write_back) {
   std::unique_ptr<DurableVolume> volume(new DurableVolume());
   volume->mount_point_ = tmpfs_root;
+  volume->write_back_ = write_back;
   const int root = open(tmpfs_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) return Status::error("durable volume " + tmpfs_root + ": " + std::strerror(errno));
   volume->data_dir_ = open_directory(root, "data");
@@ -66,7 +67,7 @@ DurableVolume::~DurableVolume() {
 }
 
 Status DurableVolume::remount() {
-  auto mount = DurableMount::start(mount_point_, data_dir_, trash_dir_, *journal_, lock_);
+  auto mount = DurableMount::start(mount_point_, data_dir_, trash_dir_, *journal_, lock_, write_back_);
   if (!mount) return mount.status();
   mount_ = std::move(*mount);
   return Status::ok();

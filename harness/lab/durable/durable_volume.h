@@ -24,8 +24,9 @@ namespace firedrill {
 
 class DurableVolume {
  public:
-  // `tmpfs_root`: a mounted tmpfs (its mount point); the filesystem is mounted over it.
-  static Result<std::unique_ptr<DurableVolume>> create(const std::string& tmpfs_root);
+  // `tmpfs_root`: a mounted tmpfs (its mount point); the filesystem is mounted over it, meeting
+  // writes through the kernel's write-back cache or one by one (durable_mount.h).
+  static Result<std::unique_ptr<DurableVolume>> create(const std::string& tmpfs_root, bool write_back);
   ~DurableVolume();
   DurableVolume(const DurableVolume&) = delete;
   DurableVolume& operator=(const DurableVolume&) = delete;
@@ -43,6 +44,7 @@ class DurableVolume {
   Status remount();
 
   std::string mount_point_;
+  bool write_back_ = false;
   int data_dir_ = -1;
   int trash_dir_ = -1;
   mutable std::mutex lock_;
