@@ -33,9 +33,9 @@ std::string joined(const std::vector<std::string>& nodes) {
 }
 
 // What a power cut took, and what the node had done to its volume until then, for the timeline.
-Evidence power_cut_evidence(const std::string& node, const DiscardReport& report, const DurabilityCounts& counts) {
+Evidence power_cut_evidence(const std::string& node, const DiscardReport& report, const DurabilityCounts& counts,
+                            std::chrono::steady_clock::time_point cut_at) {
   using namespace std::chrono;
-  const auto now = steady_clock::now();
   auto ms = [](steady_clock::duration d) { return duration_cast<microseconds>(d).count() / 1000.0; };
   boost::json::array files, names, errors;
   for (const DiscardedFile& f : report.files) {
@@ -57,7 +57,7 @@ Evidence power_cut_evidence(const std::string& node, const DiscardReport& report
             {"directory_fsyncs", counts.directory_fsyncs},
             {"bytes_before_first_fsync", counts.bytes_before_first_fsync},
             {"first_fsync_after_ms", synced ? boost::json::value(ms(counts.first_fsync - counts.since)) : nullptr},
-            {"last_fsync_before_cut_ms", synced ? boost::json::value(ms(now - counts.last_fsync)) : nullptr}}}};
+            {"last_fsync_before_cut_ms", synced ? boost::json::value(ms(cut_at - counts.last_fsync)) : nullptr}}}};
 }
 
 }  // namespace
@@ -251,10 +251,14 @@ void LabPlace::cut_power(const std::string& node, const PowerCut& cut, PlaceDone
   if (volume == nullptr) {
     return done(Status::error("power.loss: node " + node + " has no durability-tracking volume"), {{"node", node}});
   }
+  // The node is dead: nothing syncs any more, and the cut is now (the unmount is not the node's).
   const DurabilityCounts counts = volume->counts();
+  const auto cut_at = std::chrono::steady_clock::now();
+  // Blocks the controller's thread for the unmount and the discard: milliseconds, unless a
+  // process still holds the volume (then up to half the step deadline).
   auto report = volume->power_cut({cut.torn_block_bytes, cut.seed}, context_.step_deadline / 2);
   if (!report) return done(report.status().with_context("power.loss: node " + node), {{"node", node}});
-  Evidence evidence = power_cut_evidence(node, *report, counts);
+  Evidence evidence = power_cut_evidence(node, *report, counts, cut_at);
   if (!report->errors.empty()) {
     return done(Status::error("power.loss: node " + node + ": " + report->errors.front()), std::move(evidence));
   }

@@ -172,7 +172,6 @@ json::object power_loss_json(const json::object& cut) {
     for (const json::value& v : volumes->as_array()) {
       if (!v.is_object()) continue;
       json::object node = v.as_object();
-      node.erase("errors");
       if (const auto* volume = node.if_contains("volume"); volume && volume->is_object()) {
         for (const auto& [key, value] : volume->as_object()) node[key] = value;
       }

@@ -1,22 +1,11 @@
 // power.loss; see power_loss.h.
 #include "power/loss/power_loss.h"
 
-#include <csignal>
-#include <sstream>
-
 #include "fault_kind.h"
+#include "kill_nodes.h"
 
 namespace firedrill {
 namespace {
-
-std::vector<std::string> split_nodes(const std::string& joined) {
-  std::vector<std::string> nodes;
-  std::stringstream in(joined);
-  for (std::string node; std::getline(in, node, ',');) {
-    if (!node.empty()) nodes.push_back(node);
-  }
-  return nodes;
-}
 
 int64_t torn_block_bytes(const std::string& torn) {
   if (torn == "sector") return 512;
@@ -33,8 +22,13 @@ class PowerLoss : public Fault {
   const std::string& kind() const override { return kind_; }
   const std::string& node() const override { return node_; }
 
+  // Every node dies first: a volume is cut only once nothing writes to it.
   void apply(FaultDone done) override {
-    kill_next(0, std::make_shared<boost::json::array>(), std::move(done));
+    kill_nodes(context_.place, nodes_, [this, done = std::move(done)](Status s, boost::json::array killed) {
+      boost::json::object evidence{{"nodes", std::move(killed)}};
+      if (!s) return done(s.with_context("power.loss"), std::move(evidence));
+      cut_next(0, std::move(evidence), std::make_shared<boost::json::array>(), done);
+    });
   }
 
   // The power is back: every node starts on what its volume kept.
@@ -45,28 +39,6 @@ class PowerLoss : public Fault {
   }
 
  private:
-  // SIGKILLs node `i` if it runs, then the next; once all are sent, waits until all are reaped
-  // (a volume is cut only once nothing writes to it).
-  void kill_next(std::size_t i, std::shared_ptr<boost::json::array> killed, FaultDone done) {
-    if (i == nodes_.size()) {
-      return context_.place.wait_exit(nodes_, [this, killed, done](Status s, Evidence) {
-        boost::json::object evidence{{"nodes", *killed}};
-        if (!s) return done(s.with_context("power.loss"), std::move(evidence));
-        cut_next(0, std::move(evidence), std::make_shared<boost::json::array>(), done);
-      });
-    }
-    const std::string& node = nodes_[i];
-    context_.place.process_state(node, [this, i, node, killed, done](Result<ProcessState> state) {
-      const int pid = state && state->running ? state->pid : 0;
-      killed->push_back(boost::json::object{{"node", node}, {"pid", pid}});
-      if (pid == 0) return kill_next(i + 1, killed, done);
-      context_.place.signal_node(node, SIGKILL, true, [this, i, killed, done](Status sent, Evidence) {
-        if (!sent) return done(sent.with_context("power.loss"), {{"nodes", *killed}});
-        kill_next(i + 1, killed, done);
-      });
-    });
-  }
-
   void cut_next(std::size_t i, boost::json::object evidence, std::shared_ptr<boost::json::array> volumes,
                 FaultDone done) {
     if (i == nodes_.size()) {

@@ -10,11 +10,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 namespace firedrill {
 namespace {
 
 constexpr off_t page_bytes = 4096;
+// Clean files whose descriptor the journal keeps for their next write (a reopen per commit costs
+// more than the write); past it a synced file's descriptor is closed. Files with data not yet
+// durable are never dropped: the discard needs them.
+constexpr std::size_t clean_files_kept_max = 256;
 
 std::string fd_path(int fd) {
   char link[64];
@@ -162,6 +167,10 @@ void DurabilityJournal::file_synced(int file) {
   // cost more than the write).
   auto it = files_.find(FileKey{st.st_dev, st.st_ino});
   if (it == files_.end()) return;
+  if (files_.size() > clean_files_kept_max) {
+    files_.erase(it);
+    return;
+  }
   FileState& s = *it->second;
   s.durable_size = st.st_size;
   s.saved.clear();
@@ -218,7 +227,8 @@ void DurabilityJournal::directory_synced(int dir) {
     // kept of it (which would hold its space).
     if (!c.trash.empty()) {
       struct stat gone {};
-      if (fstatat(trash_dir_, c.trash.c_str(), &gone, AT_SYMLINK_NOFOLLOW) == 0) {
+      // Only its last name: a file still linked elsewhere keeps what it has not made durable.
+      if (fstatat(trash_dir_, c.trash.c_str(), &gone, AT_SYMLINK_NOFOLLOW) == 0 && gone.st_nlink <= 1) {
         files_.erase(FileKey{gone.st_dev, gone.st_ino});
       }
       remove_tree_at(trash_dir_, c.trash);
@@ -255,7 +265,8 @@ void DurabilityJournal::discard_data(FileState& s, const TornWrites& torn, Disca
     const off_t first = s.last_offset / block;
     const off_t end = s.last_offset + static_cast<off_t>(s.last_length);
     const off_t blocks = (end + block - 1) / block - first;
-    const off_t k = static_cast<off_t>(splitmix64(torn.seed ^ static_cast<uint64_t>(st.st_ino)) %
+    // Seeded by the file's name, not its inode number, so that a rerun tears the same way.
+    const off_t k = static_cast<off_t>(splitmix64(torn.seed ^ std::hash<std::string>{}(lost.path)) %
                                        static_cast<uint64_t>(blocks + 1));
     const off_t keep_end = std::min(end, (first + k) * block);
     if (keep_end > s.last_offset) {
@@ -280,44 +291,49 @@ void DurabilityJournal::discard_data(FileState& s, const TornWrites& torn, Disca
   report.files.push_back(std::move(lost));
 }
 
+// Undoes one name change. A name already gone, or taken again, by a change that was made durable
+// since (a directory removed, or the name reused, and its directory synced) leaves nothing to
+// undo: that change stands, as on the disk.
 void DurabilityJournal::undo(const NameChange& c, DiscardReport& report) {
   auto relative = [this](int dir, const std::string& name) {
     std::string root = fd_path(data_dir_), path = fd_path(dir);
     path = path.rfind(root, 0) == 0 ? path.substr(root.size()) : path;
     return (path.empty() ? "" : path.substr(1) + "/") + name;
   };
-  auto failed = [&](const std::string& step) {
-    report.errors.push_back("undo " + c.what + " " + relative(c.from_dir, c.from) + ": " + step + ": " +
-                            std::strerror(errno));
+  // Ok when done; false when there was nothing to undo; an error otherwise (reported).
+  auto step = [&](int result, const std::string& what) {
+    if (result == 0) return true;
+    if (errno != ENOENT && errno != EEXIST && errno != ENOTEMPTY) {
+      report.errors.push_back("undo " + c.what + " " + relative(c.from_dir, c.from) + ": " + what + ": " +
+                              std::strerror(errno));
+    }
+    return false;
   };
   switch (c.kind) {
     case NameChange::Kind::made:
       // Into the trash, which is emptied at the end: the entry may be a whole directory.
-      if (renameat(c.from_dir, c.from.c_str(), trash_dir_, trash_name().c_str()) != 0 && errno != ENOENT) {
-        return failed("remove");
-      }
+      if (!step(renameat(c.from_dir, c.from.c_str(), trash_dir_, trash_name().c_str()), "remove")) return;
       report.names.push_back({c.what, relative(c.from_dir, c.from)});
       break;
     case NameChange::Kind::removed:
-      if (renameat2(trash_dir_, c.trash.c_str(), c.from_dir, c.from.c_str(), RENAME_NOREPLACE) != 0) {
-        return failed("put back");
+      if (!step(renameat2(trash_dir_, c.trash.c_str(), c.from_dir, c.from.c_str(), RENAME_NOREPLACE), "put back")) {
+        return;
       }
       report.names.push_back({c.what, relative(c.from_dir, c.from)});
       break;
     case NameChange::Kind::renamed:
-      if (renameat2(c.to_dir, c.to.c_str(), c.from_dir, c.from.c_str(), RENAME_NOREPLACE) != 0 &&
-          errno != ENOENT) {
-        return failed("move back");
+      if (!step(renameat2(c.to_dir, c.to.c_str(), c.from_dir, c.from.c_str(), RENAME_NOREPLACE), "move back")) {
+        return;
       }
-      if (!c.trash.empty() &&
-          renameat2(trash_dir_, c.trash.c_str(), c.to_dir, c.to.c_str(), RENAME_NOREPLACE) != 0) {
-        return failed("put back the replaced entry");
+      if (!c.trash.empty()) {
+        step(renameat2(trash_dir_, c.trash.c_str(), c.to_dir, c.to.c_str(), RENAME_NOREPLACE),
+             "put back the replaced entry");
       }
       report.names.push_back({c.what, relative(c.from_dir, c.from) + " -> " + relative(c.to_dir, c.to)});
       break;
     case NameChange::Kind::exchanged:
-      if (renameat2(c.from_dir, c.from.c_str(), c.to_dir, c.to.c_str(), RENAME_EXCHANGE) != 0) {
-        return failed("exchange back");
+      if (!step(renameat2(c.from_dir, c.from.c_str(), c.to_dir, c.to.c_str(), RENAME_EXCHANGE), "exchange back")) {
+        return;
       }
       report.names.push_back({c.what, relative(c.from_dir, c.from) + " <-> " + relative(c.to_dir, c.to)});
       break;

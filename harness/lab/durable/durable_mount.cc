@@ -28,6 +28,13 @@ namespace {
 
 constexpr double cache_seconds = 1.0;  // every change goes through us, so the kernel may cache
 
+// The files the harness itself puts on a volume (disk.full's `.firedrill-ballast` and
+// `.firedrill-probe`) are not the system's: made, written and removed for real, never journaled,
+// so that a disk.full on a power.loss node frees its space at once and a cut does not end it.
+bool harness_name(const char* name) {
+  return std::strncmp(name, ".firedrill-", 11) == 0;
+}
+
 std::string proc_fd(int fd) {
   return "/proc/self/fd/" + std::to_string(fd);
 }
@@ -37,18 +44,37 @@ struct Inode {
   dev_t dev = 0;
   ino_t ino = 0;
   uint64_t lookups = 0;
+  bool harness = false;  // found by a harness_name(): never journaled
 };
 
-// An open file: its backing descriptor, and whether each write is durable on return.
+// An open file: its backing descriptor, whether each write is durable on return, and whether
+// the journal sees it at all.
 struct Handle {
   int fd = -1;
   bool sync_writes = false;
+  bool journaled = true;
 };
 
 // A directory opened for reading: its entries, read once at opendir.
 struct Listing {
   std::vector<std::pair<std::string, struct stat>> entries;
 };
+
+// Whether the directory `name` of `dir` holds nothing (an unreadable one counts as not empty).
+bool empty_directory(int dir, const char* name) {
+  const int sub = openat(dir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* entries = sub < 0 ? nullptr : fdopendir(sub);
+  if (entries == nullptr) {
+    if (sub >= 0) close(sub);
+    return false;
+  }
+  bool empty = true;
+  while (dirent* e = readdir(entries)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) empty = false;
+  }
+  closedir(entries);
+  return empty;
+}
 
 }  // namespace
 
@@ -63,6 +89,7 @@ struct DurableMount::Impl {
   Inode root;
   std::map<std::pair<dev_t, ino_t>, Inode*> inodes;
   std::set<Handle*> handles;
+  std::set<Listing*> listings;
 
   fuse_session* session = nullptr;
   int device = -1;
@@ -81,6 +108,7 @@ struct DurableMount::Impl {
       close(h->fd);
       delete h;
     }
+    for (Listing* l : listings) delete l;
     if (root.fd >= 0) close(root.fd);
     if (stop_event >= 0) close(stop_event);
   }
@@ -102,7 +130,7 @@ struct DurableMount::Impl {
     if (slot != nullptr) {
       close(fd);
     } else {
-      slot = new Inode{fd, e->attr.st_dev, e->attr.st_ino, 0};
+      slot = new Inode{fd, e->attr.st_dev, e->attr.st_ino, 0, harness_name(name)};
     }
     slot->lookups += 1;
     e->ino = reinterpret_cast<fuse_ino_t>(slot);
@@ -122,7 +150,8 @@ struct DurableMount::Impl {
   // Opens the backing file for a handle: O_APPEND and O_DIRECT are the kernel's business (it
   // sends each write at its offset), O_TRUNC is done here so that the journal sees it first.
   // O_SYNC / O_DSYNC are remembered: such a handle's writes are durable.
-  int open_handle(int fd, int flags, fuse_file_info* fi) {
+  int open_handle(const Inode& inode, int flags, fuse_file_info* fi) {
+    const int fd = inode.fd;
     int backing_flags = (flags & ~(O_APPEND | O_DIRECT | O_TRUNC | O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC;
     // With the kernel's write-back cache it reads pages to fill partial writes, even through a
     // write-only descriptor (as libfuse's passthrough_ll).
@@ -131,12 +160,13 @@ struct DurableMount::Impl {
     if (file < 0) return errno;
     if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) {
       std::lock_guard<std::mutex> guard(*lock);
-      if (Status s = journal->before_resize(file, 0); !s || ftruncate(file, 0) != 0) {
+      Status s = inode.harness ? Status::ok() : journal->before_resize(file, 0);
+      if (!s || ftruncate(file, 0) != 0) {
         close(file);
         return s ? errno : EIO;
       }
     }
-    auto* handle = new Handle{file, (flags & (O_SYNC | O_DSYNC)) != 0};
+    auto* handle = new Handle{file, (flags & (O_SYNC | O_DSYNC)) != 0, !inode.harness};
     handles.insert(handle);
     fi->fh = reinterpret_cast<uint64_t>(handle);
     return 0;
@@ -144,7 +174,7 @@ struct DurableMount::Impl {
 
   // Reply to a call that made the entry `name` in `parent`.
   void reply_made(fuse_req_t req, fuse_ino_t parent, const char* name, const char* what) {
-    {
+    if (!harness_name(name)) {
       std::lock_guard<std::mutex> guard(*lock);
       journal->made(what, inode(parent).fd, name);
     }
@@ -159,17 +189,8 @@ struct DurableMount::Impl {
     struct stat st {};
     if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno;
     if (directory != S_ISDIR(st.st_mode)) return directory ? ENOTDIR : EISDIR;
-    if (directory) {
-      const int sub = openat(dir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (sub < 0) return errno;
-      DIR* entries = fdopendir(sub);
-      bool empty = true;
-      while (dirent* e = entries ? readdir(entries) : nullptr) {
-        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) empty = false;
-      }
-      entries ? closedir(entries) : close(sub);
-      if (!empty) return ENOTEMPTY;
-    }
+    if (directory && !empty_directory(dir, name)) return ENOTEMPTY;
+    if (harness_name(name)) return unlinkat(dir, name, directory ? AT_REMOVEDIR : 0) == 0 ? 0 : errno;
     std::lock_guard<std::mutex> guard(*lock);
     const std::string trash = journal->trash_name();
     if (renameat(dir, name, trash_dir, trash.c_str()) != 0) return errno;
@@ -197,13 +218,8 @@ struct DurableMount::Impl {
     if (source.st_dev == target.st_dev && source.st_ino == target.st_ino) return 0;
     if (S_ISDIR(source.st_mode) && !S_ISDIR(target.st_mode)) return ENOTDIR;
     if (!S_ISDIR(source.st_mode) && S_ISDIR(target.st_mode)) return EISDIR;
-    if (S_ISDIR(target.st_mode) && unlinkat(to, new_name, AT_REMOVEDIR) == 0) {
-      // An empty directory target: recreate nothing, the rename below takes its place.
-      if (renameat(from, name, to, new_name) != 0) return errno;
-      journal->renamed(from, name, to, new_name, "");
-      return 0;
-    }
-    if (S_ISDIR(target.st_mode)) return ENOTEMPTY;
+    if (S_ISDIR(target.st_mode) && !empty_directory(to, new_name)) return ENOTEMPTY;
+    // The target (a file or an empty directory) waits in the trash: the undo puts it back.
     const std::string trash = journal->trash_name();
     if (renameat(to, new_name, trash_dir, trash.c_str()) != 0) return errno;
     if (renameat(from, name, to, new_name) != 0) {
@@ -293,7 +309,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int set, fuse
     int error = 0;
     {
       std::lock_guard<std::mutex> guard(*self.lock);
-      if (!self.journal->before_resize(file, attr->st_size)) error = EIO;
+      if (!self.inode(ino).harness && !self.journal->before_resize(file, attr->st_size)) error = EIO;
     }
     if (error == 0 && ftruncate(file, attr->st_size) != 0) error = errno;
     if (!fi) close(file);
@@ -356,7 +372,7 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  if (int error = fs(req).open_handle(fs(req).inode(ino).fd, fi->flags, fi); error != 0) {
+  if (int error = fs(req).open_handle(fs(req).inode(ino), fi->flags, fi); error != 0) {
     return (void)fuse_reply_err(req, error);
   }
   fuse_reply_open(req, fi);
@@ -370,13 +386,13 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   const int made = openat(dir, name, (fi->flags & (O_EXCL | O_NOFOLLOW)) | O_CREAT | O_RDONLY | O_CLOEXEC, mode);
   if (made < 0) return (void)fuse_reply_err(req, errno);
   close(made);
-  if (!existed) {
+  if (!existed && !harness_name(name)) {
     std::lock_guard<std::mutex> guard(*self.lock);
     self.journal->made("create", dir, name);
   }
   fuse_entry_param e;
   if (int error = self.lookup(parent, name, &e); error != 0) return (void)fuse_reply_err(req, error);
-  if (int error = self.open_handle(reinterpret_cast<Inode*>(e.ino)->fd, fi->flags, fi); error != 0) {
+  if (int error = self.open_handle(*reinterpret_cast<Inode*>(e.ino), fi->flags, fi); error != 0) {
     self.forget(e.ino, 1);
     return (void)fuse_reply_err(req, error);
   }
@@ -395,11 +411,13 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t o
   auto& self = fs(req);
   Handle& h = handle(fi);
   std::lock_guard<std::mutex> guard(*self.lock);
-  if (!self.journal->before_write(h.fd, offset, size)) return (void)fuse_reply_err(req, EIO);
+  if (h.journaled && !self.journal->before_write(h.fd, offset, size)) return (void)fuse_reply_err(req, EIO);
   const ssize_t written = pwrite(h.fd, data, size, offset);
   if (written < 0) return (void)fuse_reply_err(req, errno);
-  self.journal->after_write(h.fd, offset, static_cast<size_t>(written));
-  if (h.sync_writes) self.journal->file_synced(h.fd);
+  if (h.journaled) self.journal->after_write(h.fd, offset, static_cast<size_t>(written));
+  // An O_SYNC/O_DSYNC handle's own write is durable; not a page the kernel writes back through
+  // it for another descriptor (it sends FSYNC itself for the synced ones).
+  if (h.journaled && h.sync_writes && !fi->writepage) self.journal->file_synced(h.fd);
   fuse_reply_write(req, static_cast<size_t>(written));
 }
 
@@ -417,7 +435,7 @@ void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
   std::lock_guard<std::mutex> guard(*fs(req).lock);
-  fs(req).journal->file_synced(handle(fi).fd);
+  if (handle(fi).journaled) fs(req).journal->file_synced(handle(fi).fd);
   fuse_reply_err(req, 0);
 }
 
@@ -433,6 +451,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     listing->entries.emplace_back(e->d_name, st);
   }
   closedir(entries);
+  fs(req).listings.insert(listing);
   fi->fh = reinterpret_cast<uint64_t>(listing);
   fuse_reply_open(req, fi);
 }
@@ -451,7 +470,9 @@ void op_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file
 }
 
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  delete reinterpret_cast<Listing*>(fi->fh);
+  auto* listing = reinterpret_cast<Listing*>(fi->fh);
+  fs(req).listings.erase(listing);
+  delete listing;
   fuse_reply_err(req, 0);
 }
 
@@ -471,11 +492,11 @@ void op_fallocate(fuse_req_t req, fuse_ino_t, int mode, off_t offset, off_t leng
   if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return (void)fuse_reply_err(req, EOPNOTSUPP);
   auto& self = fs(req);
   const int fd = handle(fi).fd;
-  {
+  struct stat st {};
+  const bool grows = !(mode & FALLOC_FL_KEEP_SIZE) && fstat(fd, &st) == 0 && offset + length > st.st_size;
+  if (grows && handle(fi).journaled) {
     std::lock_guard<std::mutex> guard(*self.lock);
-    if (!(mode & FALLOC_FL_KEEP_SIZE) && !self.journal->before_resize(fd, offset + length)) {
-      return (void)fuse_reply_err(req, EIO);
-    }
+    if (!self.journal->before_resize(fd, offset + length)) return (void)fuse_reply_err(req, EIO);
   }
   fuse_reply_err(req, fallocate(fd, mode, offset, length) == 0 ? 0 : errno);
 }
@@ -546,7 +567,7 @@ Result<std::unique_ptr<DurableMount>> DurableMount::start(const std::string& mou
   if (impl->device < 0) {
     const int error = errno;
     std::string hint;
-    if (error == ENOENT) hint = " (load the fuse module: modprobe fuse)";
+    if (error == ENOENT) hint = " (load the fuse module: modprobe fuse; in a container, give it --device /dev/fuse)";
     if (error == EACCES) {
       hint = " (an ordinary user needs read and write access to /dev/fuse, mode 0666 as Debian's udev rule "
              "sets it; or run firedrill as root)";

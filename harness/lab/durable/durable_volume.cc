@@ -74,6 +74,7 @@ Status DurableVolume::remount() {
 }
 
 Result<DiscardReport> DurableVolume::power_cut(const TornWrites& torn, std::chrono::milliseconds grace) {
+  if (!mount_) return Status::error("durable volume " + mount_point_ + ": not mounted (an earlier remount failed)");
   const bool quiet = mount_->stop(grace);
   mount_.reset();
   DiscardReport report;
@@ -87,6 +88,7 @@ Result<DiscardReport> DurableVolume::power_cut(const TornWrites& torn, std::chro
 }
 
 Status DurableVolume::wipe(std::chrono::milliseconds grace) {
+  if (!mount_) return Status::error("durable volume " + mount_point_ + ": not mounted (an earlier remount failed)");
   mount_->stop(grace);
   mount_.reset();
   {

@@ -31,8 +31,8 @@ class DurableVolume {
   DurableVolume(const DurableVolume&) = delete;
   DurableVolume& operator=(const DurableVolume&) = delete;
 
-  // Loses power: unmounts (an error, with nothing discarded, if a process still uses the volume
-  // after `grace`), discards what was not durable, mounts again.
+  // Loses power: unmounts (a process still using the volume after `grace` has its connection
+  // aborted, and the report's errors say so), discards what was not durable, mounts again.
   Result<DiscardReport> power_cut(const TornWrites& torn, std::chrono::milliseconds grace);
   // Loses the disk (storage.loss): unmounts, removes everything, mounts again.
   Status wipe(std::chrono::milliseconds grace);

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "testing/prerequisite.h"
 
@@ -248,6 +249,63 @@ TEST_F(DurableVolumeTest, CountsShowWritesBeforeTheFirstFsync) {
   EXPECT_EQ(counts.bytes_written, 4500);
   EXPECT_EQ(counts.bytes_before_first_fsync, 4000);
   EXPECT_EQ(counts.fsyncs, 1);
+}
+
+TEST_F(DurableVolumeTest, AHardLinkDoesNotMakeUnsyncedDataDurable) {
+  sync_directory(dir_);
+  write_at(path("tmp"), "never fsynced", 0, false);
+  ASSERT_EQ(link(path("tmp").c_str(), path("final").c_str()), 0);
+  fs::remove(path("tmp"));
+  sync_directory(dir_);
+  const DiscardReport report = cut();
+  EXPECT_TRUE(fs::exists(path("final"))) << "its name was made durable";
+  EXPECT_EQ(read_all(path("final")), "") << "its data never was";
+  EXPECT_TRUE(report.errors.empty());
+}
+
+TEST_F(DurableVolumeTest, ChangesInsideADirectoryWhoseRemovalIsDurableLeaveNothingToUndo) {
+  fs::create_directory(path("d"));
+  sync_directory(dir_);
+  write_at(path("d/f"), "x", 0, false);
+  fs::remove(path("d/f"));
+  fs::remove(path("d"));
+  sync_directory(dir_);
+  const DiscardReport report = cut();
+  EXPECT_FALSE(fs::exists(path("d")));
+  EXPECT_TRUE(report.errors.empty()) << report.errors.front();
+}
+
+TEST_F(DurableVolumeTest, ARenameOverAnEmptyDirectoryIsUndone) {
+  fs::create_directory(path("a"));
+  fs::create_directory(path("b"));
+  write_at(path("a/kept"), "in a", 0, true);
+  sync_directory(path("a"));
+  sync_directory(dir_);
+  fs::rename(path("a"), path("b"));
+  const DiscardReport report = cut();
+  EXPECT_EQ(read_all(path("a/kept")), "in a");
+  EXPECT_TRUE(fs::is_directory(path("b")) && fs::is_empty(path("b")));
+  EXPECT_TRUE(report.errors.empty());
+}
+
+TEST_F(DurableVolumeTest, TheHarnessBallastFreesItsSpaceAtOnceAndOutlivesACut) {
+  const auto bytes_free = [this] {
+    struct statvfs st {};
+    statvfs(dir_.c_str(), &st);
+    return static_cast<int64_t>(st.f_bavail * st.f_frsize);
+  };
+  const int64_t before = bytes_free();
+  write_at(path(".firedrill-ballast"), std::string(4 * 1024 * 1024, 'b'), 0, false);
+  cut();
+  EXPECT_EQ(fs::file_size(path(".firedrill-ballast")), 4u * 1024 * 1024) << "disk.full's, not the system's";
+  fs::remove(path(".firedrill-ballast"));
+  // Freed once the kernel forgets the inode (FUSE's FORGET comes just after), as disk.full's
+  // revert waits for it.
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (bytes_free() < before - 64 * 1024 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_GE(bytes_free(), before - 64 * 1024) << "removed for real, not kept in the trash";
 }
 
 // SQLite in WAL mode, as refpay's ledger runs it: synchronous=FULL keeps every commit through a
