@@ -56,6 +56,8 @@ HostSupport host_support(const std::string& kind) {
       {"disk.full", {true, "a ballast file (fallocate) on the node's data_dir's file system"}},
       {"storage.loss", {true, "the node's data_dir emptied (started nodes only), then its restore action run on the host"}},
       {"backup.corrupt", {false, "not on hosts yet"}},
+      {"power.loss", {false, "not on hosts: it needs the lab's durability-tracking volume, and firedrill puts no "
+                              "filesystem under a deployed system"}},
       {"clock.skew", {true, "the clock shim's page on the host, written over SSH, for nodes firedrill starts (the shim preloaded from [ssh] clock_shim); an attached node only with allow_host_clock, which is not available yet"}},
   };
   auto it = support.find(kind);

@@ -151,5 +151,33 @@ TEST(FiredrillRun, AnOrdinaryUserRunsThroughAUserNamespaceOrIsToldWhatIsMissing)
   fs::remove_all(dir);
 }
 
+// power.loss as an ordinary user: the lab mounts the FUSE volume inside its user namespace where
+// /dev/fuse is open to the user (Debian's udev rule: mode 0666) and the kernel allows it; where
+// /dev/fuse is not, the drill stops before anything starts and says what to do.
+TEST(FiredrillRun, AnOrdinaryUsersPowerLossRunsThroughAUserNamespaceOrIsToldWhatIsMissing) {
+  FIREDRILL_REQUIRE(geteuid() == 0, "root, to switch to an unprivileged user for this test");
+  const bool fuse_open_to_all = access("/dev/fuse", F_OK) == 0 && (fs::status("/dev/fuse").permissions() &
+                                                                   fs::perms::others_write) != fs::perms::none;
+  std::string dir = make_temp_dir();
+  fs::permissions(dir, fs::perms::all);
+  std::string out = dir + "/run";
+  pid_t pid = start_run((kSource / "tests/data/scenarios/standby_power_loss_long.toml").string(), out, 65534);
+  if (fuse_open_to_all) {
+    ASSERT_TRUE(wait_for_record(out, "applied", milliseconds(30'000))) << text_of(out + ".log");
+    HostState during = host_state(out);
+    kill(pid, SIGINT);
+    EXPECT_EQ(wait_exit(pid, milliseconds(30'000)), 4) << text_of(out + ".log");
+    expect_nothing_left(during, out, milliseconds(2'000));
+  } else {
+    const int code = wait_exit(pid, milliseconds(30'000));
+    const std::string log = text_of(out + ".log");
+    EXPECT_EQ(code, 3) << log;
+    EXPECT_NE(log.find("open /dev/fuse: Permission denied"), std::string::npos) << log;
+    EXPECT_NE(log.find("mode 0666"), std::string::npos) << log;
+    EXPECT_FALSE(has(read_timeline(out), "started")) << "no node may start";
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace firedrill::testing

@@ -202,5 +202,25 @@ TEST(SshDrill, AClockSkewOnAnAttachedNodeIsRefusedAtValidation) {
   fs::remove_all(dir);
 }
 
+// power.loss needs the lab's durability-tracking volume: on hosts it is refused before any host is
+// contacted, any node started or any fault applied (exit 3, the reason in the log).
+TEST(SshDrill, APowerLossOnHostsIsRefusedBeforeAnythingStarts) {
+  const std::string dir = make_temp_dir();
+  std::string definition = text_of(kSource / "sample-system/refpay-ssh.toml");
+  replace_all(definition, "\"monitoring/", "\"" + (kSource / "sample-system/monitoring").string() + "/");
+  std::ofstream(dir + "/hosts.toml") << definition;
+  const std::string scenario = dir + "/power.toml";
+  std::ofstream(scenario) << "[drill]\nname = \"power-on-hosts\"\nduration = \"5s\"\n[system]\ndefinition = \"" + dir +
+                                 "/hosts.toml\"\n[[fault]]\nkind = \"power.loss\"\ntarget = \"ledger-1\"\nat = \"1s\"\n"
+                                 "duration = \"2s\"\n";
+  Drill d = run_to_end(scenario, dir + "/run", milliseconds(60'000));
+  const std::string log = text_of(d.dir + ".log");
+  EXPECT_EQ(d.exit_code, 3) << log;
+  EXPECT_NE(log.find("power.loss refused: not on hosts"), std::string::npos) << log;
+  EXPECT_FALSE(has(d.timeline, "apply")) << "no fault may start";
+  EXPECT_FALSE(has(d.timeline, "started")) << "no node may start";
+  if (!HasFailure()) fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace firedrill::testing
