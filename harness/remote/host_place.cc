@@ -357,8 +357,12 @@ void HostPlace::finish(const std::string& logs_dir, milliseconds grace, std::fun
           const HostNode& n = self->nodes[name];
           if (n.running && !n.definition->attached()) pids += " " + std::to_string(n.pid);
         }
-        // SIGTERM to each started group, SIGKILL to what is left after the grace.
-        std::string script = "for p in" + pids + "; do kill -TERM -$p 2>/dev/null; done; i=0; while [ $i -lt " +
+        // SIGTERM to each started group, SIGKILL to what is left after the grace. The heartbeat is
+        // touched first and before each log is fetched: the polling that kept it has stopped, and
+        // on a loaded controller the stop and the fetches can outlast the switch's grace, which
+        // would remove the logs before they came home.
+        const std::string heartbeat = "touch " + shell_quote(host.work_dir + "/heartbeat") + "; ";
+        std::string script = heartbeat + "for p in" + pids + "; do kill -TERM -$p 2>/dev/null; done; i=0; while [ $i -lt " +
                              std::to_string(looks) + " ]; do alive=; for p in" + pids +
                              "; do kill -0 $p 2>/dev/null && alive=1; done; [ -z \"$alive\" ] && break; sleep 0.1; "
                              "i=$((i+1)); done; for p in" + pids + "; do kill -KILL -$p 2>/dev/null; done; " +
@@ -381,7 +385,8 @@ void HostPlace::finish(const std::string& logs_dir, milliseconds grace, std::fun
               streams->size(),
               [self, &host, streams, logs_dir](std::size_t j, std::function<void(Status)> fetched) {
                 const auto& [name, stream] = (*streams)[j];
-                self->step(host, "tail -c " + std::to_string(kRemoteOutputBytesMax - 1024) + " " +
+                self->step(host, "touch " + shell_quote(host.work_dir + "/heartbeat") + "; tail -c " +
+                                     std::to_string(kRemoteOutputBytesMax - 1024) + " " +
                                      shell_quote(self->node_log(name, stream.c_str())) + " 2>/dev/null; true",
                            false, [logs_dir, name, stream, fetched](Result<RemoteResult> r) {
                              if (r) std::ofstream(logs_dir + "/" + name + "." + stream, std::ios::app) << r->output << "\n";
