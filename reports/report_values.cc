@@ -35,6 +35,12 @@ long long integer(const json::object& o, std::string_view key, long long fallbac
   return fallback;
 }
 
+std::optional<int64_t> t_ns(const json::object& o) {
+  auto t = number(o, "t_ns");
+  if (!t || *t < 0) return std::nullopt;
+  return static_cast<int64_t>(*t);
+}
+
 std::optional<bool> flag(const json::object& o, std::string_view key) {
   const json::value* v = field(o, key);
   if (!v || !v->is_bool()) return std::nullopt;

@@ -30,6 +30,9 @@ long long integer(const boost::json::object& o, std::string_view key, long long 
 // The boolean at `key`, or nullopt when absent or not a boolean.
 std::optional<bool> flag(const boost::json::object& o, std::string_view key);
 
+// A record's "t_ns" (ns since the drill started), or nullopt when absent or negative.
+std::optional<int64_t> t_ns(const boost::json::object& o);
+
 // The object / array at `key`, or an empty one.
 const boost::json::object& object(const boost::json::object& o, std::string_view key);
 const boost::json::array& array(const boost::json::object& o, std::string_view key);

@@ -1,0 +1,16 @@
+// The timeline chart of report.html: payments/s and errors/s, p50 and p99 latency, the drill's
+// phases, each fault's window with its T0, detection and recovery marks, as one inline SVG drawn
+// from report.json, the chart series (harness/scoring/chart_series.h) and the report events. A
+// pure function of its inputs, so that a page drawing the drill live can draw it the same way.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+
+namespace firedrill {
+
+// Appends the chart's <section> (the <svg id="timeline"> and its caption) to `out`.
+void write_timeline_chart(std::string& out, const boost::json::object& report, const boost::json::object& chart,
+                          const boost::json::object& events);
+
+}  // namespace firedrill
