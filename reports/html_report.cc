@@ -507,6 +507,10 @@ void write_footer(std::string& out, const json::object& report) {
 
 }  // namespace
 
+const char* html_report_style() { return kStyle; }
+
+void write_verdict_banner(std::string& out, const json::object& report) { write_verdict(out, report); }
+
 std::string html_report(const json::object& report, const json::object& run, const json::object& chart,
                         const json::object& events) {
   std::string name = rv::text(rv::object(report, "scenario"), "name");

@@ -36,4 +36,10 @@ std::string html_report(const boost::json::object& report,
                         const boost::json::object& chart = {},
                         const boost::json::object& events = {});
 
+// The parts the live page (harness/live/) shares, so that it looks as the report does: the
+// report's style sheet (the chart's included), and the verdict banner with every failing
+// condition.
+const char* html_report_style();
+void write_verdict_banner(std::string& out, const boost::json::object& report);
+
 }  // namespace firedrill

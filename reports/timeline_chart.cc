@@ -211,7 +211,7 @@ struct FaultMarks {
   std::string name;  // "fault[0] process.kill ledger-1"
   std::string suffix;  // "" with one fault, " [0]" with several
   std::optional<double> t0_s, end_s, detect_s, recover_s;
-  bool open = false;  // never reverted: the window runs to the end
+  bool open = false;  // not reverted: the window runs to the end (of the drill, or to now when live)
 };
 
 std::vector<FaultMarks> fault_marks(const json::object& report, double end_s) {
@@ -253,18 +253,19 @@ void write_marker(std::string& out, const Frame& f, const std::string& cls, doub
          "\" y=\"" + f1(y_label) + "\" text-anchor=\"" + anchor + "\">" + escape(label) + "</text></g>\n";
 }
 
-void write_faults_on_chart(std::string& out, const std::vector<FaultMarks>& marks, const Frame& f) {
+void write_faults_on_chart(std::string& out, const std::vector<FaultMarks>& marks, const Frame& f, bool live) {
+  const std::string open_text = live ? " (in effect)" : " (never reverted)";
   for (const auto& m : marks) {
     if (!m.t0_s) continue;
     double x0 = f.x(*m.t0_s), x1 = f.x(*m.end_s);
     out += "<rect class=\"fault-window\" x=\"" + f1(x0) + "\" y=\"" + f1(f.rate_top) + "\" width=\"" +
            f1(std::max(x1 - x0, 1.0)) + "\" height=\"" + f1(f.latency_bottom - f.rate_top) + "\"><title>" +
            escape(m.name + ": " + fixed(*m.t0_s, 3) + " s to " + fixed(*m.end_s, 3) + " s" +
-                  (m.open ? " (never reverted)" : "")) +
+                  (m.open ? open_text : "")) +
            "</title></rect>\n";
     if (x1 - x0 >= 60) {
       out += "<text class=\"fault-label\" x=\"" + f1(x0 + 4) + "\" y=\"" + f1(f.rate_top + 14) + "\">" +
-             escape(m.name + (m.open ? " (never reverted)" : "")) + "</text>\n";
+             escape(m.name + (m.open ? open_text : "")) + "</text>\n";
     }
   }
   for (const auto& m : marks) {
@@ -333,19 +334,20 @@ void write_legend(std::string& out, const Frame& f) {
 }  // namespace
 
 void write_timeline_chart(std::string& out, const json::object& report, const json::object& chart,
-                          const json::object& events) {
+                          const json::object& events, const std::optional<LiveChart>& live) {
   const Series s = series_of(chart);
   Frame f;
   // The axis ends on a bucket boundary so that every bucket, the last one too, is a whole second
   // (or whole bucket) and its rate is a true count per second.
   f.end_s = static_cast<double>(s.buckets.size()) * static_cast<double>(s.bucket_ns) / kNsPerS;
-  std::vector<FaultMarks> marks = fault_marks(report, f.end_s);
+  if (live) f.end_s = std::max(f.end_s, live->axis_end_s);
+  std::vector<FaultMarks> marks = fault_marks(report, live ? std::min(live->now_s, f.end_s) : f.end_s);
   out += "<section id=\"timeline-section\"><h2>Timeline</h2>\n<figure>\n";
   out += "<svg id=\"timeline\" viewBox=\"0 0 " + f1(f.width) + " " + f1(f.height) +
          "\" role=\"img\" aria-label=\"payments, errors and latency over the drill, with fault windows\">\n";
   write_phases(out, events, f);
   write_x_axis(out, f);
-  write_faults_on_chart(out, marks, f);
+  write_faults_on_chart(out, marks, f, live.has_value());
   write_rate_panel(out, s, f);
   write_latency_panel(out, s, f);
   write_bucket_tooltips(out, s, f);

@@ -72,6 +72,8 @@ class HttpServer {
 
   // Binds and listens on host:port (port 0 picks a free one) and starts accepting.
   Status listen(const std::string& host, uint16_t port);
+  // Serves a socket already bound and listening (net/listening_socket.h); takes the descriptor.
+  Status serve(int listening_fd);
   // The bound port (after listen).
   uint16_t port() const;
   // Stops accepting and closes every open connection.

@@ -4,6 +4,8 @@
 // of open connections; each connection is a Session that loops do_read -> handler -> do_write.
 // Every socket operation runs under a deadline (beast::tcp_stream::expires_after), and request
 // sizes are bounded by HttpServerLimits. Everything runs on the one io_context, so no locking.
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
 #include <exception>
@@ -383,6 +385,22 @@ Status HttpServer::listen(const std::string& host, uint16_t port) {
   if (impl.acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
     return fail("listen: " + ec.message());
   }
+  impl.port = impl.acceptor.local_endpoint(ec).port();
+  impl.do_accept();
+  return Status::ok();
+}
+
+Status HttpServer::serve(int listening_fd) {
+  Impl& impl = *impl_;
+  if (impl.acceptor.is_open() || impl.stopped) return Status::error("serve: already listening or stopped");
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(listening_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return Status::error("serve: not a socket");
+  }
+  beast::error_code ec;
+  impl.acceptor.assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), listening_fd, ec);
+  if (ec) return Status::error("serve: " + ec.message());
   impl.port = impl.acceptor.local_endpoint(ec).port();
   impl.do_accept();
   return Status::ok();

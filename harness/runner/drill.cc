@@ -76,12 +76,14 @@ RunEnd Drill::run() {
     wait_healthy();
   }
   io_.run();
+  stop_watching();
   teardown();
   return end_;
 }
 
 // A drill that ends before any node started: the summary, and whatever of the lab was built.
 RunEnd Drill::end_before_system() {
+  stop_watching();
   summarize();
   teardown();
   return end_;

@@ -78,6 +78,7 @@ class Drill {
 
   // Around the stages.
   void watch_signals();
+  void stop_watching();  // no stop from outside after this: the drill is ending
   void abort(const std::string& why);
   void fail(const std::string& where, const Status& status);
   void inconclusive(const std::string& what, const std::string& said, std::optional<int64_t> within_ms = std::nullopt);

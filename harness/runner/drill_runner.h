@@ -13,6 +13,7 @@
 #include <string>
 
 #include "plan/plan.h"
+#include "runner/stop_switch.h"
 #include "scenario/scenario.h"
 
 namespace firedrill {
@@ -21,7 +22,7 @@ namespace firedrill {
 enum class RunEnd {
   completed,     // every phase ran (exit 0 until scoring decides pass or fail)
   inconclusive,  // a precondition failed: the system did not come up or the baseline was not steady
-  aborted,       // SIGINT / SIGTERM: faults reverted, reports still written
+  aborted,       // SIGINT / SIGTERM / the StopSwitch: faults reverted, reports still written
   error,         // a harness error (a fault could not be verified, the lab could not be built)
 };
 
@@ -30,6 +31,7 @@ struct RunOptions {
   std::string bin_dir;   // {bin}: where the system's programs are
   std::string subnet = "198.18.0.0/24";
   bool progress = true;  // a status line every second on stdout
+  StopSwitch* stop_switch = nullptr;  // a stop from another thread (the live page), if any
 };
 
 RunEnd run_drill(const Scenario& scenario, const Plan& plan, const RunOptions& options);

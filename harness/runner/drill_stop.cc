@@ -1,6 +1,7 @@
-// How a drill ends early (runner/drill.h): a signal, a stop guard, an error. Each ends the drill
-// the same way, every fault reverted and the reports written: Drill::abort. The one place a future
-// stop request (the live page's stop button) joins.
+// How a drill ends early (runner/drill.h): a signal, the StopSwitch (the live page's stop button),
+// a stop guard, an error. Each ends the drill the same way, every fault reverted and the reports
+// written: Drill::abort.
+#include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstring>
 
@@ -16,6 +17,14 @@ void Drill::watch_signals() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (!ec) abort(std::string("signal ") + sigabbrev_np(sig));
   });
+  if (options_.stop_switch) {
+    // Called on the requesting thread: the abort itself runs on the drill's loop.
+    options_.stop_switch->connect([this](const std::string& why) { boost::asio::post(io_, [this, why] { abort(why); }); });
+  }
+}
+
+void Drill::stop_watching() {
+  if (options_.stop_switch) options_.stop_switch->disconnect();
 }
 
 void Drill::abort(const std::string& why) {

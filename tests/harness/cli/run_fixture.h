@@ -39,18 +39,25 @@ inline std::string make_temp_dir() {
   return pattern;
 }
 
-// Starts `firedrill run SCENARIO --out DIR` with stdout and stderr to DIR.log; `uid` >= 0 runs it
-// as that user. An empty SCENARIO runs `firedrill run --out DIR`: the default game day.
-inline pid_t start_run(const std::string& scenario, const std::string& out, int uid = -1) {
+// Starts `firedrill run SCENARIO --out DIR [EXTRA...]` with stdout and stderr to DIR.log; `uid` >= 0
+// runs it as that user. An empty SCENARIO runs `firedrill run --out DIR`: the default game day.
+inline pid_t start_run(const std::string& scenario, const std::string& out, int uid = -1,
+                       const std::vector<std::string>& extra = {}) {
+  std::string exe = firedrill_path();
+  std::vector<std::string> args{exe, "run"};
+  if (!scenario.empty()) args.push_back(scenario);
+  args.insert(args.end(), {"--out", out});
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
     int fd = open((out + ".log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
     dup2(fd, 1);
     dup2(fd, 2);
     if (uid >= 0 && (setgid(static_cast<gid_t>(uid)) != 0 || setuid(static_cast<uid_t>(uid)) != 0)) _exit(126);
-    std::string exe = firedrill_path();
-    if (scenario.empty()) execl(exe.c_str(), exe.c_str(), "run", "--out", out.c_str(), nullptr);
-    execl(exe.c_str(), exe.c_str(), "run", scenario.c_str(), "--out", out.c_str(), nullptr);
+    execv(exe.c_str(), argv.data());
     _exit(127);
   }
   return pid;
