@@ -148,7 +148,8 @@ void write_rate_panel(std::string& out, const Series& s, const Frame& f) {
     area += "L" + f1(f.x(static_cast<double>(i) * bucket_s)) + " " + f1(y) + "L" +
             f1(f.x(static_cast<double>(i + 1) * bucket_s)) + " " + f1(y);
   }
-  area += "L" + f1(f.right) + " " + f1(f.rate_bottom) + "Z";
+  // Closed at the last bucket's end: the axis's end, or "now" on the live page.
+  area += "L" + f1(f.x(static_cast<double>(s.buckets.size()) * bucket_s)) + " " + f1(f.rate_bottom) + "Z";
   out += "<path class=\"series errors\" d=\"" + area + "\"/>\n";
   out += "<path class=\"series ok\" d=\"" +
          step_path(s, f, [&](const Bucket& b) { return std::optional<double>(to_y(b.ok / bucket_s)); }) + "\"/>\n";

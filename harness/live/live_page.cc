@@ -115,6 +115,7 @@ function apply(s) {
 }
 function finish(f) {
   ended = true;
+  $('elapsed').textContent = (elapsedMs / 1000).toFixed(1) + ' s';
   $('verdict').innerHTML = f.banner;
   $('verdict').setAttribute('data-verdict', f.verdict);
   $('provisional').textContent = 'Scored: detection and recovery as the report gives them.';

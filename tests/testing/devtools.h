@@ -136,6 +136,7 @@ class HeadlessChromium {
     const std::string log = profile + "/chromium.log";
     const std::string size = "--window-size=" + std::to_string(width) + "," + std::to_string(height);
     const std::string dir = "--user-data-dir=" + profile;
+    std::filesystem::remove(profile + "/DevToolsActivePort");  // a reused profile's is stale
     pid_ = fork();
     if (pid_ == 0) {
       setpgid(0, 0);
