@@ -226,6 +226,7 @@ bench_backup
 bench_figures observer_effect_bench "observer effect" "a variant failed (see its output)"
 bench_figures clock_read_bench "clock shim" ""
 bench_figures durable_volume_bench "power.loss fs, refpay" ""
+bench_figures live_follow_bench "live page" ""
 
 echo "firedrill benchmarks, $started, $(nproc) cores, $(uname -sr), binaries in $bin_dir"
 echo

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <string>
 
+#include "synthetic_timeline.h"
 #include "timeline/reader.h"
 #include "timeline/timeline.h"
 
@@ -29,31 +30,6 @@ namespace {
 
 constexpr double kNsPerLineMax = 150.0;
 
-void write_timeline(const std::string& path, int64_t payments) {
-  auto timeline = firedrill::Timeline::create(path, firedrill::HarnessStart{.scenario = "timeline-read-bench"});
-  if (!timeline) throw std::runtime_error(timeline.status().message());
-  firedrill::Timeline& t = **timeline;
-  const std::string error = "HTTP 504: {\"error\":\"outcome_unknown\",\"message\":\"ledger-1: keep-alive connection "
-                            "lost: the payment may or may not be committed\"}";
-  for (int64_t n = 0; n < payments; ++n) {
-    const std::string key = "bdd732262feb6e95-" + std::to_string(n);
-    const std::string from = "acct-" + std::to_string(n % 64), to = "acct-" + std::to_string((n * 7 + 1) % 64);
-    t.write(firedrill::WorkloadInvoke{.op = n + 1, .key = key, .from = from, .to = to, .amount = 1 + n % 100,
-                                      .attempt = 1});
-    const auto outcome = n % 100 < 2   ? firedrill::WorkloadOutcome::unknown
-                         : n % 100 < 3 ? firedrill::WorkloadOutcome::fail
-                                       : firedrill::WorkloadOutcome::ok;
-    const bool ok = outcome == firedrill::WorkloadOutcome::ok;
-    t.write(firedrill::workload_completion(
-        outcome, {.op = n + 1, .key = key, .attempt = 1, .status = ok ? 201 : 504, .latency_ns = 1'000'000 + n % 7919,
-                  .error = ok ? std::nullopt : std::optional<std::string_view>(error)}));
-    if (n % 1000 == 0) {
-      t.write(firedrill::ProbeHealth{.node = "ledger-1", .ok = true, .status = 200, .latency_ns = 1000, .error = ""});
-      t.write(firedrill::HarnessSteadyState{.steady = true, .ok = 200, .fail = 0, .unknown = 0, .p99_ms = 5.641851});
-    }
-  }
-  if (!t.status()) throw std::runtime_error(t.status().message());
-}
 
 struct Counts {
   int64_t lines = 0, workload = 0, other = 0, unreadable = 0, checksum = 0;
@@ -123,7 +99,7 @@ int main(int argc, char** argv) {
 
   const std::string path = (fs::path(work_dir) / "timeline_read_bench.jsonl").string();
   auto started = Clock::now();
-  write_timeline(path, payments);
+  write_synthetic_timeline(path, payments);
   std::printf("wrote %s: %.0f MB in %.1f s\n", path.c_str(), static_cast<double>(fs::file_size(path)) / 1e6,
               seconds_since(started));
 
