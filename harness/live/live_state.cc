@@ -57,10 +57,12 @@ LiveState::Fault& LiveState::fault(int64_t index) {
   return f;
 }
 
+// As scoring counts it: the first signal after the apply started, no earlier than T0 (a signal
+// while the apply was still verifying is detection at T0).
 void LiveState::on_detection_signal(int64_t t_ns, const std::string& by) {
   for (auto& [index, f] : faults_) {
-    if (f.t0_ns && !f.detect_ns && f.start_ns && t_ns >= *f.start_ns) {
-      f.detect_ns = std::max(t_ns, *f.t0_ns);
+    if (!f.detect_ns && f.start_ns && t_ns >= *f.start_ns) {
+      f.detect_ns = f.t0_ns ? std::max(t_ns, *f.t0_ns) : t_ns;
       f.detected_by = by;
     }
   }
@@ -123,6 +125,7 @@ void LiveState::on(int64_t t, const R& r) {
     Fault& f = fault(r.fault);
     const bool applied = std::is_same_v<R, FaultApplied>;
     if (applied) f.t0_ns = t;
+    if (applied && f.detect_ns) f.detect_ns = std::max(*f.detect_ns, t);
     f.state = applied ? "in effect" : "failed to apply";
     event(t, applied ? "fault" : "bad",
           "fault[" + std::to_string(r.fault) + "] " + r.fault_kind + (applied ? ": in effect (T0)" : ": failed to apply: " + r.error));

@@ -91,6 +91,16 @@ TEST(LiveState, FollowsAFaultFromApplyToDetectionRecoveryAndRevert) {
   EXPECT_TRUE(s.view(events.back().at("seq").as_int64()).at("events").as_array().empty());
 }
 
+TEST(LiveState, ASignalWhileTheApplyVerifiesIsDetectionAtT0) {
+  LiveState s(run_json());
+  s.add(1 * kS, FaultApply{.fault = 0, .fault_kind = "process.kill", .node = "ledger-1"});
+  s.add(1 * kS + 10, AlertmanagerAlert{.status = "firing", .alertname = "LedgerPrimaryDown"});
+  s.add(1 * kS + 20, FaultApplied{{.fault = 0, .fault_kind = "process.kill", .verified = true}});
+  const json::object f = s.report_json().at("faults").as_array().at(0).as_object();
+  EXPECT_DOUBLE_EQ(f.at("detection_ms").as_double(), 0);
+  EXPECT_TRUE(f.at("recovery_ms").is_null());
+}
+
 TEST(LiveState, KeepsTheNewestEventsAndSaysHowManyWentOut) {
   LiveState s(json::object{});
   for (std::size_t i = 0; i < kLiveEventsMax + 10; ++i) s.add(static_cast<int64_t>(i), HarnessPhase{.phase = "p"});
