@@ -193,14 +193,24 @@ int dispatch(Commands& c) {
 }
 
 // `--live` takes an optional ADDRESS:PORT: a bare `--live` before the scenario file must not
-// take the file for its address, so it is made `--live=` the default here.
+// take the file for its address, so `run`'s `--live` is made `--live=` the default here unless
+// what follows is HOST:PORT (no '/', not a file) or a bare port (then on loopback).
 std::vector<std::string> with_live_default(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    if (args[i] != "--live") continue;
-    const bool next_is_address = i + 1 < args.size() && args[i + 1].find(':') != std::string::npos &&
-                                 args[i + 1].find('/') == std::string::npos && !std::filesystem::exists(args[i + 1]);
-    if (!next_is_address) args[i] = std::string("--live=") + kLiveDefaultAddress;
+  const auto run = std::find(args.begin(), args.end(), "run");
+  for (auto it = run; it != args.end() && *it != "--"; ++it) {
+    if (*it != "--live") continue;
+    const std::string next = it + 1 != args.end() ? *(it + 1) : "";
+    std::error_code ec;
+    const bool is_port = !next.empty() && next.size() <= 5 && next.find_first_not_of("0123456789") == std::string::npos;
+    const bool is_address = next.find(':') != std::string::npos && next.find('/') == std::string::npos &&
+                            !std::filesystem::exists(next, ec);
+    if (is_port) {
+      *it = "--live=127.0.0.1:" + next;
+      args.erase(it + 1);
+      break;
+    }
+    if (!is_address) *it = std::string("--live=") + kLiveDefaultAddress;
   }
   return args;
 }

@@ -3,6 +3,8 @@
 
 #include <signal.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -68,7 +70,7 @@ LiveStopAnswer stop_answer(StopSwitch::Outcome outcome) {
 sigset_t lingering_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, sig);
   return set;
 }
 
@@ -79,9 +81,14 @@ void linger(double seconds, const std::string& url) {
   std::cout << "live page: the verdict and the reports stay at " << url << " for " << seconds
             << " s (Ctrl-C ends this)" << std::endl;
   const sigset_t ending = lingering_signals();
-  const double whole = std::floor(seconds);
-  timespec wait{static_cast<time_t>(whole), static_cast<long>((seconds - whole) * 1e9)};
-  sigtimedwait(&ending, nullptr, &wait);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    const double left = std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return;
+    const double whole = std::floor(left);
+    timespec wait{static_cast<time_t>(whole), static_cast<long>((left - whole) * 1e9)};
+    if (sigtimedwait(&ending, nullptr, &wait) >= 0 || errno != EINTR) return;  // a signal, or the time is up
+  }
 }
 
 // What the user's process prepares before the lab: the scenario, its plan, the run directory.
@@ -109,6 +116,7 @@ std::variant<Prepared, int> prepare(RunArguments& args) {
     for (const auto& n : scenario.system.nodes) plan.clock_shim_nodes.push_back(n.name);
   }
   auto run_dir = make_run_dir(args.out, scenario.drill.name);
+  std::error_code ec;
   if (run_dir && run_dir->rfind("/dev/shm", 0) == 0) {
     run_dir = Status::error("run directory " + *run_dir + ": not under /dev/shm (the lab mounts its own /dev/shm)");
   }
@@ -116,6 +124,9 @@ std::variant<Prepared, int> prepare(RunArguments& args) {
     std::cerr << "firedrill: " << run_dir.status().message() << "\n";
     return kExitUsage;
   }
+  // A reused run directory: the old run's timeline and run.json go now, before anything (the live
+  // page) could read them as this run's; the drill writes both anew.
+  for (const char* stale : {"/timeline.jsonl", "/run.json"}) std::filesystem::remove(*run_dir + stale, ec);
   std::ofstream(*run_dir + "/scenario.toml", std::ios::binary) << scenario.text;
   std::ofstream(*run_dir + "/plan.txt") << plan.text();
   return Prepared{std::move(scenario), std::move(plan), *run_dir};
@@ -134,7 +145,6 @@ int run_command(RunArguments args) {
   if (auto* exit_code = std::get_if<int>(&prepared)) return *exit_code;
   const auto& [scenario, plan, run_dir] = std::get<Prepared>(prepared);
   std::optional<ListeningSocket> live_socket;
-  const StopToken token = StopToken::generate();
   if (args.live) {
     auto socket = open_live_socket(*args.live);
     if (!socket) {
@@ -154,6 +164,7 @@ int run_command(RunArguments args) {
   StopSwitch stop_switch;
   std::unique_ptr<LiveServer> live;
   if (live_socket) {
+    const StopToken token = StopToken::generate();
     live = std::make_unique<LiveServer>(
         std::move(*live_socket),
         LiveOptions{run_dir, scenario.drill.name, token,
@@ -163,14 +174,22 @@ int run_command(RunArguments args) {
   RunOptions options{.run_dir = run_dir, .bin_dir = executable_dir(), .subnet = args.subnet, .progress = !args.quiet,
                      .stop_switch = &stop_switch};
   run_drill(scenario, plan, options);
+  stop_switch.disconnect();  // also when the drill never started
   if (live) {
     const sigset_t ending = lingering_signals();
     pthread_sigmask(SIG_BLOCK, &ending, nullptr);
   }
   // The verdict comes from the run directory alone, exactly as `firedrill score` would give it.
+  bool scored = false;
   OnScored show_live;
-  if (live) show_live = [&live](const auto& report, const auto& chart, const auto& events) { live->finish(report, chart, events); };
+  if (live) {
+    show_live = [&](const auto& report, const auto& chart, const auto& events) {
+      scored = true;
+      live->finish(report, chart, events);
+    };
+  }
   int verdict = score_run(run_dir, args.sign_key, show_live);
+  if (live && !scored) live->end_unscored("the run directory could not be scored: see the controller's terminal");
   if (live) linger(args.live_linger_s, live->url());
   if (verdict != 0 || args.baseline.empty()) return verdict;
   std::cout << "comparing with the baseline " << args.baseline << ":\n";

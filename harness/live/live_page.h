@@ -1,7 +1,8 @@
-// The live page itself: one HTML document and its script, served by the live server
-// (live_server.h). Everything it shows comes from GET /events; the only thing it can change is
-// the drill's stop, through POST /stop with the token from the terminal. No external assets: the
-// style is the report's own (reports/html_report.h) and the chart arrives as the report's SVG.
+// The live page itself: one HTML document, its style and its script, written as the files of
+// page/ (live.html, live.css, live.js) and built into the program (the page needs nothing from
+// anywhere else). Everything it shows comes from GET /events; the only thing it can change is the
+// drill's stop, through POST /stop with the token from the terminal. Its style is the report's
+// (reports/html_report.h) with its own few rules after it; the chart arrives as the report's SVG.
 #pragma once
 
 #include <string>

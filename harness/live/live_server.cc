@@ -2,6 +2,8 @@
 // io_context, so the state needs no lock; finish() posts onto it.
 #include "live/live_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -10,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -21,6 +24,7 @@
 #include "live/timeline_follower.h"
 #include "net/http.h"
 #include "reports/html_report.h"
+#include "reports/html_text.h"
 #include "reports/timeline_chart.h"
 
 namespace asio = boost::asio;
@@ -33,11 +37,23 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(250);            // how often the timeline is read
 constexpr auto kChartEvery = std::chrono::milliseconds(1000);     // how often the chart is redrawn
 constexpr auto kLongPollHold = std::chrono::seconds(15);          // how long a poll waits for news
-constexpr int kWrongTokensMax = 10;                                // then every stop is refused
+constexpr auto kWrongTokenPause = std::chrono::seconds(1);       // after a wrong token, stops wait this long
 constexpr const char* kReports[] = {"report.html", "report.md", "report.json", "junit.xml"};
 
+// What every answer carries: no sniffing, no framing, no caching of a drill's live state.
+std::vector<std::pair<std::string, std::string>> headers(const char* policy) {
+  return {{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}, {"Content-Security-Policy", policy}};
+}
+
+// The page's own policy (also in its <meta>), and that of everything else served: a report opened
+// from the page runs sandboxed, in an origin of its own, so it can reach nothing of the page's.
+constexpr const char* kPagePolicy =
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+constexpr const char* kOtherPolicy = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
+
 HttpResponse json_response(int status, const json::object& body) {
-  return HttpResponse{status, json::serialize(body), "application/json"};
+  return HttpResponse{status, json::serialize(body), "application/json", headers(kOtherPolicy)};
 }
 
 HttpResponse message(int status, const std::string& text) { return json_response(status, json::object{{"message", text}}); }
@@ -50,7 +66,15 @@ std::optional<std::string> read_file(const std::string& path) {
   return text.str();
 }
 
-bool is_loopback(const std::string& host) { return host.rfind("127.", 0) == 0 || host == "::1"; }
+// A loopback address (127.0.0.0/8, ::1) written as a number, or "localhost"; never a name that
+// merely starts like one ("127.0.0.1.attacker.example" resolves wherever its owner says).
+bool is_loopback(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return host == "localhost";
+}
 
 // The Host header without its port ("[::1]:80" → "::1").
 std::string host_name(std::string host) {
@@ -90,6 +114,8 @@ struct LiveServer::Impl : std::enable_shared_from_this<Impl> {
   HttpResponse stop(const HttpRequest& request);
   HttpResponse report_file(const std::string& name) const;
   void finish(const json::object& report, const json::object& chart, const json::object& events);
+  void end_unscored(const std::string& why);
+  void set_final(json::object final_fields);
 
   asio::io_context io;
   LiveOptions options;
@@ -104,7 +130,7 @@ struct LiveServer::Impl : std::enable_shared_from_this<Impl> {
   Clock::time_point chart_drawn{};
   std::optional<json::object> final_view;
   std::vector<Waiter> waiters;
-  int wrong_tokens = 0;
+  Clock::time_point last_wrong_token{};
   std::thread thread;
 };
 
@@ -178,8 +204,12 @@ void LiveServer::Impl::handle(HttpRequest&& request, Respond respond) {
   const std::string path = request.path();
   if (path == "/stop") return respond(request.method == "POST" ? stop(request) : message(405, "POST only"));
   if (request.method != "GET") return respond(message(405, "GET only"));
-  if (path == "/") return respond(HttpResponse{200, live_page_html(options.drill_name), "text/html; charset=utf-8"});
-  if (path == "/live.js") return respond(HttpResponse{200, live_page_script(), "text/javascript; charset=utf-8"});
+  if (path == "/") {
+    return respond(HttpResponse{200, live_page_html(options.drill_name), "text/html; charset=utf-8", headers(kPagePolicy)});
+  }
+  if (path == "/live.js") {
+    return respond(HttpResponse{200, live_page_script(), "text/javascript; charset=utf-8", headers(kOtherPolicy)});
+  }
   if (path.rfind("/report/", 0) == 0) return respond(report_file(path.substr(8)));
   if (path != "/events") return respond(message(404, "no such page"));
   auto number = [&](const char* name) {
@@ -187,21 +217,27 @@ void LiveServer::Impl::handle(HttpRequest&& request, Respond respond) {
     return std::strtoll(text.c_str(), nullptr, 10);
   };
   Waiter w{number("after"), number("chart"), number("event"), std::move(respond), Clock::now() + kLongPollHold};
-  if (w.after < version || final_view) return w.respond(json_response(200, view(w)));
+  if (w.after < version) return w.respond(json_response(200, view(w)));
   waiters.push_back(std::move(w));
 }
 
 HttpResponse LiveServer::Impl::stop(const HttpRequest& request) {
-  // A form or a script of another site cannot send this: the body is JSON (a preflight) and the
-  // Origin, when the browser sends one, must be the page's own.
+  // A form or a script of another site cannot send this: the body must be JSON (which a browser
+  // sends cross-site only after a preflight this server never grants) and the Origin, when the
+  // browser sends one, the page's own.
   const auto origin = request.header("origin");
   if (origin && *origin != "http://" + request.header("host").value_or("")) return message(403, "not from this page");
-  if (wrong_tokens >= kWrongTokensMax) return message(429, "too many wrong tokens: stop the drill from its terminal (Ctrl-C)");
+  if (request.header("content-type").value_or("").rfind("application/json", 0) != 0) {
+    return message(415, "a JSON body, please: {\"token\": \"...\"}");
+  }
+  // 128 random bits cannot be guessed; the pause only keeps a script from trying fast.
+  const auto now = Clock::now();
+  if (now - last_wrong_token < kWrongTokenPause) return message(429, "one try a second: try again");
   boost::system::error_code ec;
   json::value body = json::parse(request.body, ec);
   const json::value* token = !ec && body.is_object() ? body.as_object().if_contains("token") : nullptr;
   if (!token || !token->is_string() || !options.token.matches(std::string(token->as_string()))) {
-    ++wrong_tokens;
+    last_wrong_token = now;
     return message(403, "wrong token (it is printed on the controller's terminal)");
   }
   switch (options.stop("stop from the live page")) {
@@ -209,7 +245,7 @@ HttpResponse LiveServer::Impl::stop(const HttpRequest& request) {
     case LiveStopAnswer::already_stopping: return message(202, "already stopping");
     case LiveStopAnswer::drill_over: break;
   }
-  return message(409, "the drill is over");
+  return message(409, "the drill is over (or ending)");
 }
 
 HttpResponse LiveServer::Impl::report_file(const std::string& name) const {
@@ -217,7 +253,7 @@ HttpResponse LiveServer::Impl::report_file(const std::string& name) const {
     if (name != report) continue;
     auto text = read_file(options.run_dir + "/" + name);
     if (!text || !final_view) return message(404, name + " is written when the drill ends");
-    return HttpResponse{200, std::move(*text), content_type_of(name)};
+    return HttpResponse{200, std::move(*text), content_type_of(name), headers(kOtherPolicy)};
   }
   return message(404, "no such report");
 }
@@ -229,13 +265,27 @@ void LiveServer::Impl::finish(const json::object& report, const json::object& ch
   ++chart_version;
   std::string banner;
   write_verdict_banner(banner, report);
+  const json::value* verdict = report.if_contains("verdict");
+  set_final({{"verdict", verdict && verdict->is_string() ? verdict->as_string() : "unknown"},
+             {"banner", banner},
+             {"faults", report.contains("faults") ? report.at("faults") : json::array{}}});
+}
+
+// The drill ended but could not be scored: the page says so, and keeps what it drew live.
+void LiveServer::Impl::end_unscored(const std::string& why) {
+  follow();
+  set_final({{"verdict", "unscored"},
+             {"banner", "<header class=\"verdict verdict-unknown\"><div class=\"word\">NOT SCORED</div><div class=\"sub\">" +
+                            html::escape(why) + "</div></header>"},
+             {"faults", state ? state->report_json().at("faults") : json::array{}}});
+}
+
+void LiveServer::Impl::set_final(json::object final_fields) {
+  if (final_view) return;  // the first end is the end
   json::array reports;
   for (const char* name : kReports) reports.push_back(json::string(name));
-  const json::value* verdict = report.if_contains("verdict");
-  final_view = json::object{{"verdict", verdict && verdict->is_string() ? verdict->as_string() : "unknown"},
-                            {"banner", banner},
-                            {"reports", std::move(reports)},
-                            {"faults", report.contains("faults") ? report.at("faults") : json::array{}}};
+  final_fields["reports"] = std::move(reports);
+  final_view = std::move(final_fields);
   ++version;
   answer_waiters(true);
 }
@@ -250,7 +300,18 @@ LiveServer::LiveServer(ListeningSocket socket, LiveOptions options) {
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &previous);
-  impl_->thread = std::thread([impl = impl_] { impl->io.run(); });
+  impl_->thread = std::thread([impl = impl_] {
+    // The page must never take the drill down with it: an error here is reported and the page
+    // goes on (the drill's thread is PID 1 of the lab, and its faults must be reverted).
+    for (;;) {
+      try {
+        impl->io.run();
+        return;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "firedrill: live page: %s\n", e.what());
+      }
+    }
+  });
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
@@ -262,6 +323,10 @@ LiveServer::~LiveServer() {
     impl->io.stop();
   });
   impl_->thread.join();
+}
+
+void LiveServer::end_unscored(std::string why) {
+  asio::post(impl_->io, [impl = impl_, why = std::move(why)] { impl->end_unscored(why); });
 }
 
 void LiveServer::finish(json::object report, json::object chart, json::object events) {

@@ -8,13 +8,15 @@
 //                         phase, elapsed_ms, steady, nodes, alerts, faults, the events after E,
 //                         the chart's SVG when its version is not C, and at the end "final" (the
 //                         verdict, its banner, the reports)
-//   POST /stop            {"token": "..."}: stops the drill as SIGINT does (202), a wrong token
-//                         403 (after 10 wrong ones every stop is refused, 429), the drill over 409
+//   POST /stop            {"token": "..."} as application/json: stops the drill as SIGINT does
+//                         (202); a wrong token 403, and any stop within a second after one 429;
+//                         the drill over or ending 409
 //   GET  /report/NAME     report.html, report.md, report.json, junit.xml once written
 //
 // Safe by default: the caller binds loopback unless told otherwise; on loopback, a request whose
-// Host is not a loopback name is refused (DNS rebinding); a stop must come from the page's own
-// origin and carry the token. Memory is bounded by LiveState and the server's connection limit.
+// Host is not a loopback address or "localhost" is refused (DNS rebinding); a stop must come from
+// the page's own origin and carry the token. Every answer forbids sniffing, framing and caching;
+// the reports are served sandboxed. Memory is bounded by LiveState and the connection limit.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -51,6 +53,9 @@ class LiveServer {
   // The drill is scored: every page shows the verdict, the chart exactly as report.html draws it
   // (the same inputs), and the links to the reports. Thread-safe.
   void finish(boost::json::object report, boost::json::object chart, boost::json::object events);
+  // The drill ended but could not be scored: the page says so and why. Thread-safe. Only the first
+  // of finish() and end_unscored() counts.
+  void end_unscored(std::string why);
 
  private:
   struct Impl;

@@ -1,6 +1,7 @@
 // LiveState; see live_state.h.
 #include "live/live_state.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <type_traits>
 
@@ -83,7 +84,12 @@ void LiveState::on_alert(int64_t t_ns, const std::string& status, const std::str
   const bool firing = status == "firing";
   auto it = alerts_.find(name + " " + text);
   if (it == alerts_.end()) {
-    if (alerts_.size() >= kLiveAlertsMax) alerts_.erase(alerts_.begin());
+    if (alerts_.size() >= kLiveAlertsMax) {  // the longest resolved goes first, a firing one last
+      auto oldest = std::min_element(alerts_.begin(), alerts_.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.second.firing, a.second.since_ns) < std::pair(b.second.firing, b.second.since_ns);
+      });
+      alerts_.erase(oldest);
+    }
     it = alerts_.emplace(name + " " + text, Alert{name, text}).first;
   }
   if (it->second.firing != firing || it->second.since_ns == 0) it->second.since_ns = t_ns;

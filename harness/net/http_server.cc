@@ -4,7 +4,9 @@
 // of open connections; each connection is a Session that loops do_read -> handler -> do_write.
 // Every socket operation runs under a deadline (beast::tcp_stream::expires_after), and request
 // sizes are bounded by HttpServerLimits. Everything runs on the one io_context, so no locking.
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -237,6 +239,7 @@ void HttpServer::Impl::Session::do_write(HttpResponse response) {
   response_.result(static_cast<unsigned>(status));
   response_.reason(http_reason(status));
   response_.set(http::field::server, "firedrill");
+  for (const auto& [name, value] : response.headers) response_.set(name, value);
   // 1xx, 204 and 304 responses must not carry a body (prepare_payload would throw).
   const bool bodyless = status < 200 || status == 204 || status == 304;
   if (!bodyless) {
@@ -316,6 +319,9 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  // Asio accepts without SOCK_CLOEXEC: a process forked meanwhile (a node) must not hold the
+  // connection open.
+  ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
   if (sessions.size() >= limits.connections_max) {
     beast::error_code close_ec;
     socket.close(close_ec);  // over the limit: refuse by closing at once
@@ -392,15 +398,22 @@ Status HttpServer::listen(const std::string& host, uint16_t port) {
 
 Status HttpServer::serve(int listening_fd) {
   Impl& impl = *impl_;
-  if (impl.acceptor.is_open() || impl.stopped) return Status::error("serve: already listening or stopped");
+  if (impl.acceptor.is_open() || impl.stopped) {
+    ::close(listening_fd);
+    return Status::error("serve: already listening or stopped");
+  }
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   if (::getsockname(listening_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ::close(listening_fd);
     return Status::error("serve: not a socket");
   }
   beast::error_code ec;
   impl.acceptor.assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), listening_fd, ec);
-  if (ec) return Status::error("serve: " + ec.message());
+  if (ec) {
+    ::close(listening_fd);
+    return Status::error("serve: " + ec.message());
+  }
   impl.port = impl.acceptor.local_endpoint(ec).port();
   impl.do_accept();
   return Status::ok();

@@ -240,6 +240,7 @@ void Drill::finish() {
   phase_timer_.cancel();
   tick_timer_.cancel();
   signals_.cancel();
+  stop_watching();  // a stop now would change nothing: the live page is told the drill is over
   probes_.close();
   if (receiver_) receiver_->stop();
   if (host_place_) {

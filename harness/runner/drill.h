@@ -53,6 +53,7 @@ class Drill {
  public:
   // `timeline` is the drill's, already holding its first record.
   Drill(const Scenario& scenario, const Plan& plan, const RunOptions& options, std::unique_ptr<Timeline> timeline);
+  ~Drill();  // disconnects the StopSwitch, however run() ended
 
   // Runs every stage to the end; returns how the drill ended.
   RunEnd run();

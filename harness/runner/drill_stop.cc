@@ -23,6 +23,8 @@ void Drill::watch_signals() {
   }
 }
 
+Drill::~Drill() { stop_watching(); }
+
 void Drill::stop_watching() {
   if (options_.stop_switch) options_.stop_switch->disconnect();
 }

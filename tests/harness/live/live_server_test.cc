@@ -85,16 +85,43 @@ TEST_F(LiveServerTest, ALongPollIsAnsweredWhenTheTimelineGrows) {
   EXPECT_EQ(next.at("phase"), "faults");
 }
 
-TEST_F(LiveServerTest, OnlyTheTokenStopsAndTenWrongOnesLockTheButton) {
+TEST_F(LiveServerTest, OnlyTheTokenStopsAsJsonFromThisPageAndGuessingIsSlowedDown) {
   EXPECT_EQ(http_exchange(port, "GET", "/stop").status, 405);
-  EXPECT_EQ(http_exchange(port, "POST", "/stop", "{\"token\":\"" + token.text() + "\"}", {{"Origin", "http://evil.example"}}).status,
+  const std::string body = "{\"token\":\"" + token.text() + "\"}";
+  EXPECT_EQ(http_exchange(port, "POST", "/stop", body, {{"Content-Type", "application/json"}, {"Origin", "http://evil.example"}}).status,
             403);
-  EXPECT_EQ(http_exchange(port, "POST", "/stop", "not json").status, 403);
+  EXPECT_EQ(http_exchange(port, "POST", "/stop", body, {{"Content-Type", "text/plain"}}).status, 415);
   EXPECT_EQ(stops.load(), 0);
+  EXPECT_EQ(stop("wrong").status, 403);
+  EXPECT_EQ(stop(token.text()).status, 429) << "within a second of a wrong token";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'100));
   EXPECT_EQ(stop(token.text()).status, 202);
   EXPECT_EQ(stops.load(), 1);
-  for (int i = 0; i < 9; ++i) EXPECT_EQ(stop("wrong").status, 403);
-  EXPECT_EQ(stop(token.text()).status, 429) << "locked after ten wrong tokens; the terminal still stops the drill";
+}
+
+TEST_F(LiveServerTest, OnLoopbackOnlyLoopbackHostsAreServed) {
+  for (const char* host : {"127.0.0.1.evil.example:80", "127.evil.example", "attacker.example", "[::2]:80"}) {
+    EXPECT_EQ(http_exchange(port, "GET", "/", "", {{"Host", host}}).status, 403) << host;
+  }
+  for (const char* host : {"127.0.0.1:1", "127.1.2.3", "localhost:8080", "[::1]:80"}) {
+    EXPECT_EQ(http_exchange(port, "GET", "/", "", {{"Host", host}}).status, 200) << host;
+  }
+}
+
+TEST_F(LiveServerTest, AfterTheVerdictAPollWithNothingNewIsHeld) {
+  server->finish(json::object{{"verdict", "pass"}}, json::object{}, json::object{});
+  json::object last;
+  for (int i = 0; i < 50 && !last.contains("final"); ++i) last = events("after=0&chart=0&event=0");
+  ASSERT_TRUE(last.contains("final"));
+  std::thread writer([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    append(R"({"seq":1,"t_ns":9,"source":"harness","kind":"phase","phase":"lab_down","prev":"1"})");
+  });
+  const auto started = std::chrono::steady_clock::now();
+  events("after=" + std::to_string(last.at("version").as_int64()) + "&chart=" +
+         std::to_string(last.at("chart_version").as_int64()) + "&event=99");
+  writer.join();
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(400)) << "no busy loop after the end";
 }
 
 TEST_F(LiveServerTest, TheEndShowsTheVerdictTheReportsAndTheReportsChart) {
