@@ -138,6 +138,7 @@ class HeadlessChromium {
     const std::string dir = "--user-data-dir=" + profile;
     std::filesystem::remove(profile + "/DevToolsActivePort");  // a reused profile's is stale
     pid_ = fork();
+    pid_before_stop_ = pid_;
     if (pid_ == 0) {
       setpgid(0, 0);
       int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -157,12 +158,18 @@ class HeadlessChromium {
       else std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
-  ~HeadlessChromium() {
+  ~HeadlessChromium() { stop(); }
+
+  // Ends the browser and waits for it (before its profile directory is removed).
+  void stop() {
     if (pid_ <= 0) return;
     ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    // Its helper processes die with the group; give them a moment to let go of the profile.
+    for (int i = 0; i < 50 && ::kill(-pid_before_stop_, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   HeadlessChromium(const HeadlessChromium&) = delete;
   HeadlessChromium& operator=(const HeadlessChromium&) = delete;
@@ -185,6 +192,7 @@ class HeadlessChromium {
  private:
   std::string profile_;
   pid_t pid_ = -1;
+  pid_t pid_before_stop_ = -1;  // the process group, after stop() too
   uint16_t port_ = 0;
 };
 

@@ -128,6 +128,7 @@ TEST(LivePage, ShowsTheChartAndFaultMarksWhileTheDrillRunsAndTheVerdictAtTheEnd)
   const std::string verdict(report.at("verdict").as_string());
   EXPECT_EQ(wait_exit(pid, milliseconds(30'000)), verdict == "pass" ? 0 : verdict == "objectives_missed" ? 1 : 2)
       << text_of(out + ".log");
+  chromium.stop();
   fs::remove_all(dir);
 }
 
@@ -183,6 +184,7 @@ TEST(LivePage, TheStopButtonStopsTheDrillAsSigintDoes) {
   EXPECT_EQ(reverted, applied) << "every applied fault reverted";
   EXPECT_EQ(json::parse(text_of(out + "/report.json")).at("verdict"), "aborted");
   expect_nothing_left(during, out, milliseconds(2'000));
+  chromium.stop();
   fs::remove_all(dir);
 }
 
