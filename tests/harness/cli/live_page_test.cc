@@ -4,7 +4,7 @@
 // 1. The chart, its fault window and T0 mark appear while the drill runs (before report.json
 //    exists); a page opened late catches up from the first event; at the end the page shows the
 //    verdict of report.json, links to the reports, and the chart report.html draws, element for
-//    element.
+//    element, and loads nothing from anywhere but its own origin.
 // 2. The stop button: a wrong token is refused and changes nothing, a request from another origin
 //    is refused, the right token stops the drill as SIGINT does: exit 4, every applied fault
 //    reverted, nothing left behind.
@@ -103,6 +103,10 @@ TEST(LivePage, ShowsTheChartAndFaultMarksWhileTheDrillRunsAndTheVerdictAtTheEnd)
                              "document.querySelector('#faults tbody tr td:nth-child(4)').textContent)")
                   .as_bool());
   save_screenshot(*page);
+  // Offline by design: everything the page loaded came from its own origin.
+  EXPECT_TRUE(page->evaluate("performance.getEntriesByType('resource').every(e => e.name.startsWith(location.origin)) && "
+                             "performance.getEntriesByType('resource').length >= 2")
+                  .as_bool());
 
   // A page opened late catches up from the start, beside the first.
   auto late = chromium.open(live.url);
