@@ -135,14 +135,15 @@ struct LiveServer::Impl : std::enable_shared_from_this<Impl> {
 };
 
 void LiveServer::Impl::tick() {
-  follow();
-  const auto now = Clock::now();
-  if (chart_dirty && !final_view && now - chart_drawn >= kChartEvery) render_chart(now);
-  answer_waiters(false);
+  // The next tick first: an exception below (reported by the thread) must not stop the page.
   tick_timer.expires_after(kTick);
   tick_timer.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) tick();
   });
+  follow();
+  const auto now = Clock::now();
+  if (chart_dirty && !final_view && now - chart_drawn >= kChartEvery) render_chart(now);
+  answer_waiters(false);
 }
 
 // Reads what the drill appended. The state starts once run.json (written before the drill's

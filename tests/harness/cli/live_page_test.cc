@@ -1,8 +1,8 @@
 // `firedrill run --live` in a real browser: headless Chromium (Debian's `chromium`, driven over
 // the DevTools protocol: tests/testing/devtools.h) watches a real drill on refpay.
 //
-// 1. The chart, its fault window and T0 mark appear while the drill runs (before report.json
-//    exists); a page opened late catches up from the first event; at the end the page shows the
+// 1. The chart, its fault window and T0 mark appear while the drill is in its fault phase (no
+//    verdict yet); a page opened late catches up from the first event; at the end the page shows the
 //    verdict of report.json, links to the reports, and the chart report.html draws, element for
 //    element, and loads nothing from anywhere but its own origin.
 // 2. The stop button: a wrong token is refused and changes nothing, a request from another origin
