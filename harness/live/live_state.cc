@@ -31,19 +31,17 @@ std::string labels_text(const json::object& labels) {
 }  // namespace
 
 LiveState::LiveState(const json::object& run) {
-  const json::object& detection = json_read::object(run, "detection");
-  for (const auto& v : json_read::array(detection, "alerts")) {
-    if (v.is_string()) detection_alerts_.insert(std::string(v.as_string()));
-  }
-  detection_any_alert_ = json_read::flag(detection, "prometheus") && detection_alerts_.empty();
-  for (const auto& v : json_read::array(detection, "log_patterns")) {
-    if (v.is_object()) detection_patterns_.insert(json_read::text(v.as_object(), "pattern"));
+  // What counts for detection is scoring's reading of run.json, so that the live marks and the
+  // report's come from one rule. A run.json of the wrong shape (which scoring reports) counts
+  // nothing here.
+  try {
+    spec_ = read_run_spec(run);
+  } catch (const std::exception&) {
+    spec_ = RunSpec{};
   }
   const json::object& phases = json_read::object(run, "phases");
   for (const char* key : {"baseline_ms", "fault_phase_ms", "convergence_ms"}) planned_ms_ += json_read::integer(phases, key);
-  for (const auto& v : json_read::array(run, "nodes")) {
-    if (v.is_object()) nodes_[json_read::text(v.as_object(), "name")];
-  }
+  for (const auto& name : spec_.nodes) nodes_[name];
 }
 
 void LiveState::event(int64_t t_ns, const std::string& cls, const std::string& text) {
@@ -95,7 +93,7 @@ void LiveState::on_alert(int64_t t_ns, const std::string& status, const std::str
   if (it->second.firing != firing || it->second.since_ns == 0) it->second.since_ns = t_ns;
   it->second.firing = firing;
   event(t_ns, firing ? "alert" : "good", "alert " + name + (text.empty() ? "" : " {" + text + "}") + " " + status);
-  if (firing && (detection_any_alert_ || detection_alerts_.count(name))) on_detection_signal(t_ns, "alert " + name);
+  if (firing && spec_.counts_for_detection(name)) on_detection_signal(t_ns, "alert " + name);
 }
 
 template <class R>
@@ -170,7 +168,7 @@ void LiveState::on_system(int64_t t, const R& r) {
     on_alert(t, r.status, r.alertname, r.labels);
   } else if constexpr (std::is_same_v<R, LogMatch>) {
     event(t, "alert", "log " + r.node + " /" + r.pattern + "/");
-    if (detection_patterns_.count(r.pattern)) on_detection_signal(t, "log /" + r.pattern + "/");
+    if (spec_.detection_patterns.count(r.pattern)) on_detection_signal(t, "log /" + r.pattern + "/");
   } else if constexpr (std::is_same_v<R, ActionStart>) {
     event(t, "node", "action " + r.action + " on " + r.node);
   } else if constexpr (std::is_base_of_v<WorkloadCompletion, R>) {

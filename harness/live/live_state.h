@@ -4,8 +4,8 @@
 // resolved, each node up or down, and the events in order.
 //
 // Detection and recovery here are the live view, marked provisional on the page: detection is
-// the first alert or log line that counts for detection (run.json's "detection", as scoring
-// reads it) after the fault's apply started; recovery the runner's steady state back after it
+// the first alert or log line that counts for detection (run.json's "detection", read by
+// scoring's read_run_spec()) after the fault's apply started; recovery the runner's steady state back after it
 // was lost. The verdict's numbers are scoring's, which replace these when the drill ends.
 //
 // Bounded: at most kLiveEventsMax events (the oldest go; the page says how many) and
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "live/live_series.h"
+#include "scoring/run_spec.h"
 #include "timeline/record.h"
 
 namespace firedrill {
@@ -81,8 +82,7 @@ class LiveState {
   void on_system(int64_t t_ns, const R& record);  // the nodes', the alerts' and the workload's
 
   // From run.json.
-  std::set<std::string> detection_alerts_, detection_patterns_;
-  bool detection_any_alert_ = false;
+  RunSpec spec_;  // what counts for detection, the nodes
   int64_t planned_ms_ = 0;  // baseline + faults + convergence
 
   int64_t now_ns_ = 0;
